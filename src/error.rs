@@ -1,0 +1,129 @@
+//! The crate's one error type.
+//!
+//! Every fallible call returns [`Result<T>`]. Bad input (an unknown column, operator,
+//! relation, a page of 0, a hook that says no) is reported here before any SQL runs;
+//! database failures carry the SQL text that failed. Nothing in the crate panics on input.
+
+use crate::model::HookEvent;
+
+/// `Result` with [`OrmError`].
+pub type Result<T, E = OrmError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in roost-orm.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OrmError {
+    /// A model query ran outside a request scope (TS `OrmNotBootedError`).
+    #[error(
+        "ORM not booted: no database is bound to this task. Run model queries inside \
+         `orm.scope(async {{ ... }})` (the Rust form of booting the app with OrmServiceProvider)"
+    )]
+    OrmNotBooted,
+
+    /// `find_or_fail` / `first_or_fail` found no row (TS `ModelNotFoundError`).
+    #[error("No query results for model [{model}]{}", .id.as_ref().map(|i| format!(" with key {i}")).unwrap_or_default())]
+    ModelNotFound {
+        /// The model type name.
+        model: &'static str,
+        /// The key that was looked up, if the lookup was by key.
+        id: Option<String>,
+    },
+
+    /// A relation name that the model does not define (TS `InvalidRelationError`).
+    #[error("Relation [{relation}] is not defined on model [{model}]")]
+    InvalidRelation {
+        /// The model type name.
+        model: &'static str,
+        /// The relation name that was asked for.
+        relation: String,
+    },
+
+    /// A pre-event hook returned false: nothing was written.
+    #[error("The {event} hook #{hook} of model [{model}] returned false: the operation was aborted and nothing was written")]
+    HookAborted {
+        /// The model type name.
+        model: &'static str,
+        /// The event whose hook aborted.
+        event: HookEvent,
+        /// 1-based registration position of the hook that returned false.
+        hook: usize,
+    },
+
+    /// A table or column name that is not a plain SQL identifier.
+    #[error("Invalid identifier {0:?}: expected [A-Za-z_][A-Za-z0-9_]* or table.column")]
+    InvalidIdentifier(String),
+
+    /// A comparison operator outside the documented set.
+    #[error("Invalid operator {0:?}: expected one of =, !=, >, <, >=, <=, like")]
+    InvalidOperator(String),
+
+    /// An `order_by` direction other than asc / desc.
+    #[error("Invalid order direction {0:?}: expected \"asc\" or \"desc\"")]
+    InvalidDirection(String),
+
+    /// A column that the model's column list does not declare.
+    #[error("Unknown column [{column}] on model [{model}]")]
+    UnknownColumn {
+        /// The model type name.
+        model: &'static str,
+        /// The column name that was used.
+        column: String,
+    },
+
+    /// Attributes that are not a JSON object / key-value map.
+    #[error("Invalid attributes: {0}")]
+    InvalidAttributes(String),
+
+    /// `paginate` with a page or page size of 0 (or an offset that overflows).
+    #[error("Invalid pagination: page {page}, per page {per_page} (both must be at least 1)")]
+    InvalidPagination {
+        /// The page asked for.
+        page: u64,
+        /// The page size asked for.
+        per_page: u64,
+    },
+
+    /// An existing instance without a primary-key value cannot be updated or deleted.
+    #[error("Model [{model}] instance has no value for its primary key [{key}]")]
+    MissingPrimaryKey {
+        /// The model type name.
+        model: &'static str,
+        /// The primary-key column.
+        key: &'static str,
+    },
+
+    /// `restore` / `only_trashed` on a model without soft deletes.
+    #[error("Model [{model}] does not use soft deletes")]
+    NotSoftDeletable {
+        /// The model type name.
+        model: &'static str,
+    },
+
+    /// A value could not be turned into the type asked for.
+    #[error("Cannot decode attribute [{key}]: {message}")]
+    Decode {
+        /// The attribute name.
+        key: String,
+        /// What went wrong.
+        message: String,
+    },
+
+    /// The database rejected a statement (constraint failure, syntax, I/O...).
+    #[error("Database error: {message} (SQL: {sql})")]
+    Database {
+        /// The engine's message.
+        message: String,
+        /// The SQL text that failed (for a batch, the statement that failed when known).
+        sql: String,
+    },
+}
+
+impl OrmError {
+    /// Shorthand for a [`OrmError::Database`] error.
+    pub fn database(message: impl Into<String>, sql: impl Into<String>) -> Self {
+        OrmError::Database {
+            message: message.into(),
+            sql: sql.into(),
+        }
+    }
+}

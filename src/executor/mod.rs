@@ -1,0 +1,122 @@
+//! The one door to a database.
+//!
+//! [`Executor`] runs a [`Statement`] (SQL text + bound [`SqlValue`]s) and returns a
+//! [`QueryResult`]: rows with their column names kept in order, plus `changes` and
+//! `last_row_id`; or runs a batch of statements atomically (D1's `batch()`, a transaction
+//! on SQLite). The ORM never talks to a database any other way.
+//!
+//! Implementations: [`SqliteExecutor`] (embedded SQLite, feature `sqlite`, the default),
+//! [`D1Executor`] (Cloudflare D1, feature `d1`) and [`MockExecutor`] (records statements,
+//! returns scripted results). Executors do not write SQL; the compiler in
+//! [`crate::query`] does.
+
+#[cfg(feature = "d1")]
+mod d1;
+mod mock;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+#[cfg(feature = "d1")]
+pub use d1::D1Executor;
+pub use mock::MockExecutor;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteExecutor;
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::runtime::{MaybeSend, MaybeSync};
+use crate::value::SqlValue;
+
+/// A SQL statement with its bound parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// SQL text with `?` placeholders.
+    pub sql: String,
+    /// One value per placeholder, in order.
+    pub params: Vec<SqlValue>,
+}
+
+impl Statement {
+    /// A statement from SQL text and parameters.
+    pub fn new(sql: impl Into<String>, params: Vec<SqlValue>) -> Self {
+        Statement {
+            sql: sql.into(),
+            params,
+        }
+    }
+}
+
+/// What one statement returned.
+///
+/// Column names are shared by all rows of the result (one allocation per result, not per
+/// row); each row holds its values in column order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryResult {
+    /// Column names, in the order the statement returned them.
+    pub columns: Arc<[String]>,
+    /// Rows, each with one value per column.
+    pub rows: Vec<Vec<Value>>,
+    /// Rows changed by an INSERT / UPDATE / DELETE (0 for a plain SELECT).
+    pub changes: u64,
+    /// Rowid of the last inserted row.
+    pub last_row_id: i64,
+}
+
+impl QueryResult {
+    /// A result holding rows (for scripting the mock).
+    pub fn rows<C, R>(columns: C, rows: R) -> Self
+    where
+        C: IntoIterator,
+        C::Item: Into<String>,
+        R: IntoIterator<Item = Vec<Value>>,
+    {
+        QueryResult {
+            columns: columns.into_iter().map(Into::into).collect(),
+            rows: rows.into_iter().collect(),
+            changes: 0,
+            last_row_id: 0,
+        }
+    }
+
+    /// A result of a write without rows (for scripting the mock).
+    pub fn write(changes: u64, last_row_id: i64) -> Self {
+        QueryResult {
+            changes,
+            last_row_id,
+            ..Default::default()
+        }
+    }
+
+    /// Index of a column by name.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+}
+
+/// A database the ORM can talk to.
+///
+/// Futures are `Send` on native targets and `?Send` on `wasm32`.
+#[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
+#[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+pub trait Executor: MaybeSend + MaybeSync {
+    /// Run one statement: read rows (SELECT, or a write with `RETURNING`) or write.
+    async fn run(&self, statement: &Statement) -> Result<QueryResult>;
+
+    /// Run statements in one atomic unit: all succeed or nothing is written.
+    async fn batch(&self, statements: &[Statement]) -> Result<Vec<QueryResult>>;
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
+#[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+impl<E: Executor + ?Sized> Executor for Arc<E> {
+    async fn run(&self, statement: &Statement) -> Result<QueryResult> {
+        (**self).run(statement).await
+    }
+
+    async fn batch(&self, statements: &[Statement]) -> Result<Vec<QueryResult>> {
+        (**self).batch(statements).await
+    }
+}

@@ -1,0 +1,234 @@
+//! Column declarations and casts: the Rust form of a roostjs model's `static columns`.
+//!
+//! A cast turns the stored value into the attribute a handler sees (and back when bound):
+//! SQLite and D1 store booleans as 0/1 and JSON as text, so without casts a handler
+//! would return `1` and `"{\"a\":1}"`. Casts are applied once, when a row is read
+//! (hydration), so attributes and dirty tracking always hold the cast form.
+
+use serde_json::Value;
+
+use crate::value::SqlValue;
+
+/// The SQL type of a column (its SQLite affinity / D1 type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// INTEGER
+    Integer,
+    /// REAL
+    Real,
+    /// TEXT
+    Text,
+    /// BLOB
+    Blob,
+    /// NUMERIC
+    Numeric,
+}
+
+impl ColumnType {
+    /// The SQL spelling.
+    pub const fn sql(self) -> &'static str {
+        match self {
+            ColumnType::Integer => "INTEGER",
+            ColumnType::Real => "REAL",
+            ColumnType::Text => "TEXT",
+            ColumnType::Blob => "BLOB",
+            ColumnType::Numeric => "NUMERIC",
+        }
+    }
+}
+
+/// How a stored value becomes an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cast {
+    /// As stored.
+    #[default]
+    None,
+    /// 0/1 → `false`/`true`; binds `true`/`false` as 1/0.
+    Boolean,
+    /// JSON text → JSON value; binds any value as its JSON text.
+    Json,
+    /// → integer (REAL truncated, numeric text parsed).
+    Integer,
+    /// → float.
+    Real,
+    /// → string (numbers printed).
+    Text,
+    /// Bytes: an array of byte numbers binds as a BLOB.
+    Blob,
+}
+
+impl Cast {
+    /// Apply the cast to a value read from the database.
+    pub fn read(self, value: Value) -> Value {
+        match (self, value) {
+            (_, Value::Null) => Value::Null,
+            (Cast::Boolean, Value::Number(n)) => Value::Bool(n.as_f64().is_some_and(|f| f != 0.0)),
+            (Cast::Boolean, Value::String(s)) => match s.as_str() {
+                "1" | "true" => Value::Bool(true),
+                "0" | "false" | "" => Value::Bool(false),
+                _ => Value::String(s),
+            },
+            (Cast::Json, Value::String(s)) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
+            (Cast::Integer, Value::Number(n)) if n.as_i64().is_none() => {
+                n.as_f64().map(|f| Value::from(f.trunc() as i64)).unwrap_or(Value::Number(n))
+            }
+            (Cast::Integer, Value::String(s)) => match s.trim().parse::<i64>() {
+                Ok(i) => Value::from(i),
+                Err(_) => Value::String(s),
+            },
+            (Cast::Integer, Value::Bool(b)) => Value::from(i64::from(b)),
+            (Cast::Real, Value::Number(n)) => n
+                .as_f64()
+                .and_then(serde_json::Number::from_f64)
+                .map(Value::Number)
+                .unwrap_or(Value::Number(n)),
+            (Cast::Real, Value::String(s)) => match s.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+                Some(n) => Value::Number(n),
+                None => Value::String(s),
+            },
+            (Cast::Text, Value::Number(n)) => Value::String(n.to_string()),
+            (Cast::Text, Value::Bool(b)) => Value::String(b.to_string()),
+            (_, v) => v,
+        }
+    }
+
+    /// The bound form of an attribute for a column with this cast.
+    pub fn write(self, value: &Value) -> SqlValue {
+        match (self, value) {
+            (_, Value::Null) => SqlValue::Null,
+            (Cast::Json, v) => SqlValue::Text(v.to_string()),
+            (Cast::Blob, Value::Array(items)) => {
+                let bytes: Option<Vec<u8>> = items
+                    .iter()
+                    .map(|i| i.as_u64().and_then(|b| u8::try_from(b).ok()))
+                    .collect();
+                match bytes {
+                    Some(b) => SqlValue::Blob(b),
+                    None => SqlValue::from_json(value),
+                }
+            }
+            (Cast::Blob, Value::String(s)) => SqlValue::Blob(s.as_bytes().to_vec()),
+            (_, v) => SqlValue::from_json(v),
+        }
+    }
+}
+
+/// One declared column.
+///
+/// ```
+/// use roost_orm::model::Column;
+/// const COLUMNS: &[Column] = &[
+///     Column::integer("id"),
+///     Column::text("title"),
+///     Column::boolean("published").default("0"),
+///     Column::json("meta").nullable(),
+/// ];
+/// assert_eq!(COLUMNS[2].sql_type.sql(), "INTEGER");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// Column name.
+    pub name: &'static str,
+    /// SQL type.
+    pub sql_type: ColumnType,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+    /// SQL default expression, if any.
+    pub default: Option<&'static str>,
+    /// Read/write cast.
+    pub cast: Cast,
+}
+
+impl Column {
+    /// A column of any type, not null, no default, no cast.
+    pub const fn new(name: &'static str, sql_type: ColumnType) -> Self {
+        Column {
+            name,
+            sql_type,
+            nullable: false,
+            default: None,
+            cast: Cast::None,
+        }
+    }
+
+    /// INTEGER, cast to integer.
+    pub const fn integer(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Integer).cast(Cast::Integer)
+    }
+
+    /// REAL, cast to float.
+    pub const fn real(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Real).cast(Cast::Real)
+    }
+
+    /// TEXT.
+    pub const fn text(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Text)
+    }
+
+    /// BLOB (arrays of byte numbers).
+    pub const fn blob(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Blob).cast(Cast::Blob)
+    }
+
+    /// INTEGER 0/1, cast to boolean.
+    pub const fn boolean(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Integer).cast(Cast::Boolean)
+    }
+
+    /// TEXT holding JSON, cast to a JSON value.
+    pub const fn json(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Text).cast(Cast::Json)
+    }
+
+    /// TEXT holding an ISO-8601 timestamp.
+    pub const fn timestamp(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Text)
+    }
+
+    /// Allow NULL.
+    pub const fn nullable(mut self) -> Self {
+        self.nullable = true;
+        self
+    }
+
+    /// Set the SQL default expression.
+    pub const fn default(mut self, sql: &'static str) -> Self {
+        self.default = Some(sql);
+        self
+    }
+
+    /// Set the cast.
+    pub const fn cast(mut self, cast: Cast) -> Self {
+        self.cast = cast;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn casts_read_stored_forms() {
+        assert_eq!(Cast::Boolean.read(json!(1)), json!(true));
+        assert_eq!(Cast::Boolean.read(json!(0)), json!(false));
+        assert_eq!(Cast::Json.read(json!("{\"a\":[1,2]}")), json!({"a": [1, 2]}));
+        assert_eq!(Cast::Json.read(json!("not json")), json!("not json"));
+        assert_eq!(Cast::Integer.read(json!("42")), json!(42));
+        assert_eq!(Cast::Integer.read(json!(2.9)), json!(2));
+        assert_eq!(Cast::Real.read(json!(2)), json!(2.0));
+        assert_eq!(Cast::Text.read(json!(5)), json!("5"));
+        assert_eq!(Cast::Boolean.read(json!(null)), json!(null));
+    }
+
+    #[test]
+    fn casts_bind_attribute_forms() {
+        assert_eq!(Cast::Boolean.write(&json!(true)), SqlValue::Integer(1));
+        assert_eq!(Cast::Json.write(&json!([1])), SqlValue::Text("[1]".into()));
+        assert_eq!(Cast::Json.write(&json!("s")), SqlValue::Text("\"s\"".into()));
+        assert_eq!(Cast::Blob.write(&json!([0, 255])), SqlValue::Blob(vec![0, 255]));
+        assert_eq!(Cast::Blob.write(&json!([0, 256])), SqlValue::Text("[0,256]".into()));
+    }
+}

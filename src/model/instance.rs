@@ -1,0 +1,303 @@
+//! [`Instance<M>`]: one record — its attributes, the originals for dirty tracking,
+//! whether it exists in the database.
+//!
+//! Attributes are a string-keyed map of JSON values (TS `attributes`), so Worker handlers
+//! written against string keys port line by line. Stored rows become instances here
+//! (hydration applies the model's casts once); this file must not run queries.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use indexmap::IndexMap;
+use serde::de::DeserializeOwned;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+
+use crate::error::{OrmError, Result};
+use crate::executor::QueryResult;
+use crate::model::{cast_of, Cast, ModelDef, DELETED_AT};
+
+/// A record's attributes: column name → value, in column order.
+pub type Attributes = IndexMap<String, Value>;
+
+/// Things that can become an attribute map: a JSON object (`json!({...})`), an
+/// [`Attributes`] / `serde_json::Map`, or `[(key, value)]` pairs.
+pub trait IntoAttributes {
+    /// Convert, failing for anything that is not a key-value map.
+    fn into_attributes(self) -> Result<Attributes>;
+}
+
+impl IntoAttributes for Attributes {
+    fn into_attributes(self) -> Result<Attributes> {
+        Ok(self)
+    }
+}
+
+impl IntoAttributes for serde_json::Map<String, Value> {
+    fn into_attributes(self) -> Result<Attributes> {
+        Ok(self.into_iter().collect())
+    }
+}
+
+impl IntoAttributes for Value {
+    fn into_attributes(self) -> Result<Attributes> {
+        match self {
+            Value::Object(map) => map.into_attributes(),
+            other => Err(OrmError::InvalidAttributes(format!(
+                "expected a JSON object of column → value, got {other}"
+            ))),
+        }
+    }
+}
+
+impl<K: Into<String>, V: Into<Value>, const N: usize> IntoAttributes for [(K, V); N] {
+    fn into_attributes(self) -> Result<Attributes> {
+        Ok(self.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+    }
+}
+
+impl<K: Into<String>, V: Into<Value>> IntoAttributes for Vec<(K, V)> {
+    fn into_attributes(self) -> Result<Attributes> {
+        Ok(self.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+    }
+}
+
+/// One record of model `M`.
+///
+/// ```
+/// use roost_orm::model::{Instance, ModelDef};
+/// use serde_json::json;
+/// struct Post;
+/// impl ModelDef for Post {}
+///
+/// let mut post = Instance::<Post>::from_attributes(json!({"title": "Hello"})).unwrap();
+/// post.set("title", "Hi");
+/// assert_eq!(post.get("title"), Some(&json!("Hi")));
+/// assert!(!post.exists());
+/// assert_eq!(serde_json::to_value(&post).unwrap(), json!({"title": "Hi"}));
+/// ```
+pub struct Instance<M: ModelDef> {
+    /// The raw column values (TS `attributes`). Mutate them, then `save()`.
+    pub attributes: Attributes,
+    original: Attributes,
+    changes: Attributes,
+    exists: bool,
+    pub(crate) relations: crate::relations::LoadedRelations,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M: ModelDef> Default for Instance<M> {
+    fn default() -> Self {
+        Instance {
+            attributes: Attributes::new(),
+            original: Attributes::new(),
+            changes: Attributes::new(),
+            exists: false,
+            relations: Default::default(),
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<M: ModelDef> Clone for Instance<M> {
+    fn clone(&self) -> Self {
+        Instance {
+            attributes: self.attributes.clone(),
+            original: self.original.clone(),
+            changes: self.changes.clone(),
+            exists: self.exists,
+            relations: self.relations.clone(),
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<M: ModelDef> fmt::Debug for Instance<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(M::model_name())
+            .field("exists", &self.exists)
+            .field("attributes", &self.attributes)
+            .field("relations", &self.relations)
+            .finish()
+    }
+}
+
+impl<M: ModelDef> PartialEq for Instance<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.exists == other.exists && self.attributes == other.attributes
+    }
+}
+
+impl<M: ModelDef> Instance<M> {
+    /// A new, empty, unsaved instance.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A new unsaved instance with these attributes (TS `new Post(attrs)`).
+    pub fn from_attributes(attributes: impl IntoAttributes) -> Result<Self> {
+        Ok(Instance {
+            attributes: attributes.into_attributes()?,
+            ..Self::default()
+        })
+    }
+
+    /// An instance for a stored row (casts applied, clean, existing).
+    pub(crate) fn from_stored(attributes: Attributes) -> Self {
+        Instance {
+            original: attributes.clone(),
+            attributes,
+            exists: true,
+            ..Self::default()
+        }
+    }
+
+    /// Hydrate every row of a result.
+    pub(crate) fn hydrate_all(result: QueryResult) -> Vec<Self> {
+        let casts = Casts::<M>::for_columns(&result.columns);
+        result
+            .rows
+            .into_iter()
+            .map(|row| Self::from_stored(casts.apply(&result.columns, row)))
+            .collect()
+    }
+
+    /// Replace the attributes with a stored row read back by a write.
+    pub(crate) fn sync_stored(&mut self, result: QueryResult) {
+        let casts = Casts::<M>::for_columns(&result.columns);
+        if let Some(row) = result.rows.into_iter().next() {
+            self.attributes = casts.apply(&result.columns, row);
+        }
+        self.original = self.attributes.clone();
+        self.exists = true;
+    }
+
+    pub(crate) fn set_exists(&mut self, exists: bool) {
+        self.exists = exists;
+    }
+
+    pub(crate) fn set_changes(&mut self, changes: Attributes) {
+        self.changes = changes;
+    }
+
+    /// Whether the record is stored in the database.
+    pub fn exists(&self) -> bool {
+        self.exists
+    }
+
+    /// An attribute's value.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.attributes.get(key)
+    }
+
+    /// An attribute decoded into a Rust type (`post.get_as::<i64>("id")`).
+    pub fn get_as<T: DeserializeOwned>(&self, key: &str) -> Result<T> {
+        let value = self.attributes.get(key).cloned().unwrap_or(Value::Null);
+        serde_json::from_value(value).map_err(|e| OrmError::Decode {
+            key: key.to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Set an attribute (chainable).
+    pub fn set(&mut self, key: impl Into<String>, value: impl Into<Value>) -> &mut Self {
+        self.attributes.insert(key.into(), value.into());
+        self
+    }
+
+    /// Set several attributes at once (Eloquent `fill`).
+    pub fn fill(&mut self, attributes: impl IntoAttributes) -> Result<&mut Self> {
+        self.attributes.extend(attributes.into_attributes()?);
+        Ok(self)
+    }
+
+    /// The primary-key value, if set.
+    pub fn key(&self) -> Option<&Value> {
+        self.attributes
+            .get(M::PRIMARY_KEY)
+            .filter(|v| !v.is_null())
+    }
+
+    /// The value an attribute had when last read from or written to the database.
+    pub fn get_original(&self, key: &str) -> Option<&Value> {
+        self.original.get(key)
+    }
+
+    /// Attributes that differ from the originals (what `save()` would write).
+    pub fn get_dirty(&self) -> Attributes {
+        self.attributes
+            .iter()
+            .filter(|(k, v)| self.original.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Whether any attribute differs from its original.
+    pub fn is_dirty(&self) -> bool {
+        self.attributes
+            .iter()
+            .any(|(k, v)| self.original.get(k) != Some(v))
+    }
+
+    /// Whether attribute `key` differs from its original.
+    pub fn is_dirty_key(&self, key: &str) -> bool {
+        self.attributes.get(key) != self.original.get(key)
+    }
+
+    /// The attributes the last `save()` wrote (Eloquent `getChanges`).
+    pub fn get_changes(&self) -> &Attributes {
+        &self.changes
+    }
+
+    /// Whether the last `save()` wrote attribute `key` (Eloquent `wasChanged`).
+    pub fn was_changed(&self, key: &str) -> bool {
+        self.changes.contains_key(key)
+    }
+
+    /// Whether the record is soft-deleted.
+    pub fn trashed(&self) -> bool {
+        M::SOFT_DELETES && self.get(DELETED_AT).is_some_and(|v| !v.is_null())
+    }
+}
+
+impl<M: ModelDef> Serialize for Instance<M> {
+    /// The attributes, then each loaded relation under its name (nested).
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.attributes.len() + self.relations.len()))?;
+        for (k, v) in &self.attributes {
+            map.serialize_entry(k, v)?;
+        }
+        for (name, loaded) in self.relations.iter() {
+            map.serialize_entry(name, loaded)?;
+        }
+        map.end()
+    }
+}
+
+/// The casts of a result's columns, looked up once per result rather than per row.
+struct Casts<M> {
+    casts: Vec<Cast>,
+    any: bool,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M: ModelDef> Casts<M> {
+    fn for_columns(columns: &[String]) -> Self {
+        let casts: Vec<Cast> = columns.iter().map(|c| cast_of::<M>(c)).collect();
+        let any = casts.iter().any(|c| *c != Cast::None);
+        Casts {
+            casts,
+            any,
+            _model: PhantomData,
+        }
+    }
+
+    fn apply(&self, columns: &[String], row: Vec<Value>) -> Attributes {
+        let mut attributes = Attributes::with_capacity(columns.len());
+        for (i, (column, value)) in columns.iter().zip(row).enumerate() {
+            let value = if self.any { self.casts[i].read(value) } else { value };
+            attributes.insert(column.clone(), value);
+        }
+        attributes
+    }
+}

@@ -1,0 +1,111 @@
+//! Models: the reference's "Model API".
+//!
+//! A model is a zero-sized type implementing [`ModelDef`], whose associated consts mirror
+//! the TS statics (`tableName`, `primaryKey`, `timestamps`, `softDeletes`,
+//! `tenantColumn`, `columns`). Records are [`Instance<M>`]. The documented statics
+//! (`find`, `all`, `create`, `where`, ...) come from the blanket trait [`Model`].
+//!
+//! Files by concern, as Eloquent splits its model: [`column`] (declarations and casts),
+//! `instance` (attributes and dirty tracking), `persistence` (save / delete / restore),
+//! `timestamps`, [`hooks`] (lifecycle events), `statics`, `naming` (table names).
+//! This module must not write SQL: it builds ASTs and hands them to [`crate::query`].
+
+pub mod column;
+pub mod hooks;
+mod instance;
+pub mod naming;
+mod persistence;
+mod statics;
+mod timestamps;
+
+pub use column::{Cast, Column, ColumnType};
+pub use hooks::{clear_all_hooks, HookEvent, HookReturn};
+pub use instance::{Attributes, Instance, IntoAttributes};
+pub use statics::Model;
+pub use timestamps::now_timestamp;
+
+use crate::error::{OrmError, Result};
+use crate::query::Ident;
+
+/// Column written on insert when [`ModelDef::TIMESTAMPS`] is on.
+pub const CREATED_AT: &str = "created_at";
+/// Column written on insert and update when [`ModelDef::TIMESTAMPS`] is on.
+pub const UPDATED_AT: &str = "updated_at";
+/// Column set by a soft delete when [`ModelDef::SOFT_DELETES`] is on.
+pub const DELETED_AT: &str = "deleted_at";
+
+/// A model definition: the TS `class Post extends Model { static ... }`.
+///
+/// ```
+/// use roost_orm::model::{Column, ModelDef};
+///
+/// struct PostComment;
+/// impl ModelDef for PostComment {
+///     const SOFT_DELETES: bool = true;
+///     const COLUMNS: &'static [Column] = &[Column::integer("id"), Column::text("body")];
+/// }
+/// assert_eq!(PostComment::table_name(), "post_comments");
+/// assert_eq!(PostComment::model_name(), "PostComment");
+/// ```
+pub trait ModelDef: Sized + 'static {
+    /// Table name; `None` derives it from the type name (`PostComment` → `post_comments`).
+    const TABLE: Option<&'static str> = None;
+    /// Primary-key column. Default `id`.
+    const PRIMARY_KEY: &'static str = "id";
+    /// Write `created_at` on insert and `updated_at` on insert and update. Default true.
+    const TIMESTAMPS: bool = true;
+    /// `delete` sets `deleted_at` instead of removing the row. Default false.
+    const SOFT_DELETES: bool = false;
+    /// Column holding the tenant id, for tenant scoping. Default none.
+    const TENANT_COLUMN: Option<&'static str> = None;
+    /// Declared columns. Empty means "any column" (no name check, no casts), as a TS
+    /// model without `static columns`; non-empty means unknown names are errors.
+    const COLUMNS: &'static [Column] = &[];
+
+    /// The model's name for messages: the type name without its path.
+    fn model_name() -> &'static str {
+        naming::short_type_name(std::any::type_name::<Self>())
+    }
+
+    /// The table name: [`ModelDef::TABLE`] or the derived one.
+    fn table_name() -> &'static str {
+        match Self::TABLE {
+            Some(t) => t,
+            None => naming::derived_table_name::<Self>(),
+        }
+    }
+}
+
+/// The declared column called `name`, if any.
+pub(crate) fn column_of<M: ModelDef>(name: &str) -> Option<&'static Column> {
+    M::COLUMNS.iter().find(|c| c.name == name)
+}
+
+/// The cast of column `name` (`Cast::None` when undeclared).
+pub(crate) fn cast_of<M: ModelDef>(name: &str) -> Cast {
+    column_of::<M>(name).map(|c| c.cast).unwrap_or_default()
+}
+
+/// Whether `name` is a column of `M`: declared, or implied by the model's settings.
+pub(crate) fn is_known_column<M: ModelDef>(name: &str) -> bool {
+    M::COLUMNS.is_empty()
+        || column_of::<M>(name).is_some()
+        || name == M::PRIMARY_KEY
+        || (M::TIMESTAMPS && (name == CREATED_AT || name == UPDATED_AT))
+        || (M::SOFT_DELETES && name == DELETED_AT)
+        || M::TENANT_COLUMN == Some(name)
+}
+
+/// Validate a column reference of model `M` (`col` or `table.col`): a valid identifier
+/// and, when it names `M`'s table or no table, a known column.
+pub(crate) fn check_column<M: ModelDef>(name: &str) -> Result<Ident> {
+    let ident = Ident::parse(name)?;
+    let (table, column) = ident.parts();
+    if (table.is_none() || table == Some(M::table_name())) && !is_known_column::<M>(column) {
+        return Err(OrmError::UnknownColumn {
+            model: M::model_name(),
+            column: name.to_string(),
+        });
+    }
+    Ok(ident)
+}

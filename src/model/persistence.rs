@@ -1,0 +1,199 @@
+//! Instance writes: `save` (INSERT when new, UPDATE of the changed columns when
+//! existing, nothing when clean), `delete` (soft or hard), `force_delete`, `restore`,
+//! `refresh`. Each write reads the stored row back in the same statement
+//! (`RETURNING *`), fires its hooks around the write, and applies the model's scopes to
+//! its WHERE. The SQL comes from the compiler.
+
+use serde_json::Value;
+
+use crate::error::{OrmError, Result};
+use crate::model::hooks::{fire_in_place, HookEvent};
+use crate::model::timestamps::now_timestamp;
+use crate::model::{cast_of, check_column, Attributes, Instance, ModelDef, CREATED_AT, DELETED_AT, UPDATED_AT};
+use crate::orm::Orm;
+use crate::query::ast::{Condition, Ident, Operator, Select};
+use crate::query::compiler;
+use crate::query::scopes::{model_scopes, Trashed};
+use crate::value::SqlValue;
+
+fn table<M: ModelDef>() -> Result<Ident> {
+    Ident::parse(M::table_name())
+}
+
+/// Validated `(column, bound value)` pairs for a write.
+fn bound_columns<M: ModelDef>(attributes: &Attributes) -> Result<(Vec<Ident>, Vec<SqlValue>)> {
+    let mut columns = Vec::with_capacity(attributes.len());
+    let mut values = Vec::with_capacity(attributes.len());
+    for (name, value) in attributes {
+        columns.push(check_column::<M>(name)?);
+        values.push(cast_of::<M>(name).write(value));
+    }
+    Ok((columns, values))
+}
+
+impl<M: ModelDef> Instance<M> {
+    /// `primary key = ?` plus the model's scopes, for writes to this record.
+    fn key_conditions(&self, orm: &Orm, trashed: Trashed) -> Result<Vec<Condition>> {
+        // The stored key, so a changed primary key still finds its row.
+        let key = self
+            .get_original(M::PRIMARY_KEY)
+            .or_else(|| self.key())
+            .filter(|v| !v.is_null())
+            .ok_or(OrmError::MissingPrimaryKey {
+                model: M::model_name(),
+                key: M::PRIMARY_KEY,
+            })?;
+        let mut conditions = vec![Condition::Compare {
+            column: Ident::parse(M::PRIMARY_KEY)?,
+            op: Operator::Eq,
+            value: cast_of::<M>(M::PRIMARY_KEY).write(key),
+        }];
+        conditions.extend(model_scopes::<M>(orm, trashed));
+        Ok(conditions)
+    }
+
+    fn not_found(&self) -> OrmError {
+        OrmError::ModelNotFound {
+            model: M::model_name(),
+            id: self
+                .get_original(M::PRIMARY_KEY)
+                .or_else(|| self.key())
+                .map(|v| v.to_string()),
+        }
+    }
+
+    /// Persist the instance (TS `save()`): INSERT when new (`creating` / `created`),
+    /// UPDATE of the changed columns when existing (`updating` / `updated`), nothing when
+    /// clean. Attributes are replaced by the stored row afterwards.
+    pub async fn save(&mut self) -> Result<&mut Self> {
+        let orm = Orm::current()?;
+        if self.exists() {
+            self.perform_update(&orm).await?;
+        } else {
+            self.perform_insert(&orm).await?;
+        }
+        Ok(self)
+    }
+
+    async fn perform_insert(&mut self, orm: &Orm) -> Result<()> {
+        bound_columns::<M>(&self.attributes)?; // reject bad names before hooks run
+        fire_in_place(HookEvent::Creating, self).await?;
+        if M::TIMESTAMPS {
+            let now = now_timestamp();
+            if self.get(CREATED_AT).is_none_or(Value::is_null) {
+                self.set(CREATED_AT, now.clone());
+            }
+            if self.get(UPDATED_AT).is_none_or(Value::is_null) {
+                self.set(UPDATED_AT, now);
+            }
+        }
+        let (columns, values) = bound_columns::<M>(&self.attributes)?;
+        let statement = compiler::insert(&table::<M>()?, &columns, vec![values]);
+        let result = orm.run(&statement).await?;
+        let written = self.attributes.clone();
+        self.sync_stored(result);
+        self.set_changes(written);
+        fire_in_place(HookEvent::Created, self).await
+    }
+
+    async fn perform_update(&mut self, orm: &Orm) -> Result<()> {
+        if !self.is_dirty() {
+            return Ok(());
+        }
+        bound_columns::<M>(&self.get_dirty())?;
+        fire_in_place(HookEvent::Updating, self).await?;
+        if M::TIMESTAMPS && !self.is_dirty_key(UPDATED_AT) {
+            self.set(UPDATED_AT, now_timestamp());
+        }
+        let dirty = self.get_dirty();
+        let (columns, values) = bound_columns::<M>(&dirty)?;
+        let sets = columns.into_iter().zip(values).collect();
+        let conditions = self.key_conditions(orm, Trashed::With)?;
+        let statement = compiler::update(&table::<M>()?, sets, &conditions);
+        let result = orm.run(&statement).await?;
+        if result.rows.is_empty() {
+            return Err(self.not_found());
+        }
+        self.sync_stored(result);
+        self.set_changes(dirty);
+        fire_in_place(HookEvent::Updated, self).await
+    }
+
+    /// Delete the record (TS `delete()`): with soft deletes, set `deleted_at` (and
+    /// `updated_at`) and keep the instance; otherwise remove the row. Fires `deleting`
+    /// and `deleted`. A never-saved instance is left alone.
+    pub async fn delete(&mut self) -> Result<()> {
+        let orm = Orm::current()?;
+        if !self.exists() {
+            return Ok(());
+        }
+        fire_in_place(HookEvent::Deleting, self).await?;
+        if M::SOFT_DELETES {
+            let now = now_timestamp();
+            let mut sets = vec![(Ident::parse(DELETED_AT)?, SqlValue::Text(now.clone()))];
+            if M::TIMESTAMPS {
+                sets.push((Ident::parse(UPDATED_AT)?, SqlValue::Text(now)));
+            }
+            let conditions = self.key_conditions(&orm, Trashed::With)?;
+            let result = orm
+                .run(&compiler::update(&table::<M>()?, sets, &conditions))
+                .await?;
+            if result.rows.is_empty() {
+                return Err(self.not_found());
+            }
+            self.sync_stored(result);
+        } else {
+            self.hard_delete(&orm).await?;
+        }
+        fire_in_place(HookEvent::Deleted, self).await
+    }
+
+    async fn hard_delete(&mut self, orm: &Orm) -> Result<()> {
+        let conditions = self.key_conditions(orm, Trashed::With)?;
+        let result = orm.run(&compiler::delete(&table::<M>()?, &conditions)).await?;
+        if result.changes == 0 {
+            return Err(self.not_found());
+        }
+        self.set_exists(false);
+        Ok(())
+    }
+
+    /// Remove the row even with soft deletes (Eloquent `forceDelete`). Fires `deleting`
+    /// and `deleted`.
+    pub async fn force_delete(&mut self) -> Result<()> {
+        let orm = Orm::current()?;
+        if !self.exists() {
+            return Ok(());
+        }
+        fire_in_place(HookEvent::Deleting, self).await?;
+        self.hard_delete(&orm).await?;
+        fire_in_place(HookEvent::Deleted, self).await
+    }
+
+    /// Clear `deleted_at` (Eloquent `restore`); saved as an update, so `updating` /
+    /// `updated` fire. An error for a model without soft deletes.
+    pub async fn restore(&mut self) -> Result<&mut Self> {
+        if !M::SOFT_DELETES {
+            return Err(OrmError::NotSoftDeletable {
+                model: M::model_name(),
+            });
+        }
+        self.set(DELETED_AT, Value::Null);
+        self.save().await
+    }
+
+    /// Re-read the record from the database (soft-deleted or not), dropping unsaved
+    /// changes (Eloquent `refresh`).
+    pub async fn refresh(&mut self) -> Result<&mut Self> {
+        let orm = Orm::current()?;
+        let mut select = Select::new(table::<M>()?);
+        select.scopes = self.key_conditions(&orm, Trashed::With)?;
+        select.limit = Some(1);
+        let result = orm.run(&compiler::select(&select)).await?;
+        if result.rows.is_empty() {
+            return Err(self.not_found());
+        }
+        self.sync_stored(result);
+        Ok(self)
+    }
+}

@@ -1,0 +1,144 @@
+//! [`Model`]: the documented statics (`Post::find`, `Post::where_`, `Post::on`, ...),
+//! given to every [`ModelDef`] by a blanket impl. Each delegates to the query builder or
+//! to instance persistence; nothing here touches SQL.
+
+use std::future::Future;
+
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::model::hooks::{self, HookEvent, HookReturn};
+use crate::model::{Instance, IntoAttributes, ModelDef};
+use crate::query::{IntoOperator, QueryBuilder};
+use crate::runtime::MaybeSend;
+
+/// The TS `Model` statics, for every [`ModelDef`]. `where` is a Rust keyword, so it is
+/// spelled `where_` (and `where_op` for the operator form) everywhere.
+///
+/// ```no_run
+/// use roost_orm::prelude::*;
+/// use serde_json::json;
+///
+/// struct Post;
+/// impl ModelDef for Post {}
+///
+/// # async fn f() -> roost_orm::Result<()> {
+/// let post = Post::create(json!({"title": "Hello"})).await?;
+/// let same = Post::find_or_fail(post.get("id").cloned().unwrap()).await?;
+/// let recent = Post::where_op("views", ">=", 100).order_by("id", "desc").all().await?;
+/// # Ok(()) }
+/// ```
+pub trait Model: ModelDef {
+    /// A query with no conditions.
+    fn query() -> QueryBuilder<Self> {
+        QueryBuilder::new()
+    }
+
+    /// The record with primary key `id`, or `None` (TS `find`).
+    fn find(id: impl Into<Value>) -> impl Future<Output = Result<Option<Instance<Self>>>> + MaybeSend {
+        Self::query().find(id)
+    }
+
+    /// The record with primary key `id`, or `ModelNotFound` (TS `findOrFail`).
+    fn find_or_fail(id: impl Into<Value>) -> impl Future<Output = Result<Instance<Self>>> + MaybeSend {
+        Self::query().find_or_fail(id)
+    }
+
+    /// Every record (TS `all`).
+    fn all() -> impl Future<Output = Result<Vec<Instance<Self>>>> + MaybeSend {
+        Self::query().all()
+    }
+
+    /// Insert a record and return it as stored (TS `create`): fires `creating` and
+    /// `created`; ids, defaults and timestamps are read back in the same statement.
+    fn create(attributes: impl IntoAttributes) -> impl Future<Output = Result<Instance<Self>>> + MaybeSend {
+        let instance = Instance::<Self>::from_attributes(attributes);
+        async move {
+            let mut instance = instance?;
+            instance.save().await?;
+            Ok(instance)
+        }
+    }
+
+    /// An unsaved instance with these attributes (TS `new Post(attrs)`).
+    fn make(attributes: impl IntoAttributes) -> Result<Instance<Self>> {
+        Instance::from_attributes(attributes)
+    }
+
+    /// A query starting with `column = value` (TS `where(column, value)`).
+    fn where_(column: &str, value: impl Into<Value>) -> QueryBuilder<Self> {
+        Self::query().where_(column, value)
+    }
+
+    /// A query starting with `column op value` (TS `where(column, op, value)`).
+    fn where_op(column: &str, op: impl IntoOperator, value: impl Into<Value>) -> QueryBuilder<Self> {
+        Self::query().where_op(column, op, value)
+    }
+
+    /// A query starting with `column IN (values)` (TS `whereIn`).
+    fn where_in<I, V>(column: &str, values: I) -> QueryBuilder<Self>
+    where
+        I: IntoIterator<Item = V>,
+        V: Into<Value>,
+    {
+        Self::query().where_in(column, values)
+    }
+
+    /// A query that eager-loads relations (TS `with` on a fresh query).
+    fn with<I, S>(relations: I) -> QueryBuilder<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        Self::query().with(relations)
+    }
+
+    /// A query that includes soft-deleted rows.
+    fn with_trashed() -> QueryBuilder<Self> {
+        Self::query().with_trashed()
+    }
+
+    /// A query of soft-deleted rows only.
+    fn only_trashed() -> QueryBuilder<Self> {
+        Self::query().only_trashed()
+    }
+
+    /// Register a lifecycle hook (TS `Model.on(event, fn)`). The hook gets the instance
+    /// and may change it; returning `false` from a pre-event hook aborts.
+    ///
+    /// ```
+    /// use roost_orm::prelude::*;
+    /// struct Post;
+    /// impl ModelDef for Post {}
+    /// Post::on(HookEvent::Creating, |post: &mut Instance<Post>| {
+    ///     post.set("slug", "generated");
+    /// });
+    /// Post::on(HookEvent::Deleting, |post: &mut Instance<Post>| post.get("locked").is_none());
+    /// # Post::clear_hooks();
+    /// ```
+    fn on<R, F>(event: HookEvent, hook: F)
+    where
+        R: HookReturn,
+        F: Fn(&mut Instance<Self>) -> R + Send + Sync + 'static,
+    {
+        hooks::on::<Self, R, F>(event, hook)
+    }
+
+    /// Register an async hook: it takes the instance and gives it back with `true` /
+    /// `false` / `()` (TS hooks returning a Promise).
+    fn on_async<R, F, Fut>(event: HookEvent, hook: F)
+    where
+        R: HookReturn,
+        F: Fn(Instance<Self>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = (Instance<Self>, R)> + MaybeSend + 'static,
+    {
+        hooks::on_async::<Self, R, F, Fut>(event, hook)
+    }
+
+    /// Remove every hook of this model (for tests).
+    fn clear_hooks() {
+        hooks::clear::<Self>()
+    }
+}
+
+impl<M: ModelDef> Model for M {}

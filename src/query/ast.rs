@@ -1,0 +1,303 @@
+//! The query AST: what a query means, apart from the SQL it becomes (as Diesel keeps
+//! them). Builders and model methods produce these nodes; only
+//! [`compiler`](super::compiler) turns them into text.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::Value;
+
+use crate::error::{OrmError, Result};
+use crate::value::SqlValue;
+
+/// A validated identifier: `column` or `table.column`, each part `[A-Za-z_][A-Za-z0-9_]*`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Ident(String);
+
+fn is_plain_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+impl Ident {
+    /// Validate `name`; anything else is [`OrmError::InvalidIdentifier`].
+    ///
+    /// ```
+    /// use roost_orm::query::Ident;
+    /// assert!(Ident::parse("posts.author_id").is_ok());
+    /// assert!(Ident::parse("id; DROP TABLE users").is_err());
+    /// ```
+    pub fn parse(name: &str) -> Result<Ident> {
+        let valid = match name.split_once('.') {
+            Some((t, c)) => is_plain_ident(t) && is_plain_ident(c),
+            None => is_plain_ident(name),
+        };
+        if valid {
+            Ok(Ident(name.to_string()))
+        } else {
+            Err(OrmError::InvalidIdentifier(name.to_string()))
+        }
+    }
+
+    /// `(table, column)`.
+    pub fn parts(&self) -> (Option<&str>, &str) {
+        match self.0.split_once('.') {
+            Some((t, c)) => (Some(t), c),
+            None => (None, &self.0),
+        }
+    }
+
+    /// The name as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Ident {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A comparison operator (TS `Operator`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    /// `=`
+    Eq,
+    /// `!=`
+    NotEq,
+    /// `>`
+    Gt,
+    /// `<`
+    Lt,
+    /// `>=`
+    Gte,
+    /// `<=`
+    Lte,
+    /// `like` (SQLite LIKE: case-insensitive for ASCII; D1 caps patterns at 50 bytes)
+    Like,
+}
+
+impl Operator {
+    /// The SQL spelling.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Operator::Eq => "=",
+            Operator::NotEq => "!=",
+            Operator::Gt => ">",
+            Operator::Lt => "<",
+            Operator::Gte => ">=",
+            Operator::Lte => "<=",
+            Operator::Like => "LIKE",
+        }
+    }
+}
+
+impl FromStr for Operator {
+    type Err = OrmError;
+
+    /// Parse the TS operator strings; `<>` is accepted as `!=`, `LIKE` in any case.
+    fn from_str(s: &str) -> Result<Operator> {
+        Ok(match s.trim() {
+            "=" | "==" => Operator::Eq,
+            "!=" | "<>" => Operator::NotEq,
+            ">" => Operator::Gt,
+            "<" => Operator::Lt,
+            ">=" => Operator::Gte,
+            "<=" => Operator::Lte,
+            other if other.eq_ignore_ascii_case("like") => Operator::Like,
+            other => return Err(OrmError::InvalidOperator(other.to_string())),
+        })
+    }
+}
+
+/// An operator argument: an [`Operator`] or its TS string.
+pub trait IntoOperator {
+    /// Convert, failing with [`OrmError::InvalidOperator`].
+    fn into_operator(self) -> Result<Operator>;
+}
+
+impl IntoOperator for Operator {
+    fn into_operator(self) -> Result<Operator> {
+        Ok(self)
+    }
+}
+
+impl IntoOperator for &str {
+    fn into_operator(self) -> Result<Operator> {
+        self.parse()
+    }
+}
+
+impl IntoOperator for String {
+    fn into_operator(self) -> Result<Operator> {
+        self.parse()
+    }
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    /// Ascending (the default).
+    #[default]
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+impl Direction {
+    /// The SQL spelling.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Direction::Asc => "ASC",
+            Direction::Desc => "DESC",
+        }
+    }
+}
+
+impl FromStr for Direction {
+    type Err = OrmError;
+
+    fn from_str(s: &str) -> Result<Direction> {
+        if s.eq_ignore_ascii_case("asc") {
+            Ok(Direction::Asc)
+        } else if s.eq_ignore_ascii_case("desc") {
+            Ok(Direction::Desc)
+        } else {
+            Err(OrmError::InvalidDirection(s.to_string()))
+        }
+    }
+}
+
+/// A direction argument: a [`Direction`] or `"asc"` / `"desc"`.
+pub trait IntoDirection {
+    /// Convert, failing with [`OrmError::InvalidDirection`].
+    fn into_direction(self) -> Result<Direction>;
+}
+
+impl IntoDirection for Direction {
+    fn into_direction(self) -> Result<Direction> {
+        Ok(self)
+    }
+}
+
+impl IntoDirection for &str {
+    fn into_direction(self) -> Result<Direction> {
+        self.parse()
+    }
+}
+
+/// How a condition joins the one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Boolean {
+    /// `AND`
+    And,
+    /// `OR`
+    Or,
+}
+
+/// One predicate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// `column op ?`
+    Compare {
+        /// The column.
+        column: Ident,
+        /// The operator.
+        op: Operator,
+        /// The bound value.
+        value: SqlValue,
+    },
+    /// `column [NOT] IN (list)`; the list is bound as one JSON array, whatever its length.
+    In {
+        /// The column.
+        column: Ident,
+        /// The values.
+        values: Vec<Value>,
+        /// `NOT IN`.
+        negated: bool,
+    },
+    /// `column IS [NOT] NULL`
+    Null {
+        /// The column.
+        column: Ident,
+        /// `IS NOT NULL`.
+        negated: bool,
+    },
+    /// A parenthesized group of conditions (scopes combine groups).
+    Group(Vec<Where>),
+}
+
+/// A condition with its connective.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Where {
+    /// `AND` / `OR` with the previous condition (ignored for the first).
+    pub boolean: Boolean,
+    /// The predicate.
+    pub condition: Condition,
+}
+
+/// A SELECT: the caller's conditions (one group, where OR lives) and the scopes that
+/// are always ANDed outside it (soft deletes, tenant).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Select {
+    /// The table.
+    pub table: Ident,
+    /// The caller's conditions.
+    pub filter: Vec<Where>,
+    /// Scope conditions, ANDed with the caller's group and each other.
+    pub scopes: Vec<Condition>,
+    /// ORDER BY terms.
+    pub orders: Vec<(Ident, Direction)>,
+    /// LIMIT.
+    pub limit: Option<u64>,
+    /// OFFSET.
+    pub offset: Option<u64>,
+}
+
+impl Select {
+    /// `SELECT * FROM table` with nothing else.
+    pub fn new(table: Ident) -> Self {
+        Select {
+            table,
+            filter: Vec::new(),
+            scopes: Vec::new(),
+            orders: Vec::new(),
+            limit: None,
+            offset: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_validated() {
+        for ok in ["id", "_x", "Posts", "posts.id", "a1_b2"] {
+            assert!(Ident::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "1a", "a b", "a\"b", "a.b.c", "a.", ".a", "a-b", "id;--", "é"] {
+            assert_eq!(
+                Ident::parse(bad),
+                Err(OrmError::InvalidIdentifier(bad.into())),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn operators_parse_from_ts_strings() {
+        assert_eq!("like".parse::<Operator>().unwrap(), Operator::Like);
+        assert_eq!("LIKE".parse::<Operator>().unwrap(), Operator::Like);
+        assert_eq!(">=".parse::<Operator>().unwrap(), Operator::Gte);
+        assert_eq!(
+            "; DROP".parse::<Operator>(),
+            Err(OrmError::InvalidOperator("; DROP".into()))
+        );
+        assert!("sideways".parse::<Direction>().is_err());
+        assert_eq!("DESC".parse::<Direction>().unwrap(), Direction::Desc);
+    }
+}

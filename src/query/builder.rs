@@ -1,0 +1,415 @@
+//! [`QueryBuilder<M>`]: the lazy, chainable query of the reference.
+//!
+//! Chain methods only record; nothing runs until a terminal (`first`, `first_or_fail`,
+//! `all`, `count`, `paginate`, `find`). A bad argument (unknown column or operator, bad
+//! direction) is remembered and returned by the terminal, before any SQL is sent, so
+//! chains stay fluent without `?` at every step. This file builds ASTs; SQL text comes
+//! from [`compiler`](super::compiler).
+
+use std::marker::PhantomData;
+
+use serde_json::Value;
+
+use crate::error::{OrmError, Result};
+use crate::executor::Statement;
+use crate::model::{cast_of, check_column, Instance, ModelDef};
+use crate::orm::Orm;
+use crate::query::ast::{
+    Boolean, Condition, Direction, Ident, IntoDirection, IntoOperator, Operator, Select, Where,
+};
+use crate::query::compiler;
+use crate::query::paginate::Paginated;
+use crate::query::scopes::{model_scopes, Trashed};
+
+/// A query on model `M` (TS `QueryBuilder<T>`).
+///
+/// ```no_run
+/// # use roost_orm::prelude::*;
+/// # struct Post; impl ModelDef for Post {}
+/// # async fn f() -> roost_orm::Result<()> {
+/// let drafts = Post::where_("status", "draft")
+///     .or_where("status", "review")
+///     .where_op("views", ">", 10)
+///     .order_by("created_at", "desc")
+///     .limit(20)
+///     .all()
+///     .await?;
+/// # Ok(()) }
+/// ```
+pub struct QueryBuilder<M: ModelDef> {
+    filter: Vec<Where>,
+    orders: Vec<(Ident, Direction)>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+    trashed: Trashed,
+    eager: Vec<String>,
+    error: Option<OrmError>,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M: ModelDef> Clone for QueryBuilder<M> {
+    fn clone(&self) -> Self {
+        QueryBuilder {
+            filter: self.filter.clone(),
+            orders: self.orders.clone(),
+            limit: self.limit,
+            offset: self.offset,
+            trashed: self.trashed,
+            eager: self.eager.clone(),
+            error: self.error.clone(),
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<M: ModelDef> std::fmt::Debug for QueryBuilder<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueryBuilder")
+            .field("model", &M::model_name())
+            .field("filter", &self.filter)
+            .field("orders", &self.orders)
+            .field("limit", &self.limit)
+            .field("offset", &self.offset)
+            .field("trashed", &self.trashed)
+            .field("with", &self.eager)
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+impl<M: ModelDef> Default for QueryBuilder<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M: ModelDef> QueryBuilder<M> {
+    /// An unconstrained query (`Model::query()`).
+    pub fn new() -> Self {
+        QueryBuilder {
+            filter: Vec::new(),
+            orders: Vec::new(),
+            limit: None,
+            offset: None,
+            trashed: Trashed::Exclude,
+            eager: Vec::new(),
+            error: None,
+            _model: PhantomData,
+        }
+    }
+
+    fn fail(&mut self, error: OrmError) {
+        self.error.get_or_insert(error);
+    }
+
+    fn column(&mut self, name: &str) -> Option<Ident> {
+        match check_column::<M>(name) {
+            Ok(ident) => Some(ident),
+            Err(e) => {
+                self.fail(e);
+                None
+            }
+        }
+    }
+
+    fn push(&mut self, boolean: Boolean, condition: Condition) {
+        self.filter.push(Where { boolean, condition });
+    }
+
+    fn compare(mut self, boolean: Boolean, column: &str, op: Result<Operator>, value: Value) -> Self {
+        let op = match op {
+            Ok(op) => op,
+            Err(e) => {
+                self.fail(e);
+                return self;
+            }
+        };
+        if let Some(ident) = self.column(column) {
+            let value = cast_of::<M>(ident.parts().1).write(&value);
+            self.push(boolean, Condition::Compare { column: ident, op, value });
+        }
+        self
+    }
+
+    /// `AND column = value` (TS `where(column, value)`).
+    pub fn where_(self, column: &str, value: impl Into<Value>) -> Self {
+        self.compare(Boolean::And, column, Ok(Operator::Eq), value.into())
+    }
+
+    /// `AND column op value` (TS `where(column, op, value)`); `op` is an [`Operator`] or
+    /// one of `=`, `!=`, `>`, `<`, `>=`, `<=`, `like`.
+    pub fn where_op(self, column: &str, op: impl IntoOperator, value: impl Into<Value>) -> Self {
+        self.compare(Boolean::And, column, op.into_operator(), value.into())
+    }
+
+    /// `OR column = value` (TS `orWhere`). The caller's conditions form one group;
+    /// scopes stay ANDed outside it.
+    pub fn or_where(self, column: &str, value: impl Into<Value>) -> Self {
+        self.compare(Boolean::Or, column, Ok(Operator::Eq), value.into())
+    }
+
+    /// `OR column op value` (beyond the reference, as in Laravel).
+    pub fn or_where_op(self, column: &str, op: impl IntoOperator, value: impl Into<Value>) -> Self {
+        self.compare(Boolean::Or, column, op.into_operator(), value.into())
+    }
+
+    fn in_list<I, V>(mut self, column: &str, values: I, negated: bool) -> Self
+    where
+        I: IntoIterator<Item = V>,
+        V: Into<Value>,
+    {
+        if let Some(ident) = self.column(column) {
+            let values = values.into_iter().map(Into::into).collect();
+            self.push(Boolean::And, Condition::In { column: ident, values, negated });
+        }
+        self
+    }
+
+    /// `AND column IN (values)` (TS `whereIn`). Any number of values binds as one
+    /// parameter; an empty list matches nothing.
+    pub fn where_in<I, V>(self, column: &str, values: I) -> Self
+    where
+        I: IntoIterator<Item = V>,
+        V: Into<Value>,
+    {
+        self.in_list(column, values, false)
+    }
+
+    /// `AND column NOT IN (values)`; an empty list matches everything.
+    pub fn where_not_in<I, V>(self, column: &str, values: I) -> Self
+    where
+        I: IntoIterator<Item = V>,
+        V: Into<Value>,
+    {
+        self.in_list(column, values, true)
+    }
+
+    fn null(mut self, column: &str, negated: bool) -> Self {
+        if let Some(ident) = self.column(column) {
+            self.push(Boolean::And, Condition::Null { column: ident, negated });
+        }
+        self
+    }
+
+    /// `AND column IS NULL` (TS `whereNull`).
+    pub fn where_null(self, column: &str) -> Self {
+        self.null(column, false)
+    }
+
+    /// `AND column IS NOT NULL` (TS `whereNotNull`).
+    pub fn where_not_null(self, column: &str) -> Self {
+        self.null(column, true)
+    }
+
+    /// `ORDER BY column direction` (TS `orderBy`); `"asc"` / `"desc"` or a
+    /// [`Direction`]. Chain for several sort columns.
+    pub fn order_by(mut self, column: &str, direction: impl IntoDirection) -> Self {
+        match direction.into_direction() {
+            Ok(direction) => {
+                if let Some(ident) = self.column(column) {
+                    self.orders.push((ident, direction));
+                }
+            }
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// `ORDER BY column ASC` (TS `orderBy(column)` with the default direction).
+    pub fn order_by_asc(self, column: &str) -> Self {
+        self.order_by(column, Direction::Asc)
+    }
+
+    /// `ORDER BY column DESC`.
+    pub fn order_by_desc(self, column: &str) -> Self {
+        self.order_by(column, Direction::Desc)
+    }
+
+    /// `LIMIT n` (TS `limit`).
+    pub fn limit(mut self, n: u64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// `OFFSET n` (TS `offset`).
+    pub fn offset(mut self, n: u64) -> Self {
+        self.offset = Some(n);
+        self
+    }
+
+    /// Include soft-deleted rows.
+    pub fn with_trashed(mut self) -> Self {
+        self.trashed = Trashed::With;
+        self
+    }
+
+    /// Only soft-deleted rows (an error for a model without soft deletes).
+    pub fn only_trashed(mut self) -> Self {
+        if !M::SOFT_DELETES {
+            self.fail(OrmError::NotSoftDeletable { model: M::model_name() });
+        }
+        self.trashed = Trashed::Only;
+        self
+    }
+
+    /// Eager-load relations by name (`"posts"`, `"posts.comments"`) when results are
+    /// fetched (TS `with(...relations)`).
+    pub fn with<I, S>(mut self, relations: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.eager.extend(relations.into_iter().map(|s| s.as_ref().to_string()));
+        self
+    }
+
+    /// The relation names recorded by [`with`](Self::with).
+    pub fn eager_loads(&self) -> &[String] {
+        &self.eager
+    }
+
+    fn select(&self, orm: &Orm) -> Result<Select> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        let mut select = Select::new(Ident::parse(M::table_name())?);
+        select.filter = self.filter.clone();
+        select.scopes = model_scopes::<M>(orm, self.trashed);
+        select.orders = self.orders.clone();
+        select.limit = self.limit;
+        select.offset = self.offset;
+        Ok(select)
+    }
+
+    /// The statement `all()` would send, without sending it (Laravel `toSql`).
+    pub fn to_statement(&self) -> Result<Statement> {
+        let orm = Orm::current()?;
+        Ok(compiler::select(&self.select(&orm)?))
+    }
+
+    async fn fetch(&self, orm: &Orm, statement: Statement) -> Result<Vec<Instance<M>>> {
+        let result = orm.run(&statement).await?;
+        let mut instances = Instance::<M>::hydrate_all(result);
+        crate::relations::eager_load(orm, &mut instances, &self.eager).await?;
+        Ok(instances)
+    }
+
+    fn check_eager(&self) -> Result<()> {
+        crate::relations::check_eager::<M>(&self.eager)
+    }
+
+    /// Run the query and return every matching record (TS `all()`).
+    pub async fn all(self) -> Result<Vec<Instance<M>>> {
+        let orm = Orm::current()?;
+        let select = self.select(&orm)?;
+        self.check_eager()?;
+        self.fetch(&orm, compiler::select(&select)).await
+    }
+
+    /// Alias of [`all`](Self::all) (Laravel `get()`).
+    pub async fn get(self) -> Result<Vec<Instance<M>>> {
+        self.all().await
+    }
+
+    /// Run the query with `LIMIT 1` and return the first record, or `None`.
+    pub async fn first(self) -> Result<Option<Instance<M>>> {
+        let orm = Orm::current()?;
+        let mut select = self.select(&orm)?;
+        self.check_eager()?;
+        select.limit = Some(1);
+        Ok(self.fetch(&orm, compiler::select(&select)).await?.into_iter().next())
+    }
+
+    /// Like [`first`](Self::first), but no record is `ModelNotFound`.
+    pub async fn first_or_fail(self) -> Result<Instance<M>> {
+        self.first().await?.ok_or(OrmError::ModelNotFound {
+            model: M::model_name(),
+            id: None,
+        })
+    }
+
+    /// The record whose primary key is `id`, within this query's conditions.
+    pub fn find(
+        self,
+        id: impl Into<Value>,
+    ) -> impl std::future::Future<Output = Result<Option<Instance<M>>>> {
+        self.where_(M::PRIMARY_KEY, id).first()
+    }
+
+    /// Like [`find`](Self::find), but a missing record is `ModelNotFound` with the key.
+    pub fn find_or_fail(
+        self,
+        id: impl Into<Value>,
+    ) -> impl std::future::Future<Output = Result<Instance<M>>> {
+        let id = id.into();
+        let shown = match &id {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let first = self.where_(M::PRIMARY_KEY, id).first();
+        async move {
+            first.await?.ok_or(OrmError::ModelNotFound {
+                model: M::model_name(),
+                id: Some(shown),
+            })
+        }
+    }
+
+    /// The number of records [`all`](Self::all) would return (TS `count()`).
+    pub async fn count(self) -> Result<u64> {
+        let orm = Orm::current()?;
+        let select = self.select(&orm)?;
+        let result = orm.run(&compiler::count(&select)).await?;
+        Ok(first_u64(&result.rows))
+    }
+
+    /// One page of results (TS `paginate(page, perPage)`), pages counted from 1.
+    ///
+    /// A page with rows costs one statement (the total rides along as a window count);
+    /// an empty page costs a second, `COUNT(*)`, to report the total. The builder's own
+    /// `limit`/`offset` are replaced by the page's.
+    pub async fn paginate(self, page: u64, per_page: u64) -> Result<Paginated<M>> {
+        let orm = Orm::current()?;
+        let invalid = OrmError::InvalidPagination { page, per_page };
+        if page == 0 || per_page == 0 {
+            return Err(invalid);
+        }
+        let offset = (page - 1).checked_mul(per_page).ok_or(invalid)?;
+        let mut select = self.select(&orm)?;
+        self.check_eager()?;
+        select.limit = Some(per_page);
+        select.offset = Some(offset);
+        let mut result = orm.run(&compiler::select_with_total(&select)).await?;
+        let total = match result.column_index(compiler::TOTAL_COLUMN) {
+            Some(i) if !result.rows.is_empty() => {
+                let total = first_u64_at(&result.rows, i);
+                let mut columns = result.columns.to_vec();
+                columns.remove(i);
+                result.columns = columns.into();
+                for row in &mut result.rows {
+                    row.remove(i);
+                }
+                total
+            }
+            _ => {
+                select.limit = None;
+                select.offset = None;
+                first_u64(&orm.run(&compiler::count(&select)).await?.rows)
+            }
+        };
+        let mut data = Instance::<M>::hydrate_all(result);
+        crate::relations::eager_load(&orm, &mut data, &self.eager).await?;
+        Ok(Paginated::new(data, total, per_page, page))
+    }
+}
+
+fn first_u64_at(rows: &[Vec<Value>], index: usize) -> u64 {
+    rows.first()
+        .and_then(|r| r.get(index))
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
+}
+
+fn first_u64(rows: &[Vec<Value>]) -> u64 {
+    first_u64_at(rows, 0)
+}

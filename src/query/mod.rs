@@ -1,0 +1,15 @@
+//! Queries: the reference's "QueryBuilder API".
+//!
+//! [`ast`] says what a query means, [`compiler`] is the one place SQL text is written,
+//! [`QueryBuilder`] is the lazy chainable builder, [`Paginated`] the page result.
+
+pub mod ast;
+mod builder;
+pub mod compiler;
+mod paginate;
+pub(crate) mod scopes;
+
+pub use ast::{Boolean, Condition, Direction, Ident, IntoDirection, IntoOperator, Operator, Select, Where};
+pub use builder::QueryBuilder;
+pub use scopes::Trashed;
+pub use paginate::Paginated;

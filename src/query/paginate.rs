@@ -1,0 +1,35 @@
+//! [`Paginated`]: one page of results and where it sits (TS `PaginationResult`).
+
+use serde::Serialize;
+
+use crate::model::{Instance, ModelDef};
+
+/// A page of results. Serializes as the TS `PaginationResult` JSON
+/// (`data`, `total`, `perPage`, `currentPage`, `lastPage`), so a ported handler returns
+/// the same body.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase", bound = "")]
+pub struct Paginated<M: ModelDef> {
+    /// The rows of this page.
+    pub data: Vec<Instance<M>>,
+    /// Rows matching the query, over all pages.
+    pub total: u64,
+    /// Page size asked for.
+    pub per_page: u64,
+    /// Page number asked for (1-based).
+    pub current_page: u64,
+    /// Last page number: at least 1, also when there are no rows.
+    pub last_page: u64,
+}
+
+impl<M: ModelDef> Paginated<M> {
+    pub(crate) fn new(data: Vec<Instance<M>>, total: u64, per_page: u64, current_page: u64) -> Self {
+        Paginated {
+            data,
+            total,
+            per_page,
+            current_page,
+            last_page: total.div_ceil(per_page).max(1),
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Relations loaded onto an instance, kept under their names.
+//!
+//! A loaded relation holds instances of another model type, so they are stored
+//! type-erased ([`AnyInstance`]) and read back typed by downcasting
+//! (`Instance::related::<Post>("posts")`). Serializing an instance serializes these,
+//! nested, after its attributes.
+
+use std::any::Any;
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::ser::{Serialize, Serializer};
+
+use crate::model::{Instance, ModelDef};
+
+/// An instance of some model, type-erased.
+pub trait AnyInstance: Any + Send + Sync + erased_serde::Serialize + fmt::Debug {
+    /// A boxed copy.
+    fn clone_box(&self) -> Box<dyn AnyInstance>;
+    /// As `&dyn Any`, for downcasting.
+    fn as_any(&self) -> &dyn Any;
+    /// As `&mut dyn Any`, for downcasting.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<M: ModelDef> AnyInstance for Instance<M> {
+    fn clone_box(&self) -> Box<dyn AnyInstance> {
+        Box::new(self.clone())
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+impl Clone for Box<dyn AnyInstance> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+impl Serialize for dyn AnyInstance {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        erased_serde::serialize(self, serializer)
+    }
+}
+
+/// One loaded relation: a single related record (or none), or a list.
+#[derive(Debug, Clone)]
+pub enum Loaded {
+    /// `HasOne` / `BelongsTo`: the related record, or `None`.
+    One(Option<Box<dyn AnyInstance>>),
+    /// `HasMany` / `BelongsToMany`: the related records (possibly empty).
+    Many(Vec<Box<dyn AnyInstance>>),
+}
+
+impl Serialize for Loaded {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Loaded::One(one) => one.serialize(serializer),
+            Loaded::Many(many) => many.serialize(serializer),
+        }
+    }
+}
+
+/// The relations loaded onto one instance, by name, in load order.
+#[derive(Debug, Clone, Default)]
+pub struct LoadedRelations(IndexMap<String, Loaded>);
+
+impl LoadedRelations {
+    /// Number of loaded relations.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether none is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The loaded relations, in load order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Loaded)> {
+        self.0.iter()
+    }
+
+    /// A loaded relation by name.
+    pub fn get(&self, name: &str) -> Option<&Loaded> {
+        self.0.get(name)
+    }
+
+    /// A loaded relation by name, mutable.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Loaded> {
+        self.0.get_mut(name)
+    }
+
+    /// Attach (or replace) a relation.
+    pub fn insert(&mut self, name: impl Into<String>, loaded: Loaded) {
+        self.0.insert(name.into(), loaded);
+    }
+}

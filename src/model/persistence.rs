@@ -102,10 +102,13 @@ impl<M: ModelDef> Instance<M> {
         }
         bound_columns::<M>(&self.get_dirty())?;
         fire_in_place(HookEvent::Updating, self).await?;
-        if M::TIMESTAMPS && !self.is_dirty_key(UPDATED_AT) {
-            self.set(UPDATED_AT, now_timestamp());
+        let mut dirty = self.get_dirty();
+        if M::TIMESTAMPS && !dirty.contains_key(UPDATED_AT) {
+            // Always touched, even within the same millisecond as the last write.
+            let now = Value::String(now_timestamp());
+            self.set(UPDATED_AT, now.clone());
+            dirty.insert(UPDATED_AT.to_string(), now);
         }
-        let dirty = self.get_dirty();
         let (columns, values) = bound_columns::<M>(&dirty)?;
         let sets = columns.into_iter().zip(values).collect();
         let conditions = self.key_conditions(orm, Trashed::With)?;

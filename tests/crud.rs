@@ -23,7 +23,18 @@ async fn create_reads_back_ids_defaults_and_timestamps() {
         assert!(!user.is_dirty());
         // Column order is the table's.
         let keys: Vec<&str> = user.attributes.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["id", "name", "email", "admin", "settings", "created_at", "updated_at"]);
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "name",
+                "email",
+                "admin",
+                "settings",
+                "created_at",
+                "updated_at"
+            ]
+        );
     })
     .await;
 }
@@ -44,9 +55,15 @@ async fn find_all_and_find_or_fail() {
         let err = User::find_or_fail(99).await.unwrap_err();
         assert_eq!(
             err,
-            OrmError::ModelNotFound { model: "User", id: Some("99".into()) }
+            OrmError::ModelNotFound {
+                model: "User",
+                id: Some("99".into())
+            }
         );
-        assert_eq!(err.to_string(), "No query results for model [User] with key 99");
+        assert_eq!(
+            err.to_string(),
+            "No query results for model [User] with key 99"
+        );
         // A key given as text still finds the integer key (SQLite affinity).
         assert!(User::find("2").await.unwrap().is_some());
     })
@@ -72,19 +89,30 @@ async fn save_inserts_new_instances() {
 async fn save_updates_only_changed_columns_and_nothing_when_clean() {
     let (orm, db) = orm();
     orm.scope(async {
-        let mut post = Post::create(json!({"title": "A", "views": 1})).await.unwrap();
+        let mut post = Post::create(json!({"title": "A", "views": 1}))
+            .await
+            .unwrap();
         let trips = Orm::current().unwrap().round_trips();
         post.save().await.unwrap();
-        assert_eq!(Orm::current().unwrap().round_trips(), trips, "clean save sends nothing");
+        assert_eq!(
+            Orm::current().unwrap().round_trips(),
+            trips,
+            "clean save sends nothing"
+        );
 
         // Another writer changes `views` behind our back; our save of `title` must not
         // overwrite it (only changed columns are written).
-        db.execute_batch("UPDATE posts SET views = 42 WHERE id = 1").unwrap();
+        db.execute_batch("UPDATE posts SET views = 42 WHERE id = 1")
+            .unwrap();
         post.set("title", "B");
         assert!(post.is_dirty());
         assert_eq!(post.get_original("title"), Some(&json!("A")));
         post.save().await.unwrap();
-        assert_eq!(post.get("views"), Some(&json!(42)), "row read back after update");
+        assert_eq!(
+            post.get("views"),
+            Some(&json!(42)),
+            "row read back after update"
+        );
         assert!(post.was_changed("title"));
         assert!(!post.was_changed("views"));
         assert!(post.was_changed("updated_at"));
@@ -109,8 +137,10 @@ async fn casts_round_trip_booleans_and_json() {
         assert_eq!(post.get("published"), Some(&json!(true)));
         assert_eq!(post.get("meta"), Some(&json!({"tags": ["a", "b"], "n": 1})));
         let raw: (i64, String) = db.with_connection(|c| {
-            c.query_row("SELECT published, meta FROM posts", [], |r| Ok((r.get(0)?, r.get(1)?)))
-                .unwrap()
+            c.query_row("SELECT published, meta FROM posts", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap()
         });
         assert_eq!(raw, (1, "{\"tags\":[\"a\",\"b\"],\"n\":1}".to_string()));
         let json = serde_json::to_value(&post).unwrap();
@@ -130,13 +160,30 @@ async fn unknown_columns_are_errors_and_nothing_is_written() {
         let err = User::create(json!({"name": "x", "email": "x@x", "nope": 1}))
             .await
             .unwrap_err();
-        assert_eq!(err, OrmError::UnknownColumn { model: "User", column: "nope".into() });
+        assert_eq!(
+            err,
+            OrmError::UnknownColumn {
+                model: "User",
+                column: "nope".into()
+            }
+        );
         assert_eq!(raw_count(&db, "users"), 0);
         let err = User::where_("nope", 1).all().await.unwrap_err();
-        assert_eq!(err, OrmError::UnknownColumn { model: "User", column: "nope".into() });
-        let err = User::where_("name; DROP TABLE users", 1).all().await.unwrap_err();
+        assert_eq!(
+            err,
+            OrmError::UnknownColumn {
+                model: "User",
+                column: "nope".into()
+            }
+        );
+        let err = User::where_("name; DROP TABLE users", 1)
+            .all()
+            .await
+            .unwrap_err();
         assert!(matches!(err, OrmError::InvalidIdentifier(_)));
-        let err = User::create(json!(["not", "an", "object"])).await.unwrap_err();
+        let err = User::create(json!(["not", "an", "object"]))
+            .await
+            .unwrap_err();
         assert!(matches!(err, OrmError::InvalidAttributes(_)));
         // A model without a column list accepts any identifier, but the database still
         // rejects a column it lacks, with the SQL in the error.
@@ -158,11 +205,23 @@ async fn unknown_columns_are_errors_and_nothing_is_written() {
 async fn constraint_failures_are_database_errors() {
     let (orm, db) = orm();
     orm.scope(async {
-        User::create(json!({"name": "a", "email": "same@x"})).await.unwrap();
-        let err = User::create(json!({"name": "b", "email": "same@x"})).await.unwrap_err();
-        assert!(matches!(&err, OrmError::Database { message, .. } if message.contains("UNIQUE")), "{err}");
-        let err = User::create(json!({"email": "noname@x"})).await.unwrap_err();
-        assert!(matches!(&err, OrmError::Database { message, .. } if message.contains("NOT NULL")), "{err}");
+        User::create(json!({"name": "a", "email": "same@x"}))
+            .await
+            .unwrap();
+        let err = User::create(json!({"name": "b", "email": "same@x"}))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, OrmError::Database { message, .. } if message.contains("UNIQUE")),
+            "{err}"
+        );
+        let err = User::create(json!({"email": "noname@x"}))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, OrmError::Database { message, .. } if message.contains("NOT NULL")),
+            "{err}"
+        );
         assert_eq!(raw_count(&db, "users"), 1);
     })
     .await;
@@ -172,9 +231,12 @@ async fn constraint_failures_are_database_errors() {
 async fn hard_delete_and_refresh() {
     let (orm, db) = orm();
     orm.scope(async {
-        let mut c = PostComment::create(json!({"post_id": 1, "body": "hi"})).await.unwrap();
+        let mut c = PostComment::create(json!({"post_id": 1, "body": "hi"}))
+            .await
+            .unwrap();
         assert_eq!(c.get("id"), Some(&json!(1)));
-        db.execute_batch("UPDATE post_comments SET body = 'edited'").unwrap();
+        db.execute_batch("UPDATE post_comments SET body = 'edited'")
+            .unwrap();
         c.set("body", "unsaved");
         c.refresh().await.unwrap();
         assert_eq!(c.get("body"), Some(&json!("edited")));
@@ -185,7 +247,13 @@ async fn hard_delete_and_refresh() {
         let mut ghost = PostComment::make(json!({"post_id": 1, "body": "never saved"})).unwrap();
         ghost.delete().await.unwrap(); // nothing to delete, nothing sent
         let err = c.refresh().await.unwrap_err();
-        assert!(matches!(err, OrmError::ModelNotFound { model: "PostComment", .. }));
+        assert!(matches!(
+            err,
+            OrmError::ModelNotFound {
+                model: "PostComment",
+                ..
+            }
+        ));
     })
     .await;
 }
@@ -194,11 +262,16 @@ async fn hard_delete_and_refresh() {
 async fn update_of_a_vanished_row_is_model_not_found() {
     let (orm, db) = orm();
     orm.scope(async {
-        let mut user = User::create(json!({"name": "a", "email": "a@x"})).await.unwrap();
+        let mut user = User::create(json!({"name": "a", "email": "a@x"}))
+            .await
+            .unwrap();
         db.execute_batch("DELETE FROM users").unwrap();
         user.set("name", "b");
         let err = user.save().await.unwrap_err();
-        assert!(matches!(err, OrmError::ModelNotFound { model: "User", .. }), "{err}");
+        assert!(
+            matches!(err, OrmError::ModelNotFound { model: "User", .. }),
+            "{err}"
+        );
     })
     .await;
 }

@@ -69,8 +69,8 @@ impl SqliteExecutor {
 
     /// A private in-memory database.
     pub fn memory() -> Result<Self> {
-        let conn =
-            Connection::open_in_memory().map_err(|e| OrmError::database(e.to_string(), "<open>"))?;
+        let conn = Connection::open_in_memory()
+            .map_err(|e| OrmError::database(e.to_string(), "<open>"))?;
         Self::from_connection(conn)
     }
 

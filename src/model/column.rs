@@ -69,9 +69,10 @@ impl Cast {
                 _ => Value::String(s),
             },
             (Cast::Json, Value::String(s)) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
-            (Cast::Integer, Value::Number(n)) if n.as_i64().is_none() => {
-                n.as_f64().map(|f| Value::from(f.trunc() as i64)).unwrap_or(Value::Number(n))
-            }
+            (Cast::Integer, Value::Number(n)) if n.as_i64().is_none() => n
+                .as_f64()
+                .map(|f| Value::from(f.trunc() as i64))
+                .unwrap_or(Value::Number(n)),
             (Cast::Integer, Value::String(s)) => match s.trim().parse::<i64>() {
                 Ok(i) => Value::from(i),
                 Err(_) => Value::String(s),
@@ -82,7 +83,12 @@ impl Cast {
                 .and_then(serde_json::Number::from_f64)
                 .map(Value::Number)
                 .unwrap_or(Value::Number(n)),
-            (Cast::Real, Value::String(s)) => match s.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+            (Cast::Real, Value::String(s)) => match s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+            {
                 Some(n) => Value::Number(n),
                 None => Value::String(s),
             },
@@ -214,7 +220,10 @@ mod tests {
     fn casts_read_stored_forms() {
         assert_eq!(Cast::Boolean.read(json!(1)), json!(true));
         assert_eq!(Cast::Boolean.read(json!(0)), json!(false));
-        assert_eq!(Cast::Json.read(json!("{\"a\":[1,2]}")), json!({"a": [1, 2]}));
+        assert_eq!(
+            Cast::Json.read(json!("{\"a\":[1,2]}")),
+            json!({"a": [1, 2]})
+        );
         assert_eq!(Cast::Json.read(json!("not json")), json!("not json"));
         assert_eq!(Cast::Integer.read(json!("42")), json!(42));
         assert_eq!(Cast::Integer.read(json!(2.9)), json!(2));
@@ -227,8 +236,17 @@ mod tests {
     fn casts_bind_attribute_forms() {
         assert_eq!(Cast::Boolean.write(&json!(true)), SqlValue::Integer(1));
         assert_eq!(Cast::Json.write(&json!([1])), SqlValue::Text("[1]".into()));
-        assert_eq!(Cast::Json.write(&json!("s")), SqlValue::Text("\"s\"".into()));
-        assert_eq!(Cast::Blob.write(&json!([0, 255])), SqlValue::Blob(vec![0, 255]));
-        assert_eq!(Cast::Blob.write(&json!([0, 256])), SqlValue::Text("[0,256]".into()));
+        assert_eq!(
+            Cast::Json.write(&json!("s")),
+            SqlValue::Text("\"s\"".into())
+        );
+        assert_eq!(
+            Cast::Blob.write(&json!([0, 255])),
+            SqlValue::Blob(vec![0, 255])
+        );
+        assert_eq!(
+            Cast::Blob.write(&json!([0, 256])),
+            SqlValue::Text("[0,256]".into())
+        );
     }
 }

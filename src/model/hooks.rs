@@ -110,8 +110,7 @@ impl HookReturn for bool {
     }
 }
 
-type HookFn<M> =
-    Arc<dyn Fn(Instance<M>) -> BoxFuture<'static, (Instance<M>, bool)> + Send + Sync>;
+type HookFn<M> = Arc<dyn Fn(Instance<M>) -> BoxFuture<'static, (Instance<M>, bool)> + Send + Sync>;
 
 struct HookSet<M: ModelDef> {
     by_event: [Vec<HookFn<M>>; 6],

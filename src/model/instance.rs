@@ -52,13 +52,19 @@ impl IntoAttributes for Value {
 
 impl<K: Into<String>, V: Into<Value>, const N: usize> IntoAttributes for [(K, V); N] {
     fn into_attributes(self) -> Result<Attributes> {
-        Ok(self.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        Ok(self
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect())
     }
 }
 
 impl<K: Into<String>, V: Into<Value>> IntoAttributes for Vec<(K, V)> {
     fn into_attributes(self) -> Result<Attributes> {
-        Ok(self.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        Ok(self
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect())
     }
 }
 
@@ -162,11 +168,20 @@ impl<M: ModelDef> Instance<M> {
             .collect()
     }
 
-    /// Replace the attributes with a stored row read back by a write.
+    /// Replace the attributes with the first row of a result read back by a write.
     pub(crate) fn sync_stored(&mut self, result: QueryResult) {
-        let casts = Casts::<M>::for_columns(&result.columns);
-        if let Some(row) = result.rows.into_iter().next() {
-            self.attributes = casts.apply(&result.columns, row);
+        let columns = result.columns;
+        match result.rows.into_iter().next() {
+            Some(row) => self.sync_row(&columns, row),
+            None => self.sync_row(&[], Vec::new()),
+        }
+    }
+
+    /// Replace the attributes with a stored row (casts applied); an empty row keeps
+    /// the attributes. Either way the instance becomes existing and clean.
+    pub(crate) fn sync_row(&mut self, columns: &[String], row: Vec<Value>) {
+        if !row.is_empty() {
+            self.attributes = Casts::<M>::for_columns(columns).apply(columns, row);
         }
         self.original = self.attributes.clone();
         self.exists = true;
@@ -213,9 +228,7 @@ impl<M: ModelDef> Instance<M> {
 
     /// The primary-key value, if set.
     pub fn key(&self) -> Option<&Value> {
-        self.attributes
-            .get(M::PRIMARY_KEY)
-            .filter(|v| !v.is_null())
+        self.attributes.get(M::PRIMARY_KEY).filter(|v| !v.is_null())
     }
 
     /// The value an attribute had when last read from or written to the database.
@@ -263,7 +276,8 @@ impl<M: ModelDef> Instance<M> {
 impl<M: ModelDef> Serialize for Instance<M> {
     /// The attributes, then each loaded relation under its name (nested).
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.attributes.len() + self.relations.len()))?;
+        let mut map =
+            serializer.serialize_map(Some(self.attributes.len() + self.relations.len()))?;
         for (k, v) in &self.attributes {
             map.serialize_entry(k, v)?;
         }
@@ -295,7 +309,11 @@ impl<M: ModelDef> Casts<M> {
     fn apply(&self, columns: &[String], row: Vec<Value>) -> Attributes {
         let mut attributes = Attributes::with_capacity(columns.len());
         for (i, (column, value)) in columns.iter().zip(row).enumerate() {
-            let value = if self.any { self.casts[i].read(value) } else { value };
+            let value = if self.any {
+                self.casts[i].read(value)
+            } else {
+                value
+            };
             attributes.insert(column.clone(), value);
         }
         attributes

@@ -9,7 +9,9 @@ use serde_json::Value;
 use crate::error::{OrmError, Result};
 use crate::model::hooks::{fire_in_place, HookEvent};
 use crate::model::timestamps::now_timestamp;
-use crate::model::{cast_of, check_column, Attributes, Instance, ModelDef, CREATED_AT, DELETED_AT, UPDATED_AT};
+use crate::model::{
+    cast_of, check_column, Attributes, Instance, ModelDef, CREATED_AT, DELETED_AT, UPDATED_AT,
+};
 use crate::orm::Orm;
 use crate::query::ast::{Condition, Ident, Operator, Select};
 use crate::query::compiler;
@@ -76,6 +78,21 @@ impl<M: ModelDef> Instance<M> {
     }
 
     async fn perform_insert(&mut self, orm: &Orm) -> Result<()> {
+        let (columns, values) = self.before_insert(orm).await?;
+        let statement = compiler::insert(&table::<M>()?, &columns, vec![values]);
+        let result = orm.run(&statement).await?;
+        let columns = result.columns.clone();
+        let row = result.rows.into_iter().next().unwrap_or_default();
+        self.after_insert(&columns, row).await
+    }
+
+    /// The first half of an insert, shared by `save` and factories: validate names,
+    /// fire `creating` (which may change the instance or abort), stamp timestamps, and
+    /// return the columns and bound values to insert.
+    pub(crate) async fn before_insert(
+        &mut self,
+        _orm: &Orm,
+    ) -> Result<(Vec<Ident>, Vec<SqlValue>)> {
         bound_columns::<M>(&self.attributes)?; // reject bad names before hooks run
         fire_in_place(HookEvent::Creating, self).await?;
         if M::TIMESTAMPS {
@@ -87,11 +104,14 @@ impl<M: ModelDef> Instance<M> {
                 self.set(UPDATED_AT, now);
             }
         }
-        let (columns, values) = bound_columns::<M>(&self.attributes)?;
-        let statement = compiler::insert(&table::<M>()?, &columns, vec![values]);
-        let result = orm.run(&statement).await?;
+        bound_columns::<M>(&self.attributes)
+    }
+
+    /// The second half of an insert: take the stored row (`RETURNING *`) as the
+    /// attributes, mark the instance existing and clean, fire `created`.
+    pub(crate) async fn after_insert(&mut self, columns: &[String], row: Vec<Value>) -> Result<()> {
         let written = self.attributes.clone();
-        self.sync_stored(result);
+        self.sync_row(columns, row);
         self.set_changes(written);
         fire_in_place(HookEvent::Created, self).await
     }
@@ -153,7 +173,9 @@ impl<M: ModelDef> Instance<M> {
 
     async fn hard_delete(&mut self, orm: &Orm) -> Result<()> {
         let conditions = self.key_conditions(orm, Trashed::With)?;
-        let result = orm.run(&compiler::delete(&table::<M>()?, &conditions)).await?;
+        let result = orm
+            .run(&compiler::delete(&table::<M>()?, &conditions))
+            .await?;
         if result.changes == 0 {
             return Err(self.not_found());
         }

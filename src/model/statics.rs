@@ -35,12 +35,16 @@ pub trait Model: ModelDef {
     }
 
     /// The record with primary key `id`, or `None` (TS `find`).
-    fn find(id: impl Into<Value>) -> impl Future<Output = Result<Option<Instance<Self>>>> + MaybeSend {
+    fn find(
+        id: impl Into<Value>,
+    ) -> impl Future<Output = Result<Option<Instance<Self>>>> + MaybeSend {
         Self::query().find(id)
     }
 
     /// The record with primary key `id`, or `ModelNotFound` (TS `findOrFail`).
-    fn find_or_fail(id: impl Into<Value>) -> impl Future<Output = Result<Instance<Self>>> + MaybeSend {
+    fn find_or_fail(
+        id: impl Into<Value>,
+    ) -> impl Future<Output = Result<Instance<Self>>> + MaybeSend {
         Self::query().find_or_fail(id)
     }
 
@@ -51,7 +55,9 @@ pub trait Model: ModelDef {
 
     /// Insert a record and return it as stored (TS `create`): fires `creating` and
     /// `created`; ids, defaults and timestamps are read back in the same statement.
-    fn create(attributes: impl IntoAttributes) -> impl Future<Output = Result<Instance<Self>>> + MaybeSend {
+    fn create(
+        attributes: impl IntoAttributes,
+    ) -> impl Future<Output = Result<Instance<Self>>> + MaybeSend {
         let instance = Instance::<Self>::from_attributes(attributes);
         async move {
             let mut instance = instance?;
@@ -71,7 +77,11 @@ pub trait Model: ModelDef {
     }
 
     /// A query starting with `column op value` (TS `where(column, op, value)`).
-    fn where_op(column: &str, op: impl IntoOperator, value: impl Into<Value>) -> QueryBuilder<Self> {
+    fn where_op(
+        column: &str,
+        op: impl IntoOperator,
+        value: impl Into<Value>,
+    ) -> QueryBuilder<Self> {
         Self::query().where_op(column, op, value)
     }
 

@@ -145,7 +145,9 @@ impl Orm {
                     );
                 }
             }
-            Err(e) => tracing::warn!(target: "roost_orm::query", error = %e, batch = statements.len(), "batch failed"),
+            Err(e) => {
+                tracing::warn!(target: "roost_orm::query", error = %e, batch = statements.len(), "batch failed")
+            }
         }
         result
     }

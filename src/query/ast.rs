@@ -279,7 +279,9 @@ mod tests {
         for ok in ["id", "_x", "Posts", "posts.id", "a1_b2"] {
             assert!(Ident::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "1a", "a b", "a\"b", "a.b.c", "a.", ".a", "a-b", "id;--", "é"] {
+        for bad in [
+            "", "1a", "a b", "a\"b", "a.b.c", "a.", ".a", "a-b", "id;--", "é",
+        ] {
             assert_eq!(
                 Ident::parse(bad),
                 Err(OrmError::InvalidIdentifier(bad.into())),

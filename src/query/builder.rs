@@ -116,7 +116,13 @@ impl<M: ModelDef> QueryBuilder<M> {
         self.filter.push(Where { boolean, condition });
     }
 
-    fn compare(mut self, boolean: Boolean, column: &str, op: Result<Operator>, value: Value) -> Self {
+    fn compare(
+        mut self,
+        boolean: Boolean,
+        column: &str,
+        op: Result<Operator>,
+        value: Value,
+    ) -> Self {
         let op = match op {
             Ok(op) => op,
             Err(e) => {
@@ -126,7 +132,14 @@ impl<M: ModelDef> QueryBuilder<M> {
         };
         if let Some(ident) = self.column(column) {
             let value = cast_of::<M>(ident.parts().1).write(&value);
-            self.push(boolean, Condition::Compare { column: ident, op, value });
+            self.push(
+                boolean,
+                Condition::Compare {
+                    column: ident,
+                    op,
+                    value,
+                },
+            );
         }
         self
     }
@@ -160,7 +173,14 @@ impl<M: ModelDef> QueryBuilder<M> {
     {
         if let Some(ident) = self.column(column) {
             let values = values.into_iter().map(Into::into).collect();
-            self.push(Boolean::And, Condition::In { column: ident, values, negated });
+            self.push(
+                Boolean::And,
+                Condition::In {
+                    column: ident,
+                    values,
+                    negated,
+                },
+            );
         }
         self
     }
@@ -186,7 +206,13 @@ impl<M: ModelDef> QueryBuilder<M> {
 
     fn null(mut self, column: &str, negated: bool) -> Self {
         if let Some(ident) = self.column(column) {
-            self.push(Boolean::And, Condition::Null { column: ident, negated });
+            self.push(
+                Boolean::And,
+                Condition::Null {
+                    column: ident,
+                    negated,
+                },
+            );
         }
         self
     }
@@ -246,7 +272,9 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// Only soft-deleted rows (an error for a model without soft deletes).
     pub fn only_trashed(mut self) -> Self {
         if !M::SOFT_DELETES {
-            self.fail(OrmError::NotSoftDeletable { model: M::model_name() });
+            self.fail(OrmError::NotSoftDeletable {
+                model: M::model_name(),
+            });
         }
         self.trashed = Trashed::Only;
         self
@@ -259,7 +287,8 @@ impl<M: ModelDef> QueryBuilder<M> {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.eager.extend(relations.into_iter().map(|s| s.as_ref().to_string()));
+        self.eager
+            .extend(relations.into_iter().map(|s| s.as_ref().to_string()));
         self
     }
 
@@ -317,7 +346,11 @@ impl<M: ModelDef> QueryBuilder<M> {
         let mut select = self.select(&orm)?;
         self.check_eager()?;
         select.limit = Some(1);
-        Ok(self.fetch(&orm, compiler::select(&select)).await?.into_iter().next())
+        Ok(self
+            .fetch(&orm, compiler::select(&select))
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// Like [`first`](Self::first), but no record is `ModelNotFound`.

@@ -68,7 +68,9 @@ impl Sql {
                 self.ident(column)
                     .push(if *negated { " NOT IN " } else { " IN " })
                     .push("(SELECT value FROM json_each(");
-                self.param(SqlValue::Text(serde_json::Value::from(values.clone()).to_string()));
+                self.param(SqlValue::Text(
+                    serde_json::Value::from(values.clone()).to_string(),
+                ));
                 self.push("))");
             }
             Condition::Null { column, negated } => {

@@ -9,7 +9,9 @@ pub mod compiler;
 mod paginate;
 pub(crate) mod scopes;
 
-pub use ast::{Boolean, Condition, Direction, Ident, IntoDirection, IntoOperator, Operator, Select, Where};
+pub use ast::{
+    Boolean, Condition, Direction, Ident, IntoDirection, IntoOperator, Operator, Select, Where,
+};
 pub use builder::QueryBuilder;
-pub use scopes::Trashed;
 pub use paginate::Paginated;
+pub use scopes::Trashed;

@@ -23,7 +23,12 @@ pub struct Paginated<M: ModelDef> {
 }
 
 impl<M: ModelDef> Paginated<M> {
-    pub(crate) fn new(data: Vec<Instance<M>>, total: u64, per_page: u64, current_page: u64) -> Self {
+    pub(crate) fn new(
+        data: Vec<Instance<M>>,
+        total: u64,
+        per_page: u64,
+        current_page: u64,
+    ) -> Self {
         Paginated {
             data,
             total,

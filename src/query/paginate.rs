@@ -7,7 +7,7 @@ use crate::model::{Instance, ModelDef};
 /// A page of results. Serializes as the TS `PaginationResult` JSON
 /// (`data`, `total`, `perPage`, `currentPage`, `lastPage`), so a ported handler returns
 /// the same body.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase", bound = "")]
 pub struct Paginated<M: ModelDef> {
     /// The rows of this page.
@@ -36,5 +36,26 @@ impl<M: ModelDef> Paginated<M> {
             current_page,
             last_page: total.div_ceil(per_page).max(1),
         }
+    }
+}
+
+impl<M: ModelDef> Clone for Paginated<M> {
+    fn clone(&self) -> Self {
+        Paginated {
+            data: self.data.clone(),
+            ..*self
+        }
+    }
+}
+
+impl<M: ModelDef> std::fmt::Debug for Paginated<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Paginated")
+            .field("data", &self.data)
+            .field("total", &self.total)
+            .field("per_page", &self.per_page)
+            .field("current_page", &self.current_page)
+            .field("last_page", &self.last_page)
+            .finish()
     }
 }

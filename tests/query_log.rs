@@ -11,8 +11,10 @@ use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::Layer;
 
+type Event = Vec<(String, String)>;
+
 #[derive(Default, Clone)]
-struct Captured(Arc<Mutex<Vec<Vec<(String, String)>>>>);
+struct Captured(Arc<Mutex<Vec<Event>>>);
 
 struct Fields(Vec<(String, String)>);
 impl Visit for Fields {

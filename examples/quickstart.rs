@@ -41,7 +41,10 @@ CREATE TABLE posts (id INTEGER PRIMARY KEY AUTOINCREMENT, author_id INTEGER NOT 
 ";
 
 fn show<T: serde::Serialize>(label: &str, value: &T) {
-    println!("{label}: {}", serde_json::to_string(value).unwrap_or_default());
+    println!(
+        "{label}: {}",
+        serde_json::to_string(value).unwrap_or_default()
+    );
 }
 
 async fn app() -> roost_orm::Result<()> {
@@ -52,12 +55,18 @@ async fn app() -> roost_orm::Result<()> {
         }
     });
 
-    let ada = User::create(json!({"name": "Ada", "email": "ada@example.com", "admin": true})).await?;
+    let ada =
+        User::create(json!({"name": "Ada", "email": "ada@example.com", "admin": true})).await?;
     show("created user", &ada);
 
-    for (i, title) in ["Hello D1", "Rust on Workers", "Eloquent, ported", "Soft deletes"]
-        .iter()
-        .enumerate()
+    for (i, title) in [
+        "Hello D1",
+        "Rust on Workers",
+        "Eloquent, ported",
+        "Soft deletes",
+    ]
+    .iter()
+    .enumerate()
     {
         let status = if i % 2 == 0 { "published" } else { "draft" };
         Post::create(json!({"author_id": ada.get("id"), "title": title, "status": status, "tags": ["d1", i]}))
@@ -67,13 +76,20 @@ async fn app() -> roost_orm::Result<()> {
     let first = Post::find_or_fail(1).await?;
     show("find_or_fail(1)", &first);
 
-    let published = Post::where_("status", "published").order_by("id", "desc").all().await?;
+    let published = Post::where_("status", "published")
+        .order_by("id", "desc")
+        .all()
+        .await?;
     println!("published posts: {}", published.len());
 
     let mut draft = Post::where_("status", "draft").first_or_fail().await?;
     draft.set("status", "published");
     draft.save().await?;
-    println!("updated post {} → status {}", draft.get("id").unwrap_or(&json!(null)), draft.get("status").unwrap_or(&json!(null)));
+    println!(
+        "updated post {} → status {}",
+        draft.get("id").unwrap_or(&json!(null)),
+        draft.get("status").unwrap_or(&json!(null))
+    );
 
     let mut doomed = Post::find_or_fail(4).await?;
     doomed.delete().await?;

@@ -108,6 +108,25 @@ pub enum OrmError {
         message: String,
     },
 
+    /// The request names an organization that the org lookup doesn't know
+    /// (TS `TenantNotResolvedError`).
+    #[error("Tenant not resolved: no organization with slug {slug:?}")]
+    TenantNotResolved {
+        /// The slug the request named.
+        slug: String,
+    },
+
+    /// The per-tenant database binding is missing and the provider is strict.
+    #[error("Tenant database binding {binding:?} not found")]
+    TenantBindingNotFound {
+        /// The binding name that was looked up.
+        binding: String,
+    },
+
+    /// A configuration value could not be used.
+    #[error("Invalid ORM configuration: {0}")]
+    InvalidConfig(String),
+
     /// The database rejected a statement (constraint failure, syntax, I/O...).
     #[error("Database error: {message} (SQL: {sql})")]
     Database {

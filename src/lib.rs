@@ -40,6 +40,7 @@ pub mod orm;
 pub mod query;
 pub mod relations;
 pub mod runtime;
+pub mod tenant;
 pub mod value;
 
 pub use error::{OrmError, Result};

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use wasm_bindgen::JsValue;
 use worker::send::{SendFuture, SendWrapper};
-use worker::{D1Database, D1PreparedStatement, D1Result};
+use worker::{D1Database, D1DatabaseSession, D1PreparedStatement, D1Result};
 
 use crate::error::{OrmError, Result};
 use crate::executor::{Executor, QueryResult, Statement};
@@ -46,6 +46,25 @@ fn to_js(value: &SqlValue) -> JsValue {
     }
 }
 
+fn bind(prepared: D1PreparedStatement, statement: &Statement) -> Result<D1PreparedStatement> {
+    let params: Vec<JsValue> = statement.params.iter().map(to_js).collect();
+    prepared
+        .bind(&params)
+        .map_err(|e| OrmError::database(e.to_string(), statement.sql.clone()))
+}
+
+async fn run_prepared(prepared: D1PreparedStatement, sql: &str) -> Result<QueryResult> {
+    let prepared = SendWrapper::new(prepared);
+    let result = SendFuture::new(async move { prepared.all().await }).await;
+    let result = SendWrapper::new(result.map_err(|e| OrmError::database(e.to_string(), sql))?);
+    D1Executor::convert(&result, sql)
+}
+
+fn batch_error(e: worker::Error, statements: &[Statement]) -> OrmError {
+    let sql: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
+    OrmError::database(e.to_string(), sql.join("; "))
+}
+
 impl D1Executor {
     /// Wrap a D1 binding (`env.d1("DB")?`).
     pub fn new(db: D1Database) -> Self {
@@ -60,11 +79,7 @@ impl D1Executor {
     }
 
     fn prepare(&self, statement: &Statement) -> Result<D1PreparedStatement> {
-        let params: Vec<JsValue> = statement.params.iter().map(to_js).collect();
-        self.db
-            .prepare(statement.sql.as_str())
-            .bind(&params)
-            .map_err(|e| OrmError::database(e.to_string(), statement.sql.clone()))
+        bind(self.db.prepare(statement.sql.as_str()), statement)
     }
 
     fn convert(result: &D1Result, sql: &str) -> Result<QueryResult> {
@@ -98,12 +113,7 @@ impl D1Executor {
 #[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
 impl Executor for D1Executor {
     async fn run(&self, statement: &Statement) -> Result<QueryResult> {
-        let prepared = SendWrapper::new(self.prepare(statement)?);
-        let result = SendFuture::new(async move { prepared.all().await }).await;
-        let result = SendWrapper::new(
-            result.map_err(|e| OrmError::database(e.to_string(), statement.sql.clone()))?,
-        );
-        Self::convert(&result, &statement.sql)
+        run_prepared(self.prepare(statement)?, &statement.sql).await
     }
 
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<QueryResult>> {
@@ -113,14 +123,60 @@ impl Executor for D1Executor {
             .collect::<Result<Vec<_>>>()?;
         let db = self.db.clone();
         let results = SendFuture::new(async move { db.batch(prepared).await }).await;
-        let results = SendWrapper::new(results.map_err(|e| {
-            let sql: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
-            OrmError::database(e.to_string(), sql.join("; "))
-        })?);
+        let results = SendWrapper::new(results.map_err(|e| batch_error(e, statements))?);
         results
             .iter()
             .zip(statements)
             .map(|(r, s)| Self::convert(r, &s.sql))
             .collect()
+    }
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
+#[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+impl crate::tenant::SessionCapable for D1Executor {
+    type Session = D1DatabaseSession;
+
+    fn start_session(&self, constraint_or_bookmark: &str) -> Result<Option<D1DatabaseSession>> {
+        // Where `withSession` is missing (older local runtimes) the call fails: fall
+        // back to the plain binding, as documented.
+        match self.db.with_session(Some(constraint_or_bookmark)) {
+            Ok(session) => Ok(Some(session)),
+            Err(e) => {
+                tracing::debug!(target: "roost_orm::session", error = %e, "withSession unavailable");
+                Ok(None)
+            }
+        }
+    }
+
+    async fn run_in(
+        &self,
+        session: &D1DatabaseSession,
+        statement: &Statement,
+    ) -> Result<QueryResult> {
+        let prepared = bind(session.prepare(statement.sql.as_str()), statement)?;
+        run_prepared(prepared, &statement.sql).await
+    }
+
+    async fn batch_in(
+        &self,
+        session: &D1DatabaseSession,
+        statements: &[Statement],
+    ) -> Result<Vec<QueryResult>> {
+        let prepared = statements
+            .iter()
+            .map(|s| bind(session.prepare(s.sql.as_str()), s))
+            .collect::<Result<Vec<_>>>()?;
+        let results = SendFuture::new(session.batch(prepared)).await;
+        let results = SendWrapper::new(results.map_err(|e| batch_error(e, statements))?);
+        results
+            .iter()
+            .zip(statements)
+            .map(|(r, s)| Self::convert(r, &s.sql))
+            .collect()
+    }
+
+    fn bookmark(&self, session: &D1DatabaseSession) -> Option<String> {
+        session.get_bookmark().ok().flatten()
     }
 }

@@ -153,3 +153,28 @@ impl Executor for SqliteExecutor {
         Ok(results)
     }
 }
+
+/// Embedded SQLite has no replicas: sessions are "unavailable", so a
+/// [`D1SessionHandle`](crate::tenant::D1SessionHandle) over it uses the plain connection,
+/// as the original does on local dev.
+#[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
+#[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+impl crate::tenant::SessionCapable for SqliteExecutor {
+    type Session = ();
+
+    fn start_session(&self, _constraint_or_bookmark: &str) -> Result<Option<()>> {
+        Ok(None)
+    }
+
+    async fn run_in(&self, _: &(), statement: &Statement) -> Result<QueryResult> {
+        self.run(statement).await
+    }
+
+    async fn batch_in(&self, _: &(), statements: &[Statement]) -> Result<Vec<QueryResult>> {
+        self.batch(statements).await
+    }
+
+    fn bookmark(&self, _: &()) -> Option<String> {
+        None
+    }
+}

@@ -15,7 +15,7 @@ use crate::model::{
 use crate::orm::Orm;
 use crate::query::ast::{Condition, Ident, Operator, Select};
 use crate::query::compiler;
-use crate::query::scopes::{model_scopes, Trashed};
+use crate::query::scopes::{model_scopes, tenant_of, Trashed};
 use crate::value::SqlValue;
 
 fn table<M: ModelDef>() -> Result<Ident> {
@@ -89,12 +89,11 @@ impl<M: ModelDef> Instance<M> {
     /// The first half of an insert, shared by `save` and factories: validate names,
     /// fire `creating` (which may change the instance or abort), stamp timestamps, and
     /// return the columns and bound values to insert.
-    pub(crate) async fn before_insert(
-        &mut self,
-        _orm: &Orm,
-    ) -> Result<(Vec<Ident>, Vec<SqlValue>)> {
+    pub(crate) async fn before_insert(&mut self, orm: &Orm) -> Result<(Vec<Ident>, Vec<SqlValue>)> {
         bound_columns::<M>(&self.attributes)?; // reject bad names before hooks run
         fire_in_place(HookEvent::Creating, self).await?;
+        // After the hooks, so neither the caller nor a hook can write outside the tenant.
+        self.stamp_tenant(orm);
         if M::TIMESTAMPS {
             let now = now_timestamp();
             if self.get(CREATED_AT).is_none_or(Value::is_null) {
@@ -116,12 +115,30 @@ impl<M: ModelDef> Instance<M> {
         fire_in_place(HookEvent::Created, self).await
     }
 
+    /// Force the tenant column to the active tenant (no-op when unscoped).
+    fn stamp_tenant(&mut self, orm: &Orm) {
+        if let Some((column, org_id)) = tenant_of::<M>(orm) {
+            let current = self.get(column);
+            // Keep an equal value as stored (e.g. integer 7 for org "7"): only a
+            // different tenant is overwritten.
+            let same = current.is_some_and(|v| match v {
+                Value::String(s) => *s == org_id,
+                Value::Number(n) => n.to_string() == org_id,
+                _ => false,
+            });
+            if !same {
+                self.set(column, org_id);
+            }
+        }
+    }
+
     async fn perform_update(&mut self, orm: &Orm) -> Result<()> {
         if !self.is_dirty() {
             return Ok(());
         }
         bound_columns::<M>(&self.get_dirty())?;
         fire_in_place(HookEvent::Updating, self).await?;
+        self.stamp_tenant(orm);
         let mut dirty = self.get_dirty();
         if M::TIMESTAMPS && !dirty.contains_key(UPDATED_AT) {
             // Always touched, even within the same millisecond as the last write.

@@ -2,6 +2,7 @@
 //! given to every [`ModelDef`] by a blanket impl. Each delegates to the query builder or
 //! to instance persistence; nothing here touches SQL.
 
+use std::any::TypeId;
 use std::future::Future;
 
 use serde_json::Value;
@@ -9,6 +10,7 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::model::hooks::{self, HookEvent, HookReturn};
 use crate::model::{Instance, IntoAttributes, ModelDef};
+use crate::orm::Orm;
 use crate::query::{IntoOperator, QueryBuilder};
 use crate::runtime::MaybeSend;
 
@@ -143,6 +145,33 @@ pub trait Model: ModelDef {
         Fut: Future<Output = (Instance<Self>, R)> + MaybeSend + 'static,
     {
         hooks::on_async::<Self, R, F, Fut>(event, hook)
+    }
+
+    /// Run `f` with this model's tenant scope off (TS `withoutTenantScope`): for the
+    /// code inside `f` only, and only for this model type — other models stay scoped,
+    /// and requests running beside it are untouched. Restored when `f` finishes, with a
+    /// value or an error; nested calls stack.
+    ///
+    /// ```no_run
+    /// # use roost_orm::prelude::*;
+    /// # struct Post; impl ModelDef for Post { const TENANT_COLUMN: Option<&'static str> = Some("org_id"); }
+    /// # async fn f() -> roost_orm::Result<()> {
+    /// let every_tenants_posts = Post::without_tenant_scope(|| Post::all()).await?;
+    /// # Ok(()) }
+    /// ```
+    fn without_tenant_scope<F, Fut>(f: F) -> impl Future<Output = Fut::Output> + MaybeSend
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future + MaybeSend,
+    {
+        let inner = f();
+        async move {
+            match Orm::current() {
+                Ok(orm) => orm.bypassing(TypeId::of::<Self>()).scope(inner).await,
+                // No request scope: nothing to bypass; queries inside report OrmNotBooted.
+                Err(_) => inner.await,
+            }
+        }
     }
 
     /// Remove every hook of this model (for tests).

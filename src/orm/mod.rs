@@ -1,8 +1,11 @@
-//! [`Orm`]: the database (and, later, tenant and session) of one request.
+//! [`Orm`]: the database and tenant of one request.
 //!
 //! An `Orm` is a cheap handle (an `Arc`). It is never global: [`Orm::scope`] makes it
 //! current for one future, and the model statics find it there ([`Orm::current`]); with
 //! none current they fail with [`OrmError::OrmNotBooted`](crate::OrmError::OrmNotBooted).
+//! It carries the request's [`TenantContext`] and the set of model types whose tenant
+//! scope is bypassed for the future being run (`without_tenant_scope`), so a bypass
+//! reaches exactly the code inside it and nothing running beside it.
 //! Every statement the ORM sends passes through [`Orm::run`] / [`Orm::batch`], which
 //! count round trips and emit the `tracing` query log. This module must not write SQL.
 
@@ -10,15 +13,19 @@ mod scope;
 
 pub use scope::Scoped;
 
+use std::any::TypeId;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use crate::error::Result;
 use crate::executor::{Executor, QueryResult, Statement};
+use crate::tenant::{D1SessionHandle, SessionCapable, SessionControl, TenantContext};
 
 struct Inner {
-    executor: Arc<dyn Executor>,
+    executor: RwLock<Arc<dyn Executor>>,
+    session: RwLock<Option<Arc<dyn SessionControl>>>,
+    tenant: TenantContext,
     round_trips: AtomicU64,
     statements: AtomicU64,
 }
@@ -41,6 +48,8 @@ struct Inner {
 #[derive(Clone)]
 pub struct Orm {
     inner: Arc<Inner>,
+    /// Model types whose tenant scope is off for the future this handle scopes.
+    bypassed: Arc<[TypeId]>,
 }
 
 impl std::fmt::Debug for Orm {
@@ -59,13 +68,99 @@ impl Orm {
 
     /// An `Orm` over a shared executor.
     pub fn from_arc(executor: Arc<dyn Executor>) -> Self {
+        Self::with_context(executor, TenantContext::new())
+    }
+
+    /// An `Orm` over `executor` sharing an existing tenant context (the provider and
+    /// the middleware hold the same one).
+    pub fn with_context(executor: Arc<dyn Executor>, tenant: TenantContext) -> Self {
         Orm {
             inner: Arc::new(Inner {
-                executor,
+                executor: RwLock::new(executor),
+                session: RwLock::new(None),
+                tenant,
                 round_trips: AtomicU64::new(0),
                 statements: AtomicU64::new(0),
             }),
+            bypassed: Arc::from(Vec::new()),
         }
+    }
+
+    /// A fresh `Orm` for another request: same database, its own tenant context and
+    /// counters. Build one per request from an app-wide `Orm`.
+    pub fn new_request(&self) -> Orm {
+        Self::from_arc(self.executor())
+    }
+
+    /// The request's tenant context.
+    pub fn tenant(&self) -> &TenantContext {
+        &self.inner.tenant
+    }
+
+    /// An `Orm` whose queries go through a D1 session handle (read-your-writes), with
+    /// the handle's bookmark readable through [`Orm::latest_bookmark`].
+    pub fn with_session<E: SessionCapable + 'static>(
+        handle: D1SessionHandle<E>,
+        tenant: TenantContext,
+    ) -> Self {
+        let orm = Self::with_context(Arc::new(NoDatabase), tenant);
+        orm.use_session(handle);
+        orm
+    }
+
+    /// Route this request's queries through a (new) session handle.
+    pub fn use_session<E: SessionCapable + 'static>(&self, handle: D1SessionHandle<E>) {
+        let handle = Arc::new(handle);
+        self.use_executor(handle.clone());
+        *self
+            .inner
+            .session
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(handle);
+    }
+
+    /// The session controls of this request, when it uses a session handle.
+    pub fn session(&self) -> Option<Arc<dyn SessionControl>> {
+        self.inner
+            .session
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The newest D1 bookmark of this request's session (send it to the client, e.g.
+    /// as an `x-d1-bookmark` header); `None` without a session or before a query.
+    pub fn latest_bookmark(&self) -> Option<String> {
+        self.session().and_then(|s| s.latest_bookmark())
+    }
+
+    /// Swap the database of this request (the provider's per-tenant database strategy).
+    pub fn use_executor(&self, executor: Arc<dyn Executor>) {
+        *self
+            .inner
+            .executor
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = executor;
+        *self
+            .inner
+            .session
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// This handle with model type `T`'s tenant scope bypassed.
+    pub(crate) fn bypassing(&self, model: TypeId) -> Orm {
+        let mut bypassed = self.bypassed.to_vec();
+        bypassed.push(model);
+        Orm {
+            inner: self.inner.clone(),
+            bypassed: bypassed.into(),
+        }
+    }
+
+    /// Whether model type `model`'s tenant scope is bypassed here.
+    pub(crate) fn is_bypassed(&self, model: TypeId) -> bool {
+        self.bypassed.contains(&model)
     }
 
     /// An `Orm` over an embedded SQLite file (created if missing).
@@ -96,8 +191,12 @@ impl Orm {
     }
 
     /// The executor behind this `Orm`.
-    pub fn executor(&self) -> &Arc<dyn Executor> {
-        &self.inner.executor
+    pub fn executor(&self) -> Arc<dyn Executor> {
+        self.inner
+            .executor
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Round trips sent so far (`run` calls plus `batch` calls): on D1 each costs
@@ -116,7 +215,7 @@ impl Orm {
         self.inner.round_trips.fetch_add(1, Ordering::Relaxed);
         self.inner.statements.fetch_add(1, Ordering::Relaxed);
         let started = web_time::Instant::now();
-        let result = self.inner.executor.run(statement).await;
+        let result = self.executor().run(statement).await;
         log(statement, &result, started);
         result
     }
@@ -128,7 +227,7 @@ impl Orm {
             .statements
             .fetch_add(statements.len() as u64, Ordering::Relaxed);
         let started = web_time::Instant::now();
-        let result = self.inner.executor.batch(statements).await;
+        let result = self.executor().batch(statements).await;
         let elapsed = started.elapsed();
         match &result {
             Ok(results) => {
@@ -173,5 +272,24 @@ fn log(statement: &Statement, result: &Result<QueryResult>, started: web_time::I
             duration_us,
             "query failed"
         ),
+    }
+}
+
+/// Placeholder executor of an `Orm` under construction, before its binding is
+/// attached; never reached by queries once it is.
+pub(crate) struct NoDatabase;
+
+#[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
+#[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+impl Executor for NoDatabase {
+    async fn run(&self, statement: &Statement) -> Result<QueryResult> {
+        Err(crate::OrmError::database(
+            "no database bound",
+            statement.sql.clone(),
+        ))
+    }
+
+    async fn batch(&self, _: &[Statement]) -> Result<Vec<QueryResult>> {
+        Err(crate::OrmError::database("no database bound", "<batch>"))
     }
 }

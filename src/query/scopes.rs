@@ -1,11 +1,15 @@
 //! Model scopes: the conditions every query of a model carries, ANDed outside the
-//! caller's conditions (soft deletes now; tenant with the tenancy module). Builders,
-//! instance writes and relation loads all take their scopes from here, so a scope added
-//! once applies on every path.
+//! caller's conditions — the tenant (`"t"."org_id" = ?` while a tenant is active and
+//! this model isn't bypassed) and soft deletes. Builders, instance writes, relation
+//! loads and eager loads all take their scopes from here, so a scope applies on every
+//! path or on none.
+
+use std::any::TypeId;
 
 use crate::model::{ModelDef, DELETED_AT};
 use crate::orm::Orm;
-use crate::query::ast::{Condition, Ident};
+use crate::query::ast::{Condition, Ident, Operator};
+use crate::value::SqlValue;
 
 /// Which soft-deleted rows a query sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -20,8 +24,17 @@ pub enum Trashed {
 }
 
 /// The scope conditions of model `M` in `orm`'s request.
-pub(crate) fn model_scopes<M: ModelDef>(_orm: &Orm, trashed: Trashed) -> Vec<Condition> {
+pub(crate) fn model_scopes<M: ModelDef>(orm: &Orm, trashed: Trashed) -> Vec<Condition> {
     let mut scopes = Vec::new();
+    if let Some((column, org_id)) = tenant_of::<M>(orm) {
+        if let Ok(column) = Ident::parse(&format!("{}.{}", M::table_name(), column)) {
+            scopes.push(Condition::Compare {
+                column,
+                op: Operator::Eq,
+                value: SqlValue::Text(org_id),
+            });
+        }
+    }
     if M::SOFT_DELETES && trashed != Trashed::With {
         if let Ok(column) = Ident::parse(&format!("{}.{}", M::table_name(), DELETED_AT)) {
             scopes.push(Condition::Null {
@@ -31,4 +44,15 @@ pub(crate) fn model_scopes<M: ModelDef>(_orm: &Orm, trashed: Trashed) -> Vec<Con
         }
     }
     scopes
+}
+
+/// `(tenant column, org id)` when model `M` is tenant-scoped in `orm`'s request right
+/// now: it has a tenant column, a tenant is active, and neither the whole context nor
+/// this model is bypassed.
+pub(crate) fn tenant_of<M: ModelDef>(orm: &Orm) -> Option<(&'static str, String)> {
+    let column = M::TENANT_COLUMN?;
+    if orm.is_bypassed(TypeId::of::<M>()) {
+        return None;
+    }
+    orm.tenant().active_org_id().map(|id| (column, id))
 }

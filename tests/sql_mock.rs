@@ -255,3 +255,32 @@ async fn bad_input_sends_nothing() {
     .await;
     assert!(mock.statements().is_empty());
 }
+
+#[tokio::test]
+async fn nested_groups() {
+    let (orm, mock) = mock();
+    orm.scope(async {
+        Post::where_("status", "published")
+            .where_group(|q| q.where_op("views", ">", 100).or_where("published", true))
+            .or_where_group(|q| q.where_null("meta"))
+            .where_group(|q| q) // empty: adds nothing
+            .all()
+            .await
+            .unwrap();
+        let err = Post::query()
+            .where_group(|q| q.where_("nope", 1))
+            .all()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OrmError::UnknownColumn { .. }));
+    })
+    .await;
+    assert_eq!(
+        mock.statements(),
+        vec![stmt(
+            "SELECT * FROM \"posts\" WHERE (\"status\" = ? AND (\"views\" > ? OR \"published\" = ?) \
+             OR (\"meta\" IS NULL)) AND \"posts\".\"deleted_at\" IS NULL",
+            vec![T("published".into()), I(100), I(1)]
+        )]
+    );
+}

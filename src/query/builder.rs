@@ -204,6 +204,39 @@ impl<M: ModelDef> QueryBuilder<M> {
         self.in_list(column, values, true)
     }
 
+    fn group(mut self, boolean: Boolean, f: impl FnOnce(Self) -> Self) -> Self {
+        let inner = f(Self::new());
+        if let Some(e) = inner.error {
+            self.fail(e);
+        } else if !inner.filter.is_empty() {
+            self.push(boolean, Condition::Group(inner.filter));
+        }
+        self
+    }
+
+    /// `AND ( ... )`: the conditions `f` adds, parenthesized (Laravel's
+    /// `where(function ($q) { ... })`). Only `f`'s conditions are used.
+    ///
+    /// ```no_run
+    /// # use roost_orm::prelude::*;
+    /// # struct Post; impl ModelDef for Post {}
+    /// # async fn f() -> roost_orm::Result<()> {
+    /// // status = 'published' AND (views > 100 OR featured = 1)
+    /// Post::where_("status", "published")
+    ///     .where_group(|q| q.where_op("views", ">", 100).or_where("featured", true))
+    ///     .all()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn where_group(self, f: impl FnOnce(Self) -> Self) -> Self {
+        self.group(Boolean::And, f)
+    }
+
+    /// `OR ( ... )`: see [`where_group`](Self::where_group).
+    pub fn or_where_group(self, f: impl FnOnce(Self) -> Self) -> Self {
+        self.group(Boolean::Or, f)
+    }
+
     fn null(mut self, column: &str, negated: bool) -> Self {
         if let Some(ident) = self.column(column) {
             self.push(

@@ -1,0 +1,329 @@
+//! Property: whatever query chain runs under a tenant, no other tenant's row is read,
+//! changed or deleted.
+//!
+//! CI runs `PROPTEST_CASES` (default 256) chains; the full run is
+//! `PROPTEST_CASES=10000 cargo test --release --test tenant_isolation`.
+use proptest::prelude::*;
+use roost_orm::prelude::*;
+use roost_orm::tenant::TenantContextData;
+use roost_orm::SqliteExecutor;
+use serde_json::{json, Value};
+
+const TENANTS: [&str; 4] = ["t0", "t1", "t2", "t3"];
+
+struct Thing;
+impl ModelDef for Thing {
+    const TENANT_COLUMN: Option<&'static str> = Some("org_id");
+    const SOFT_DELETES: bool = true;
+    const COLUMNS: &'static [Column] = &[
+        Column::integer("id"),
+        Column::text("org_id"),
+        Column::integer("a"),
+        Column::text("b"),
+        Column::integer("c").nullable(),
+    ];
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Where(&'static str, &'static str, i64),
+    OrWhere(&'static str, i64),
+    WhereIn(&'static str, Vec<i64>),
+    WhereNull,
+    WhereNotNull,
+    OrderBy(&'static str, bool),
+    Limit(u64),
+    Offset(u64),
+    WithTrashed,
+    OnlyTrashed,
+}
+
+#[derive(Debug, Clone)]
+enum Terminal {
+    All,
+    First,
+    Count,
+    Paginate(u64, u64),
+    Find(i64),
+    Update(i64),
+    Delete,
+    ForceDelete,
+    Restore,
+    Create(Option<&'static str>),
+}
+
+fn column() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec!["id", "a", "c", "org_id"])
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (
+            column(),
+            prop::sample::select(vec!["=", "!=", ">", "<", ">=", "<="]),
+            -5i64..60
+        )
+            .prop_map(|(c, o, v)| Step::Where(c, o, v)),
+        (column(), -5i64..60).prop_map(|(c, v)| Step::OrWhere(c, v)),
+        (column(), prop::collection::vec(0i64..200, 0..150)).prop_map(|(c, v)| Step::WhereIn(c, v)),
+        Just(Step::WhereNull),
+        Just(Step::WhereNotNull),
+        (column(), any::<bool>()).prop_map(|(c, d)| Step::OrderBy(c, d)),
+        (0u64..30).prop_map(Step::Limit),
+        (0u64..30).prop_map(Step::Offset),
+        Just(Step::WithTrashed),
+        Just(Step::OnlyTrashed),
+    ]
+}
+
+fn terminal() -> impl Strategy<Value = Terminal> {
+    prop_oneof![
+        Just(Terminal::All),
+        Just(Terminal::First),
+        Just(Terminal::Count),
+        (1u64..6, 1u64..20).prop_map(|(p, n)| Terminal::Paginate(p, n)),
+        (0i64..250).prop_map(Terminal::Find),
+        (0i64..1000).prop_map(Terminal::Update),
+        Just(Terminal::Delete),
+        Just(Terminal::ForceDelete),
+        Just(Terminal::Restore),
+        prop::option::of(prop::sample::select(TENANTS.to_vec())).prop_map(Terminal::Create),
+    ]
+}
+
+fn filters(mut q: QueryBuilder<Thing>, steps: &[Step]) -> QueryBuilder<Thing> {
+    for s in steps {
+        q = match s.clone() {
+            Step::Where(c, o, v) => q.where_op(c, o, v),
+            Step::OrWhere(c, v) => q.or_where(c, v),
+            Step::WhereIn(c, v) => q.where_in(c, v),
+            Step::WhereNull => q.where_null("c"),
+            Step::WhereNotNull => q.where_not_null("c"),
+            _ => q,
+        };
+    }
+    q
+}
+
+fn modifiers(mut q: QueryBuilder<Thing>, steps: &[Step]) -> QueryBuilder<Thing> {
+    for s in steps {
+        q = match s.clone() {
+            Step::OrderBy(c, desc) => q.order_by(c, if desc { "desc" } else { "asc" }),
+            Step::Limit(n) => q.limit(n),
+            Step::Offset(n) => q.offset(n),
+            Step::WithTrashed => q.with_trashed(),
+            Step::OnlyTrashed => q.only_trashed(),
+            _ => q,
+        };
+    }
+    q
+}
+
+/// The chain as the test generated it.
+fn build(steps: &[Step]) -> QueryBuilder<Thing> {
+    modifiers(filters(Thing::query(), steps), steps)
+}
+
+/// The oracle: the same chain, unscoped, with the tenant written out by hand around
+/// the caller's group.
+fn build_for(tenant: &str, steps: &[Step]) -> QueryBuilder<Thing> {
+    let q = Thing::query()
+        .where_group(|g| filters(g, steps))
+        .where_("org_id", tenant);
+    modifiers(q, steps)
+}
+
+/// Every row of the other tenants, as text, straight from SQLite.
+fn foreign_rows(db: &SqliteExecutor, tenant: &str) -> Vec<String> {
+    db.with_connection(|c| {
+        let mut s = c
+            .prepare("SELECT id, org_id, a, b, c, deleted_at, updated_at FROM things WHERE org_id != ? ORDER BY id")
+            .unwrap();
+        s.query_map([tenant], |r| {
+            Ok(format!(
+                "{:?}",
+                (
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                )
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    })
+}
+
+fn seeded() -> (Orm, SqliteExecutor) {
+    let db = SqliteExecutor::memory().unwrap();
+    db.execute_batch(
+        "CREATE TABLE things (id INTEGER PRIMARY KEY AUTOINCREMENT, org_id TEXT NOT NULL,
+           a INTEGER NOT NULL DEFAULT 0, b TEXT NOT NULL DEFAULT '', c INTEGER,
+           created_at TEXT, updated_at TEXT, deleted_at TEXT)",
+    )
+    .unwrap();
+    db.with_connection(|c| {
+        for i in 0..160i64 {
+            c.execute(
+                "INSERT INTO things (org_id, a, b, c, deleted_at) VALUES (?, ?, ?, ?, ?)",
+                rusqlite::params![
+                    TENANTS[(i % 4) as usize],
+                    i % 50,
+                    format!("b{i}"),
+                    if i % 5 == 0 { None } else { Some(i % 7) },
+                    if i % 9 == 0 {
+                        Some("2020-01-01T00:00:00.000Z")
+                    } else {
+                        None
+                    },
+                ],
+            )
+            .unwrap();
+        }
+    });
+    (Orm::new(db.clone()), db)
+}
+
+fn own(tenant: &str, rows: &[Instance<Thing>]) -> bool {
+    rows.iter().all(|r| r.get("org_id") == Some(&json!(tenant)))
+}
+
+async fn run_case(
+    orm: &Orm,
+    db: &SqliteExecutor,
+    tenant: &str,
+    steps: &[Step],
+    terminal: &Terminal,
+) -> Result<(), String> {
+    let before = foreign_rows(db, tenant);
+    let q = build(steps);
+    let check = |ok: bool, what: &str| {
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("foreign row {what}"))
+        }
+    };
+    match terminal {
+        Terminal::All => {
+            if let Ok(rows) = q.all().await {
+                check(own(tenant, &rows), "read by all")?;
+            }
+        }
+        Terminal::First => {
+            if let Ok(Some(row)) = q.first().await {
+                check(own(tenant, &[row]), "read by first")?;
+            }
+        }
+        Terminal::Count => {
+            if let Ok(n) = q.clone().count().await {
+                let own_total = Thing::without_tenant_scope(|| build_for(tenant, steps).count())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                check(n == own_total, &format!("counted ({n} vs {own_total})"))?;
+            }
+        }
+        Terminal::Paginate(p, n) => {
+            if let Ok(page) = q.paginate(*p, *n).await {
+                check(own(tenant, &page.data), "read by paginate")?;
+                // paginate replaces the chain's limit/offset: count without them.
+                let unpaged: Vec<Step> = steps
+                    .iter()
+                    .filter(|s| !matches!(s, Step::Limit(_) | Step::Offset(_)))
+                    .cloned()
+                    .collect();
+                let own_total = Thing::without_tenant_scope(|| build_for(tenant, &unpaged).count())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                check(
+                    page.total == own_total,
+                    &format!("counted by paginate ({} vs {own_total})", page.total),
+                )?;
+            }
+        }
+        Terminal::Find(id) => {
+            if let Ok(Some(row)) = q.find(*id).await {
+                check(own(tenant, &[row]), "read by find")?;
+            }
+        }
+        Terminal::Update(v) => {
+            // Rows of other tenants loaded unscoped, then saved under the tenant.
+            let victims = Thing::without_tenant_scope(|| Thing::with_trashed().limit(5).all())
+                .await
+                .map_err(|e| e.to_string())?;
+            for mut row in victims {
+                row.set("a", *v);
+                row.set("org_id", "evil");
+                let _ = row.save().await;
+            }
+            if let Ok(Some(mut row)) = q.first().await {
+                row.set("a", *v);
+                let _ = row.save().await;
+            }
+        }
+        Terminal::Delete | Terminal::ForceDelete | Terminal::Restore => {
+            let victims = Thing::without_tenant_scope(|| {
+                Thing::with_trashed()
+                    .where_op("org_id", "!=", tenant)
+                    .limit(3)
+                    .all()
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            let mine = q.first().await.ok().flatten();
+            for mut row in victims.into_iter().chain(mine) {
+                let _ = match terminal {
+                    Terminal::Delete => row.delete().await,
+                    Terminal::ForceDelete => row.force_delete().await,
+                    _ => row.restore().await.map(|_| ()),
+                };
+            }
+        }
+        Terminal::Create(claimed) => {
+            let mut attrs = json!({"a": 1, "b": "new"});
+            if let Some(org) = claimed {
+                attrs["org_id"] = Value::from(*org);
+            }
+            let row = Thing::create(attrs).await.map_err(|e| e.to_string())?;
+            check(own(tenant, &[row]), "created")?;
+        }
+    }
+    let after = foreign_rows(db, tenant);
+    if before != after {
+        return Err(format!(
+            "foreign rows changed: {} before, {} after",
+            before.len(),
+            after.len()
+        ));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn no_query_chain_crosses_tenants(
+        tenant in prop::sample::select(TENANTS.to_vec()),
+        steps in prop::collection::vec(step(), 0..6),
+        terminal in terminal(),
+    ) {
+        thread_local! {
+            static DB: (Orm, SqliteExecutor) = seeded();
+        }
+        let (app, db) = DB.with(|d| (d.0.clone(), d.1.clone()));
+        let orm = app.new_request();
+        orm.tenant().set(TenantContextData::new(tenant, tenant));
+        let result = futures::executor::block_on(orm.scope(run_case(&orm, &db, tenant, &steps, &terminal)));
+        prop_assert!(result.is_ok(), "{:?}", result);
+    }
+}

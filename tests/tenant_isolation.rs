@@ -194,7 +194,6 @@ fn own(tenant: &str, rows: &[Instance<Thing>]) -> bool {
 }
 
 async fn run_case(
-    orm: &Orm,
     db: &SqliteExecutor,
     tenant: &str,
     steps: &[Step],
@@ -323,7 +322,7 @@ proptest! {
         let (app, db) = DB.with(|d| (d.0.clone(), d.1.clone()));
         let orm = app.new_request();
         orm.tenant().set(TenantContextData::new(tenant, tenant));
-        let result = futures::executor::block_on(orm.scope(run_case(&orm, &db, tenant, &steps, &terminal)));
+        let result = futures::executor::block_on(orm.scope(run_case(&db, tenant, &steps, &terminal)));
         prop_assert!(result.is_ok(), "{:?}", result);
     }
 }

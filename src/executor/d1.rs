@@ -60,9 +60,19 @@ async fn run_prepared(prepared: D1PreparedStatement, sql: &str) -> Result<QueryR
     D1Executor::convert(&result, sql)
 }
 
-fn batch_error(e: worker::Error, statements: &[Statement]) -> OrmError {
-    let sql: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
-    OrmError::database(e.to_string(), sql.join("; "))
+fn convert_batch(
+    results: worker::Result<Vec<D1Result>>,
+    statements: &[Statement],
+) -> Result<Vec<QueryResult>> {
+    let results = SendWrapper::new(results.map_err(|e| {
+        let sql: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
+        OrmError::database(e.to_string(), sql.join("; "))
+    })?);
+    results
+        .iter()
+        .zip(statements)
+        .map(|(r, s)| D1Executor::convert(r, &s.sql))
+        .collect()
 }
 
 impl D1Executor {
@@ -123,12 +133,7 @@ impl Executor for D1Executor {
             .collect::<Result<Vec<_>>>()?;
         let db = self.db.clone();
         let results = SendFuture::new(async move { db.batch(prepared).await }).await;
-        let results = SendWrapper::new(results.map_err(|e| batch_error(e, statements))?);
-        results
-            .iter()
-            .zip(statements)
-            .map(|(r, s)| Self::convert(r, &s.sql))
-            .collect()
+        convert_batch(results, statements)
     }
 }
 
@@ -168,12 +173,7 @@ impl crate::tenant::SessionCapable for D1Executor {
             .map(|s| bind(session.prepare(s.sql.as_str()), s))
             .collect::<Result<Vec<_>>>()?;
         let results = SendFuture::new(session.batch(prepared)).await;
-        let results = SendWrapper::new(results.map_err(|e| batch_error(e, statements))?);
-        results
-            .iter()
-            .zip(statements)
-            .map(|(r, s)| Self::convert(r, &s.sql))
-            .collect()
+        convert_batch(results, statements)
     }
 
     fn bookmark(&self, session: &D1DatabaseSession) -> Option<String> {

@@ -38,6 +38,30 @@ pub enum OrmError {
         relation: String,
     },
 
+    /// A relation read back from an instance (`related`, `related_one`) that was not
+    /// loaded onto it.
+    #[error("Relation [{relation}] is not loaded on this [{model}] instance: name it in with(...) or load(...) first")]
+    RelationNotLoaded {
+        /// The model type name of the instance.
+        model: &'static str,
+        /// The relation name that was asked for.
+        relation: String,
+    },
+
+    /// A loaded relation read back as another model type, or as a list when it holds
+    /// one record (or the reverse).
+    #[error("Relation [{relation}] of model [{model}] holds {found}, not {expected}")]
+    RelationMismatch {
+        /// The model type name of the instance.
+        model: &'static str,
+        /// The relation name that was asked for.
+        relation: String,
+        /// What the caller asked for (`a list of Post`, `one User`).
+        expected: String,
+        /// What is loaded.
+        found: String,
+    },
+
     /// A pre-event hook returned false: nothing was written.
     #[error("The {event} hook #{hook} of model [{model}] returned false: the operation was aborted and nothing was written")]
     HookAborted {

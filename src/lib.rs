@@ -52,6 +52,9 @@ pub use executor::{Executor, MockExecutor, QueryResult, Statement};
 pub use model::{Cast, Column, ColumnType, HookEvent, Instance, Model, ModelDef};
 pub use orm::Orm;
 pub use query::{Direction, Operator, Paginated, QueryBuilder};
+pub use relations::{
+    BelongsToManyRelation, BelongsToRelation, HasManyRelation, HasOneRelation, RelationMap,
+};
 pub use value::SqlValue;
 
 /// Everything a model file or handler needs: `use roost_orm::prelude::*;`.
@@ -60,4 +63,7 @@ pub mod prelude {
     pub use crate::model::{Cast, Column, ColumnType, HookEvent, Instance, Model, ModelDef};
     pub use crate::orm::Orm;
     pub use crate::query::{Direction, Operator, Paginated, QueryBuilder};
+    pub use crate::relations::{
+        BelongsToManyRelation, BelongsToRelation, HasManyRelation, HasOneRelation, RelationMap,
+    };
 }

@@ -62,6 +62,24 @@ pub trait ModelDef: Sized + 'static {
     /// model without `static columns`; non-empty means unknown names are errors.
     const COLUMNS: &'static [Column] = &[];
 
+    /// Declare the model's relations by name, for `with(...)` and `load(...)` (the TS
+    /// `static posts = new HasManyRelation(...)`). Called once per model type; the map
+    /// is cached. Default: no relations.
+    ///
+    /// ```
+    /// use roost_orm::prelude::*;
+    /// struct Post;
+    /// impl ModelDef for Post {}
+    /// struct User;
+    /// impl ModelDef for User {
+    ///     fn relations(r: &mut RelationMap<Self>) {
+    ///         r.has_many::<Post>("posts", "author_id", "id");
+    ///     }
+    /// }
+    /// # assert!(roost_orm::relations::relation_map::<User>().contains("posts"));
+    /// ```
+    fn relations(_relations: &mut crate::relations::RelationMap<Self>) {}
+
     /// The model's name for messages: the type name without its path.
     fn model_name() -> &'static str {
         naming::short_type_name(std::any::type_name::<Self>())

@@ -246,3 +246,99 @@ pub fn delete(table: &Ident, conditions: &[Condition]) -> Statement {
     sql.where_clause(&[], conditions);
     sql.finish()
 }
+
+/// The alias prefix of pivot columns selected by [`select_through`]: pivot column `role`
+/// comes back as `__pivot_role`, apart from the related table's own columns.
+pub const PIVOT_PREFIX: &str = "__pivot_";
+
+/// A SELECT of the related rows of a many-to-many relation, joined with its pivot table:
+///
+/// `SELECT "tags".*, "post_tag"."post_id" AS "__pivot_post_id", ... FROM "tags"
+/// INNER JOIN "post_tag" ON "post_tag"."tag_id" = "tags"."id" WHERE ...`
+///
+/// `select.table` is the related table; `on` is `(pivot column, related column)`, both
+/// qualified; each of `pivot_columns` (plain names) is selected as
+/// [`PIVOT_PREFIX`]`name`. The select's conditions should be qualified, since both
+/// tables are in scope.
+pub fn select_through(
+    select: &Select,
+    pivot: &Ident,
+    on: (&Ident, &Ident),
+    pivot_columns: &[Ident],
+) -> Statement {
+    let mut sql = Sql::new(128 + pivot_columns.len() * 48);
+    sql.push("SELECT ").ident(&select.table).push(".*");
+    for column in pivot_columns {
+        let name = column.parts().1;
+        sql.push(", ").ident(pivot).push(".");
+        let _ = write!(sql.text, "\"{name}\" AS \"{PIVOT_PREFIX}{name}\"");
+    }
+    sql.push(" FROM ").ident(&select.table);
+    sql.push(" INNER JOIN ").ident(pivot).push(" ON ");
+    sql.ident(on.0).push(" = ").ident(on.1);
+    sql.where_clause(&select.filter, &select.scopes);
+    sql.tail(select);
+    sql.finish()
+}
+
+/// Insert one pivot row per key of a list, the list bound as one JSON array:
+///
+/// `INSERT INTO "post_tag" ("post_id", "tag_id", extra...) SELECT ?, "value", ?... FROM
+/// json_each(?) RETURNING "tag_id"`
+///
+/// With `only_missing`, keys already paired with `parent` are skipped
+/// (`WHERE "value" NOT IN (SELECT "tag_id" FROM "post_tag" WHERE "post_id" = ?)`). The
+/// statement returns the related key of each inserted row.
+pub fn pivot_insert(
+    pivot: &Ident,
+    parent: (&Ident, SqlValue),
+    related_column: &Ident,
+    related_keys: &[serde_json::Value],
+    extra: Vec<(Ident, SqlValue)>,
+    only_missing: bool,
+) -> Statement {
+    let (parent_column, parent_key) = parent;
+    let mut sql = Sql::new(160 + extra.len() * 24);
+    sql.push("INSERT INTO ").ident(pivot).push(" (");
+    sql.ident(parent_column).push(", ").ident(related_column);
+    for (column, _) in &extra {
+        sql.push(", ").ident(column);
+    }
+    sql.push(") SELECT ");
+    sql.param(parent_key.clone());
+    sql.push(", \"value\"");
+    for (_, value) in extra {
+        sql.push(", ");
+        sql.param(value);
+    }
+    sql.push(" FROM json_each(");
+    sql.param(SqlValue::Text(
+        serde_json::Value::from(related_keys.to_vec()).to_string(),
+    ));
+    sql.push(")");
+    if only_missing {
+        sql.push(" WHERE \"value\" NOT IN (SELECT ")
+            .ident(related_column)
+            .push(" FROM ")
+            .ident(pivot)
+            .push(" WHERE ")
+            .ident(parent_column)
+            .push(" = ");
+        sql.param(parent_key);
+        sql.push(")");
+    }
+    sql.push(" RETURNING ").ident(related_column);
+    sql.finish()
+}
+
+/// `DELETE FROM t WHERE ... RETURNING cols` — a delete that reports what it removed.
+pub fn delete_returning(table: &Ident, conditions: &[Condition], returning: &[Ident]) -> Statement {
+    let mut sql = Sql::new(64);
+    sql.push("DELETE FROM ").ident(table);
+    sql.where_clause(&[], conditions);
+    for (i, column) in returning.iter().enumerate() {
+        sql.push(if i == 0 { " RETURNING " } else { ", " });
+        sql.ident(column);
+    }
+    sql.finish()
+}

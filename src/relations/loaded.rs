@@ -21,6 +21,10 @@ pub trait AnyInstance: Any + Send + Sync + erased_serde::Serialize + fmt::Debug 
     fn as_any(&self) -> &dyn Any;
     /// As `&mut dyn Any`, for downcasting.
     fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// As `Box<dyn Any>`, for taking it out by value.
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send + Sync>;
+    /// The name of its model (for messages).
+    fn model_name(&self) -> &'static str;
 }
 
 impl<M: ModelDef> AnyInstance for Instance<M> {
@@ -34,6 +38,14 @@ impl<M: ModelDef> AnyInstance for Instance<M> {
 
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send + Sync> {
+        self
+    }
+
+    fn model_name(&self) -> &'static str {
+        M::model_name()
     }
 }
 
@@ -100,5 +112,10 @@ impl LoadedRelations {
     /// Attach (or replace) a relation.
     pub fn insert(&mut self, name: impl Into<String>, loaded: Loaded) {
         self.0.insert(name.into(), loaded);
+    }
+
+    /// Detach a relation, keeping the others in load order.
+    pub fn remove(&mut self, name: &str) -> Option<Loaded> {
+        self.0.shift_remove(name)
     }
 }

@@ -1,33 +1,41 @@
 //! Relationships: the reference's `HasOneRelation`, `HasManyRelation`,
-//! `BelongsToRelation`, plus `BelongsToMany`, and eager loading.
+//! `BelongsToRelation`, plus Laravel's `BelongsToMany`, and eager loading by name.
 //!
-//! This module owns what a relation is and how its rows are attached to parents; the SQL
-//! comes from [`crate::query`].
+//! This module owns what a relation is, how its rows are matched to parents and attached
+//! to them, and how they are read back; the SQL comes from [`crate::query`].
+//!
+//! - **Declare** relations as typed values (`HasManyRelation::<Post>::new("author_id",
+//!   "id")`, usable as `const`s: `User::POSTS.load(&user)`), and by name in
+//!   [`ModelDef::relations`](crate::ModelDef::relations) so `with(...)` finds them.
+//! - **Load** one parent's records (`load(&parent)`), or a relation onto many parents
+//!   with one query (`load_many(&mut parents)`); or by name, nested with dots:
+//!   `User::with(["posts.comments", "profile"]).all()`, [`Instance::load`](crate::Instance::load),
+//!   [`load`]. Eager loading sends exactly one query per relation per nesting level,
+//!   whatever the number of parents (keys bind as one JSON-array parameter, so D1's
+//!   100-parameter limit never applies), and none for a level with no keys. Unknown
+//!   names, at any level, fail with [`OrmError::InvalidRelation`](crate::OrmError) before
+//!   any query.
+//! - **Read back** typed: `user.related::<Post>("posts")`,
+//!   `post.related_one::<User>("author")`, `tag.pivot()`. Every parent gets an entry: an
+//!   empty list or `None` when it has no related rows. Serializing an instance nests
+//!   its loaded relations after its attributes.
+//! - Relation queries carry the related model's scopes (soft deletes, tenant) through
+//!   `model_scopes`, like every other query. Related rows come in the order the database
+//!   returns them (no ORDER BY is added).
 
+mod access;
+mod belongs_to_many;
+mod fetched;
+mod keyed;
 mod loaded;
+mod map;
+mod pivot;
 
+pub use access::load;
+pub use belongs_to_many::{BelongsToMany, BelongsToManyRelation, Pivot, PIVOT_RELATION};
+pub use keyed::{BelongsTo, BelongsToRelation, HasMany, HasManyRelation, HasOne, HasOneRelation};
 pub use loaded::{AnyInstance, Loaded, LoadedRelations};
+pub use map::{relation_map, Relation, RelationMap};
+pub use pivot::SyncChanges;
 
-use crate::error::{OrmError, Result};
-use crate::model::{Instance, ModelDef};
-use crate::orm::Orm;
-
-/// Check every name of a `with(...)` list against `M`'s relations, before any query.
-pub(crate) fn check_eager<M: ModelDef>(names: &[String]) -> Result<()> {
-    match names.first() {
-        None => Ok(()),
-        Some(name) => Err(OrmError::InvalidRelation {
-            model: M::model_name(),
-            relation: name.clone(),
-        }),
-    }
-}
-
-/// Load the `with(...)` relations onto `parents`.
-pub(crate) async fn eager_load<M: ModelDef>(
-    _orm: &Orm,
-    _parents: &mut [Instance<M>],
-    names: &[String],
-) -> Result<()> {
-    check_eager::<M>(names)
-}
+pub(crate) use map::{check_eager, eager_load};

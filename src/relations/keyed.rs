@@ -1,0 +1,322 @@
+//! The key-to-key relations of the reference: [`HasOneRelation`], [`HasManyRelation`],
+//! [`BelongsToRelation`].
+//!
+//! All three fetch `SELECT * FROM related WHERE related.column IN (parent values)` plus
+//! the related model's scopes, and differ only in which side holds the foreign key:
+//!
+//! | relation                       | parent column                  | related column                 |
+//! |--------------------------------|--------------------------------|--------------------------------|
+//! | `HasOneRelation(R, fk, local)` | `local` (default: primary key) | `fk`                           |
+//! | `HasManyRelation(R, fk, local)`| `local` (default: primary key) | `fk`                           |
+//! | `BelongsToRelation(R, fk, own)`| `fk`                           | `own` (default: R's primary key)|
+//!
+//! A parent whose key is NULL gets no related rows, and when no parent has a key no
+//! query is sent (so a `BelongsTo` with a NULL foreign key loads `None` for free).
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::error::Result;
+use crate::model::{check_column, Instance, ModelDef};
+use crate::orm::Orm;
+use crate::query::ast::{Boolean, Select, Where};
+use crate::query::compiler;
+use crate::query::scopes::{model_scopes, Trashed};
+use crate::relations::fetched::{dict_key, key_condition, parent_keys, Fetched};
+use crate::relations::map::{load_many_named, load_one_parent, sealed::RelationImpl, Relation};
+use crate::runtime::BoxFuture;
+
+/// One query for the rows of `R` whose `related_column` equals some parent's
+/// `parent_column`, grouped per parent.
+async fn fetch_by_key<P: ModelDef, R: ModelDef>(
+    orm: &Orm,
+    parents: &[Instance<P>],
+    parent_column: &str,
+    related_column: &str,
+    to_one: bool,
+) -> Result<Fetched<R>> {
+    let (values, keys) = parent_keys(parents, parent_column);
+    if values.is_empty() {
+        return Ok(Fetched::empty(parents.len()));
+    }
+    let column = check_column::<R>(&format!("{}.{related_column}", R::table_name()))?;
+    let single = values.len() == 1;
+    let mut select = Select::new(crate::query::Ident::parse(R::table_name())?);
+    select.filter.push(Where {
+        boolean: Boolean::And,
+        condition: key_condition::<R>(column, related_column, values),
+    });
+    select.scopes = model_scopes::<R>(orm, Trashed::Exclude);
+    if to_one && single {
+        select.limit = Some(1);
+    }
+    let related = Instance::<R>::hydrate_all(orm.run(&compiler::select(&select)).await?);
+    Ok(Fetched::group(related, &keys, |_, row| {
+        row.get(related_column).and_then(dict_key)
+    }))
+}
+
+macro_rules! keyed_relation {
+    ($(#[$doc:meta])* $name:ident, $alias:ident, $local:literal) => {
+        $(#[$doc])*
+        pub struct $name<R: ModelDef> {
+            foreign_key: &'static str,
+            local_key: Option<&'static str>,
+            _related: PhantomData<fn() -> R>,
+        }
+
+        #[doc = concat!("Short name of [`", stringify!($name), "`].")]
+        pub type $alias<R> = $name<R>;
+
+        impl<R: ModelDef> Clone for $name<R> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+
+        impl<R: ModelDef> Copy for $name<R> {}
+
+        impl<R: ModelDef> PartialEq for $name<R> {
+            fn eq(&self, other: &Self) -> bool {
+                self.foreign_key == other.foreign_key && self.local_key == other.local_key
+            }
+        }
+
+        impl<R: ModelDef> Eq for $name<R> {}
+
+        impl<R: ModelDef> fmt::Debug for $name<R> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("related", &R::model_name())
+                    .field("foreign_key", &self.foreign_key)
+                    .field($local, &self.local_key)
+                    .finish()
+            }
+        }
+
+        impl<R: ModelDef> $name<R> {
+            #[doc = concat!("TS `new ", stringify!($name), "(R, foreignKey, localKey)`.")]
+            pub const fn new(foreign_key: &'static str, local_key: &'static str) -> Self {
+                $name {
+                    foreign_key,
+                    local_key: Some(local_key),
+                    _related: PhantomData,
+                }
+            }
+
+            #[doc = concat!("TS `new ", stringify!($name), "(R, foreignKey)`: the local key")]
+            /// is the primary key (`id` unless the model says otherwise).
+            pub const fn foreign(foreign_key: &'static str) -> Self {
+                $name {
+                    foreign_key,
+                    local_key: None,
+                    _related: PhantomData,
+                }
+            }
+
+            /// The foreign-key column.
+            pub const fn foreign_key(&self) -> &'static str {
+                self.foreign_key
+            }
+
+            /// Load the relation onto every parent with one query (TS `loadMany`), under
+            /// the name the parent model declares it with (else the related table name
+            /// for a to-many relation, the related model in snake case for a to-one).
+            /// Read it back with `parent.related(...)` / `parent.related_one(...)`.
+            pub async fn load_many<P: ModelDef>(&self, parents: &mut [Instance<P>]) -> Result<()>
+            where
+                Self: Relation<P>,
+            {
+                load_many_named(self, parents, None).await
+            }
+
+            /// Like [`load_many`](Self::load_many), under `name`.
+            pub async fn load_many_as<P: ModelDef>(
+                &self,
+                parents: &mut [Instance<P>],
+                name: &str,
+            ) -> Result<()>
+            where
+                Self: Relation<P>,
+            {
+                load_many_named(self, parents, Some(name)).await
+            }
+        }
+    };
+}
+
+keyed_relation!(
+    /// One-to-one ownership: the parent has one `R` whose `foreign_key` holds the
+    /// parent's local key (TS `HasOneRelation`).
+    ///
+    /// ```no_run
+    /// # use roost_orm::prelude::*;
+    /// # use roost_orm::relations::HasOneRelation;
+    /// # struct Profile; impl ModelDef for Profile {}
+    /// struct User;
+    /// impl User {
+    ///     pub const PROFILE: HasOneRelation<Profile> = HasOneRelation::new("user_id", "id");
+    /// }
+    /// # impl ModelDef for User {}
+    /// # async fn f(user: Instance<User>) -> roost_orm::Result<()> {
+    /// let profile: Option<Instance<Profile>> = User::PROFILE.load(&user).await?;
+    /// # Ok(()) }
+    /// ```
+    HasOneRelation,
+    HasOne,
+    "local_key"
+);
+
+keyed_relation!(
+    /// One-to-many ownership: the parent has many `R` whose `foreign_key` holds the
+    /// parent's local key (TS `HasManyRelation`).
+    ///
+    /// ```no_run
+    /// # use roost_orm::prelude::*;
+    /// # use roost_orm::relations::HasManyRelation;
+    /// # struct Post; impl ModelDef for Post {}
+    /// struct User;
+    /// impl User {
+    ///     // TS: static posts = new HasManyRelation(Post, 'author_id', 'id');
+    ///     pub const POSTS: HasManyRelation<Post> = HasManyRelation::new("author_id", "id");
+    /// }
+    /// # impl ModelDef for User {}
+    /// # async fn f(user: Instance<User>) -> roost_orm::Result<()> {
+    /// let posts: Vec<Instance<Post>> = User::POSTS.load(&user).await?;
+    /// # Ok(()) }
+    /// ```
+    HasManyRelation,
+    HasMany,
+    "local_key"
+);
+
+keyed_relation!(
+    /// The inverse of a has-one / has-many: the parent's `foreign_key` holds the key
+    /// (`local_key`, default the primary key) of one `R` (TS `BelongsToRelation`).
+    ///
+    /// ```no_run
+    /// # use roost_orm::prelude::*;
+    /// # use roost_orm::relations::BelongsToRelation;
+    /// # struct User; impl ModelDef for User {}
+    /// struct Post;
+    /// impl Post {
+    ///     // TS: static user = new BelongsToRelation(User, 'author_id', 'id');
+    ///     pub const USER: BelongsToRelation<User> = BelongsToRelation::new("author_id", "id");
+    /// }
+    /// # impl ModelDef for Post {}
+    /// # async fn f() -> roost_orm::Result<()> {
+    /// let post = Post::find_or_fail(1).await?;
+    /// let author: Option<Instance<User>> = Post::USER.load(&post).await?; // User | null
+    /// # Ok(()) }
+    /// ```
+    BelongsToRelation,
+    BelongsTo,
+    "owner_key"
+);
+
+impl<R: ModelDef> HasOneRelation<R> {
+    /// The parent's related record, or `None` (TS `load(parent)`).
+    pub async fn load<P: ModelDef>(&self, parent: &Instance<P>) -> Result<Option<Instance<R>>> {
+        Ok(load_one_parent(self, parent).await?.into_iter().next())
+    }
+
+    fn local<P: ModelDef>(&self) -> &'static str {
+        self.local_key.unwrap_or(P::PRIMARY_KEY)
+    }
+}
+
+impl<R: ModelDef> HasManyRelation<R> {
+    /// The parent's related records (TS `load(parent)`).
+    pub async fn load<P: ModelDef>(&self, parent: &Instance<P>) -> Result<Vec<Instance<R>>> {
+        load_one_parent(self, parent).await
+    }
+
+    fn local<P: ModelDef>(&self) -> &'static str {
+        self.local_key.unwrap_or(P::PRIMARY_KEY)
+    }
+}
+
+impl<R: ModelDef> BelongsToRelation<R> {
+    /// The record the parent belongs to, or `None`; no query when the parent's foreign
+    /// key is NULL (TS `load(parent)`).
+    pub async fn load<P: ModelDef>(&self, parent: &Instance<P>) -> Result<Option<Instance<R>>> {
+        Ok(load_one_parent(self, parent).await?.into_iter().next())
+    }
+
+    /// The owner-key column on `R`'s table.
+    pub fn owner_key(&self) -> &'static str {
+        self.local_key.unwrap_or(R::PRIMARY_KEY)
+    }
+}
+
+impl<P: ModelDef, R: ModelDef> RelationImpl<P> for HasOneRelation<R> {
+    type Related = R;
+    const MANY: bool = false;
+
+    fn check(&self) -> Result<()> {
+        check_column::<P>(self.local::<P>())?;
+        check_column::<R>(self.foreign_key).map(drop)
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        orm: &'a Orm,
+        parents: &'a [Instance<P>],
+    ) -> BoxFuture<'a, Result<Fetched<R>>> {
+        Box::pin(fetch_by_key(
+            orm,
+            parents,
+            self.local::<P>(),
+            self.foreign_key,
+            true,
+        ))
+    }
+}
+
+impl<P: ModelDef, R: ModelDef> RelationImpl<P> for HasManyRelation<R> {
+    type Related = R;
+    const MANY: bool = true;
+
+    fn check(&self) -> Result<()> {
+        check_column::<P>(self.local::<P>())?;
+        check_column::<R>(self.foreign_key).map(drop)
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        orm: &'a Orm,
+        parents: &'a [Instance<P>],
+    ) -> BoxFuture<'a, Result<Fetched<R>>> {
+        Box::pin(fetch_by_key(
+            orm,
+            parents,
+            self.local::<P>(),
+            self.foreign_key,
+            false,
+        ))
+    }
+}
+
+impl<P: ModelDef, R: ModelDef> RelationImpl<P> for BelongsToRelation<R> {
+    type Related = R;
+    const MANY: bool = false;
+
+    fn check(&self) -> Result<()> {
+        check_column::<P>(self.foreign_key)?;
+        check_column::<R>(self.owner_key()).map(drop)
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        orm: &'a Orm,
+        parents: &'a [Instance<P>],
+    ) -> BoxFuture<'a, Result<Fetched<R>>> {
+        Box::pin(fetch_by_key(
+            orm,
+            parents,
+            self.foreign_key,
+            self.owner_key(),
+            true,
+        ))
+    }
+}

@@ -1,0 +1,419 @@
+//! The relations a model declares by name ([`RelationMap`]), and eager loading by name.
+//!
+//! A model fills its map in [`ModelDef::relations`]; the map is built once per model type
+//! and cached for the process. Each entry is a relation object ([`HasManyRelation`],
+//! [`BelongsToRelation`], ...) behind a type-erased loader that knows the related model,
+//! so a nested name (`"posts.comments"`) continues in the related model's own map.
+//!
+//! Eager loading walks a tree of names: for each name at one level, one query fetches
+//! the related rows of *all* parents of that level, the next level runs on those rows,
+//! then the rows are attached to their parents. Names are all checked, at every level,
+//! before the first query.
+//!
+//! [`HasManyRelation`]: crate::relations::HasManyRelation
+//! [`BelongsToRelation`]: crate::relations::BelongsToRelation
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::{Arc, RwLock};
+
+use indexmap::IndexMap;
+use once_cell::sync::Lazy;
+
+use crate::error::{OrmError, Result};
+use crate::model::naming::to_snake_case;
+use crate::model::{Instance, ModelDef};
+use crate::orm::Orm;
+use crate::relations::fetched::Fetched;
+use crate::relations::{BelongsToManyRelation, BelongsToRelation, HasManyRelation, HasOneRelation};
+use crate::runtime::BoxFuture;
+
+pub(crate) mod sealed {
+    use super::*;
+
+    /// What every relation type does; sealed, so the set of relation kinds is the
+    /// crate's. `P` is the parent model.
+    pub trait RelationImpl<P: ModelDef>: PartialEq + Send + Sync + 'static {
+        /// The related model.
+        type Related: ModelDef;
+        /// To-many (a list) or to-one (one record or none).
+        const MANY: bool;
+        /// Validate the relation's table and key names (before any query).
+        fn check(&self) -> Result<()>;
+        /// One query for the related rows of all `parents`, matched to them.
+        fn fetch<'a>(
+            &'a self,
+            orm: &'a Orm,
+            parents: &'a [Instance<P>],
+        ) -> BoxFuture<'a, Result<Fetched<Self::Related>>>;
+    }
+}
+
+use sealed::RelationImpl;
+
+/// A relation from model `P`: [`HasOneRelation`], [`HasManyRelation`],
+/// [`BelongsToRelation`] or [`BelongsToManyRelation`]. Sealed.
+pub trait Relation<P: ModelDef>: RelationImpl<P> {}
+
+impl<P: ModelDef, T: RelationImpl<P>> Relation<P> for T {}
+
+/// Nested relation names: `["posts", "posts.comments", "author"]` →
+/// `{posts: {comments: {}}, author: {}}`, in first-mention order.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct EagerTree(IndexMap<String, EagerTree>);
+
+impl EagerTree {
+    pub(crate) fn parse<S: AsRef<str>>(names: &[S]) -> Self {
+        let mut tree = EagerTree::default();
+        for name in names {
+            let mut node = &mut tree;
+            for segment in name.as_ref().split('.') {
+                node = node.0.entry(segment.to_string()).or_default();
+            }
+        }
+        tree
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A relation entry with its types erased.
+trait Eager<P: ModelDef>: Send + Sync {
+    fn related_model(&self) -> &'static str;
+    fn check(&self, nested: &EagerTree) -> Result<()>;
+    fn load<'a>(
+        &'a self,
+        orm: &'a Orm,
+        name: &'a str,
+        parents: &'a mut [Instance<P>],
+        nested: &'a EagerTree,
+    ) -> BoxFuture<'a, Result<()>>;
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<P: ModelDef, T: RelationImpl<P>> Eager<P> for T {
+    fn related_model(&self) -> &'static str {
+        T::Related::model_name()
+    }
+
+    fn check(&self, nested: &EagerTree) -> Result<()> {
+        RelationImpl::check(self)?;
+        check_tree::<T::Related>(nested)
+    }
+
+    fn load<'a>(
+        &'a self,
+        orm: &'a Orm,
+        name: &'a str,
+        parents: &'a mut [Instance<P>],
+        nested: &'a EagerTree,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let mut fetched = self.fetch(orm, parents).await?;
+            if !nested.is_empty() && !fetched.related.is_empty() {
+                load_tree::<T::Related>(orm, &mut fetched.related, nested).await?;
+            }
+            fetched.attach(parents, name, T::MANY);
+            Ok(())
+        })
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// The relations of model `M`, by name (filled by [`ModelDef::relations`]).
+///
+/// ```
+/// use roost_orm::prelude::*;
+/// use roost_orm::relations::{BelongsToManyRelation, HasManyRelation};
+///
+/// struct Comment;
+/// impl ModelDef for Comment {}
+/// struct Tag;
+/// impl ModelDef for Tag {}
+/// struct User;
+/// impl ModelDef for User {}
+/// struct Post;
+/// impl Post {
+///     // TS: static comments = new HasManyRelation(Comment, 'post_id', 'id');
+///     pub const COMMENTS: HasManyRelation<Comment> = HasManyRelation::new("post_id", "id");
+///     pub const TAGS: BelongsToManyRelation<Tag> = BelongsToManyRelation::conventional();
+/// }
+/// impl ModelDef for Post {
+///     fn relations(r: &mut RelationMap<Self>) {
+///         r.add("comments", Post::COMMENTS)
+///             .add("tags", Post::TAGS)
+///             .belongs_to::<User>("author", "author_id", "id");
+///     }
+/// }
+/// let map = roost_orm::relations::relation_map::<Post>();
+/// assert_eq!(map.names().collect::<Vec<_>>(), ["comments", "tags", "author"]);
+/// assert_eq!(map.related_model("author"), Some("User"));
+/// ```
+pub struct RelationMap<M: ModelDef> {
+    entries: IndexMap<String, Box<dyn Eager<M>>>,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M: ModelDef> std::fmt::Debug for RelationMap<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.entries.iter().map(|(k, v)| (k, v.related_model())))
+            .finish()
+    }
+}
+
+impl<M: ModelDef> Default for RelationMap<M> {
+    fn default() -> Self {
+        RelationMap {
+            entries: IndexMap::new(),
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<M: ModelDef> RelationMap<M> {
+    /// Declare relation `name` (a later declaration of the same name replaces it).
+    /// A name must not contain `.` (that separates nesting levels in `with`), and a
+    /// model reached through a [`BelongsToManyRelation`] keeps its pivot row under
+    /// `pivot`, so avoid that name there.
+    pub fn add<T: Relation<M>>(&mut self, name: impl Into<String>, relation: T) -> &mut Self {
+        self.entries.insert(name.into(), Box::new(relation));
+        self
+    }
+
+    /// Declare a [`HasOneRelation`] (TS `new HasOneRelation(R, foreignKey, localKey)`).
+    pub fn has_one<R: ModelDef>(
+        &mut self,
+        name: impl Into<String>,
+        foreign_key: &'static str,
+        local_key: &'static str,
+    ) -> &mut Self {
+        self.add(name, HasOneRelation::<R>::new(foreign_key, local_key))
+    }
+
+    /// Declare a [`HasManyRelation`] (TS `new HasManyRelation(R, foreignKey, localKey)`).
+    pub fn has_many<R: ModelDef>(
+        &mut self,
+        name: impl Into<String>,
+        foreign_key: &'static str,
+        local_key: &'static str,
+    ) -> &mut Self {
+        self.add(name, HasManyRelation::<R>::new(foreign_key, local_key))
+    }
+
+    /// Declare a [`BelongsToRelation`] (TS `new BelongsToRelation(R, foreignKey,
+    /// localKey)`; the local key is the owner key on `R`'s table).
+    pub fn belongs_to<R: ModelDef>(
+        &mut self,
+        name: impl Into<String>,
+        foreign_key: &'static str,
+        owner_key: &'static str,
+    ) -> &mut Self {
+        self.add(name, BelongsToRelation::<R>::new(foreign_key, owner_key))
+    }
+
+    /// Declare a [`BelongsToManyRelation`] through `pivot_table` (Laravel
+    /// `belongsToMany(R, table, foreignPivotKey, relatedPivotKey)`).
+    pub fn belongs_to_many<R: ModelDef>(
+        &mut self,
+        name: impl Into<String>,
+        pivot_table: &'static str,
+        foreign_pivot_key: &'static str,
+        related_pivot_key: &'static str,
+    ) -> &mut Self {
+        self.add(
+            name,
+            BelongsToManyRelation::<R>::new(pivot_table, foreign_pivot_key, related_pivot_key),
+        )
+    }
+
+    /// The declared names, in declaration order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+
+    /// Whether `name` is declared.
+    pub fn contains(&self, name: &str) -> bool {
+        self.entries.contains_key(name)
+    }
+
+    /// The related model's name of relation `name`.
+    pub fn related_model(&self, name: &str) -> Option<&'static str> {
+        self.entries.get(name).map(|e| e.related_model())
+    }
+
+    /// Number of declared relations.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no relation is declared.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The name under which `relation` is declared, if it is.
+    fn name_of<T: Relation<M>>(&self, relation: &T) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(_, e)| e.as_any().downcast_ref::<T>() == Some(relation))
+            .map(|(name, _)| name.as_str())
+    }
+
+    fn get(&self, name: &str) -> Result<&dyn Eager<M>> {
+        self.entries
+            .get(name)
+            .map(|e| e.as_ref())
+            .ok_or_else(|| OrmError::InvalidRelation {
+                model: M::model_name(),
+                relation: name.to_string(),
+            })
+    }
+}
+
+type Maps = RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>;
+static MAPS: Lazy<Maps> = Lazy::new(Default::default);
+
+/// The relation map of model `M`, built by [`ModelDef::relations`] on first use and
+/// cached for the process.
+pub fn relation_map<M: ModelDef>() -> Arc<RelationMap<M>> {
+    let id = TypeId::of::<M>();
+    let cached = MAPS
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&id)
+        .cloned();
+    if let Some(map) = cached.and_then(|m| m.downcast::<RelationMap<M>>().ok()) {
+        return map;
+    }
+    // Built outside the lock: declaring may name other models, never read their maps.
+    let mut map = RelationMap::<M>::default();
+    M::relations(&mut map);
+    let built: Arc<dyn Any + Send + Sync> = Arc::new(map);
+    let stored = MAPS
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(id)
+        .or_insert(built)
+        .clone();
+    match stored.downcast::<RelationMap<M>>() {
+        Ok(map) => map,
+        // Unreachable (entries are keyed by their own TypeId); stay total anyway.
+        Err(_) => {
+            let mut map = RelationMap::<M>::default();
+            M::relations(&mut map);
+            Arc::new(map)
+        }
+    }
+}
+
+/// Check a tree of names against `M`'s relations, recursively.
+fn check_tree<M: ModelDef>(tree: &EagerTree) -> Result<()> {
+    if tree.is_empty() {
+        return Ok(());
+    }
+    let map = relation_map::<M>();
+    for (name, nested) in &tree.0 {
+        map.get(name)?.check(nested)?;
+    }
+    Ok(())
+}
+
+/// Load a tree of relations onto `parents`: one query per name per level.
+fn load_tree<'a, M: ModelDef>(
+    orm: &'a Orm,
+    parents: &'a mut [Instance<M>],
+    tree: &'a EagerTree,
+) -> BoxFuture<'a, Result<()>> {
+    Box::pin(async move {
+        let map = relation_map::<M>();
+        for (name, nested) in &tree.0 {
+            map.get(name)?.load(orm, name, parents, nested).await?;
+        }
+        Ok(())
+    })
+}
+
+/// Check every name of a `with(...)` list, at every level, against the relations of
+/// `M` and of the related models: [`OrmError::InvalidRelation`] names the model where
+/// a name is missing. Runs no query.
+pub(crate) fn check_eager<M: ModelDef>(names: &[String]) -> Result<()> {
+    check_tree::<M>(&EagerTree::parse(names))
+}
+
+/// Load the `with(...)` relations onto `parents`.
+pub(crate) async fn eager_load<M: ModelDef>(
+    orm: &Orm,
+    parents: &mut [Instance<M>],
+    names: &[String],
+) -> Result<()> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let tree = EagerTree::parse(names);
+    check_tree::<M>(&tree)?;
+    if parents.is_empty() {
+        return Ok(());
+    }
+    load_tree::<M>(orm, parents, &tree).await
+}
+
+/// Load `relation` onto `parents` under `name` (or, with `None`, the name `P` declares it
+/// under, else the default name: the related table for a to-many relation, the related
+/// model in snake case for a to-one relation).
+pub(crate) async fn load_many_named<P: ModelDef, T: Relation<P>>(
+    relation: &T,
+    parents: &mut [Instance<P>],
+    name: Option<&str>,
+) -> Result<()> {
+    let orm = Orm::current()?;
+    RelationImpl::check(relation)?;
+    let name = match name {
+        Some(name) => name.to_string(),
+        None => match relation_map::<P>().name_of(relation) {
+            Some(declared) => declared.to_string(),
+            None if T::MANY => T::Related::table_name().to_string(),
+            None => to_snake_case(T::Related::model_name()),
+        },
+    };
+    if parents.is_empty() {
+        return Ok(());
+    }
+    let fetched = relation.fetch(&orm, parents).await?;
+    fetched.attach(parents, &name, T::MANY);
+    Ok(())
+}
+
+/// The related rows of one parent (for the typed `load(&parent)`).
+pub(crate) async fn load_one_parent<P: ModelDef, T: Relation<P>>(
+    relation: &T,
+    parent: &Instance<P>,
+) -> Result<Vec<Instance<T::Related>>> {
+    let orm = Orm::current()?;
+    RelationImpl::check(relation)?;
+    let fetched = relation.fetch(&orm, std::slice::from_ref(parent)).await?;
+    Ok(fetched.into_groups().into_iter().next().unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_nest_and_merge() {
+        let tree = EagerTree::parse(&["posts", "posts.comments", "author", "posts.tags.x"]);
+        let top: Vec<&str> = tree.0.keys().map(String::as_str).collect();
+        assert_eq!(top, ["posts", "author"]);
+        let posts = &tree.0["posts"];
+        let second: Vec<&str> = posts.0.keys().map(String::as_str).collect();
+        assert_eq!(second, ["comments", "tags"]);
+        assert!(posts.0["tags"].0.contains_key("x"));
+        assert!(tree.0["author"].is_empty());
+    }
+}

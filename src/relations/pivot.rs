@@ -1,0 +1,216 @@
+//! Pivot writes of a [`BelongsToManyRelation`]: `attach`, `detach`, `sync`.
+//!
+//! Any number of ids binds as one JSON-array parameter (`json_each`), so each write is
+//! one statement whatever the list's length (D1 allows 100 bound parameters). `sync` is
+//! one atomic batch (one round trip): delete the pairs not in the list, insert the
+//! missing ones, and report both through `RETURNING`.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{OrmError, Result};
+use crate::model::{now_timestamp, Instance, IntoAttributes, ModelDef, CREATED_AT, UPDATED_AT};
+use crate::orm::Orm;
+use crate::query::ast::{Condition, Ident, Operator};
+use crate::query::compiler;
+use crate::relations::belongs_to_many::{BelongsToManyRelation, Resolved};
+use crate::relations::fetched::dict_key;
+use crate::value::SqlValue;
+
+/// What [`BelongsToManyRelation::sync`] changed (Laravel's `sync()` result).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncChanges {
+    /// Related keys newly paired with the parent.
+    pub attached: Vec<Value>,
+    /// Related keys no longer paired with the parent.
+    pub detached: Vec<Value>,
+}
+
+/// Distinct non-NULL keys, in first-seen order.
+fn key_list<I, V>(ids: I) -> Vec<Value>
+where
+    I: IntoIterator<Item = V>,
+    V: Into<Value>,
+{
+    let mut seen = std::collections::HashSet::new();
+    ids.into_iter()
+        .map(Into::into)
+        .filter(|v| dict_key(v).is_some_and(|k| seen.insert(k)))
+        .collect()
+}
+
+/// The first column of every row (what `RETURNING key` gave back).
+fn returned(rows: Vec<Vec<Value>>) -> Vec<Value> {
+    rows.into_iter()
+        .filter_map(|row| row.into_iter().next())
+        .collect()
+}
+
+/// The parent's key: the value the pivot's foreign key holds.
+fn parent_value<P: ModelDef>(parent: &Instance<P>, names: &Resolved) -> Result<SqlValue> {
+    parent
+        .get(names.parent_key)
+        .filter(|v| !v.is_null())
+        .map(SqlValue::from_json)
+        .ok_or(OrmError::MissingPrimaryKey {
+            model: P::model_name(),
+            key: names.parent_key,
+        })
+}
+
+/// `foreign_pivot_key = parent`.
+fn owned_by(names: &Resolved, parent: SqlValue) -> Condition {
+    Condition::Compare {
+        column: names.foreign_pivot_key.clone(),
+        op: Operator::Eq,
+        value: parent,
+    }
+}
+
+/// Extra pivot columns to write: the caller's, plus timestamps when the relation has them.
+fn extra_columns(names: &Resolved, attributes: crate::model::Attributes) -> Result<Vec<(Ident, SqlValue)>> {
+    let mut extra = Vec::with_capacity(attributes.len() + 2);
+    let stamp = |name: &str, extra: &mut Vec<(Ident, SqlValue)>| -> Result<()> {
+        if names.timestamps && !attributes.contains_key(name) {
+            extra.push((Ident::parse(name)?, SqlValue::Text(now_timestamp())));
+        }
+        Ok(())
+    };
+    stamp(CREATED_AT, &mut extra)?;
+    stamp(UPDATED_AT, &mut extra)?;
+    for (name, value) in &attributes {
+        let column = Ident::parse(name)?;
+        if column.parts().0.is_some() {
+            return Err(OrmError::InvalidIdentifier(name.clone()));
+        }
+        extra.push((column, SqlValue::from_json(value)));
+    }
+    Ok(extra)
+}
+
+impl<R: ModelDef> BelongsToManyRelation<R> {
+    /// Pair `ids` (related keys) with `parent` (Laravel `attach`): one pivot row each,
+    /// in one statement. Returns the number of rows inserted. Pairs that already exist
+    /// are inserted again unless the pivot has a unique key (as in Laravel; `sync`
+    /// never duplicates).
+    pub async fn attach<P, I, V>(&self, parent: &Instance<P>, ids: I) -> Result<u64>
+    where
+        P: ModelDef,
+        I: IntoIterator<Item = V>,
+        V: Into<Value>,
+    {
+        self.attach_with(parent, ids, crate::model::Attributes::new())
+            .await
+    }
+
+    /// Like [`attach`](Self::attach), writing `attributes` (extra pivot columns) on
+    /// every new pivot row.
+    pub async fn attach_with<P, I, V>(
+        &self,
+        parent: &Instance<P>,
+        ids: I,
+        attributes: impl IntoAttributes,
+    ) -> Result<u64>
+    where
+        P: ModelDef,
+        I: IntoIterator<Item = V>,
+        V: Into<Value>,
+    {
+        let orm = Orm::current()?;
+        let names = self.resolve::<P>()?;
+        let parent = parent_value(parent, &names)?;
+        let extra = extra_columns(&names, attributes.into_attributes()?)?;
+        let ids = key_list(ids);
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let statement = compiler::pivot_insert(
+            &names.pivot,
+            (&names.foreign_pivot_key, parent),
+            &names.related_pivot_key,
+            &ids,
+            extra,
+            false,
+        );
+        Ok(orm.run(&statement).await?.rows.len() as u64)
+    }
+
+    /// Unpair `ids` from `parent` (Laravel `detach($ids)`): deletes their pivot rows in
+    /// one statement and returns how many were deleted. The related rows stay.
+    pub async fn detach<P, I, V>(&self, parent: &Instance<P>, ids: I) -> Result<u64>
+    where
+        P: ModelDef,
+        I: IntoIterator<Item = V>,
+        V: Into<Value>,
+    {
+        let orm = Orm::current()?;
+        let names = self.resolve::<P>()?;
+        let parent = parent_value(parent, &names)?;
+        let ids = key_list(ids);
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let conditions = [
+            owned_by(&names, parent),
+            Condition::In {
+                column: names.related_pivot_key.clone(),
+                values: ids,
+                negated: false,
+            },
+        ];
+        let statement = compiler::delete(&names.pivot, &conditions);
+        Ok(orm.run(&statement).await?.changes)
+    }
+
+    /// Unpair everything from `parent` (Laravel `detach()` with no ids).
+    pub async fn detach_all<P: ModelDef>(&self, parent: &Instance<P>) -> Result<u64> {
+        let orm = Orm::current()?;
+        let names = self.resolve::<P>()?;
+        let parent = parent_value(parent, &names)?;
+        let statement = compiler::delete(&names.pivot, &[owned_by(&names, parent)]);
+        Ok(orm.run(&statement).await?.changes)
+    }
+
+    /// Make `ids` exactly the related keys of `parent` (Laravel `sync`): pairs not in
+    /// the list are detached, missing ones attached, existing ones left alone. One
+    /// atomic batch, one round trip.
+    pub async fn sync<P, I, V>(&self, parent: &Instance<P>, ids: I) -> Result<SyncChanges>
+    where
+        P: ModelDef,
+        I: IntoIterator<Item = V>,
+        V: Into<Value>,
+    {
+        let orm = Orm::current()?;
+        let names = self.resolve::<P>()?;
+        let parent = parent_value(parent, &names)?;
+        let extra = extra_columns(&names, crate::model::Attributes::new())?;
+        let ids = key_list(ids);
+        let detach = compiler::delete_returning(
+            &names.pivot,
+            &[
+                owned_by(&names, parent.clone()),
+                Condition::In {
+                    column: names.related_pivot_key.clone(),
+                    values: ids.clone(),
+                    negated: true,
+                },
+            ],
+            std::slice::from_ref(&names.related_pivot_key),
+        );
+        let mut statements = vec![detach];
+        if !ids.is_empty() {
+            statements.push(compiler::pivot_insert(
+                &names.pivot,
+                (&names.foreign_pivot_key, parent),
+                &names.related_pivot_key,
+                &ids,
+                extra,
+                true,
+            ));
+        }
+        let mut results = orm.batch(&statements).await?.into_iter();
+        let detached = results.next().map(|r| returned(r.rows)).unwrap_or_default();
+        let attached = results.next().map(|r| returned(r.rows)).unwrap_or_default();
+        Ok(SyncChanges { attached, detached })
+    }
+}

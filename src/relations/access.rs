@@ -54,7 +54,13 @@ impl<M: ModelDef> Instance<M> {
     /// empty list when the parent has none.
     pub fn related<R: ModelDef>(&self, name: &str) -> Result<Vec<&Instance<R>>> {
         let loaded = self.loaded(name)?;
-        let wrong = || mismatch::<M>(name, format!("a list of {}", R::model_name()), describe(loaded));
+        let wrong = || {
+            mismatch::<M>(
+                name,
+                format!("a list of {}", R::model_name()),
+                describe(loaded),
+            )
+        };
         match loaded {
             Loaded::Many(many) => many
                 .iter()
@@ -121,7 +127,10 @@ impl<M: ModelDef> Instance<M> {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let names: Vec<String> = relations.into_iter().map(|s| s.as_ref().to_string()).collect();
+        let names: Vec<String> = relations
+            .into_iter()
+            .map(|s| s.as_ref().to_string())
+            .collect();
         let orm = Orm::current()?;
         eager_load(&orm, std::slice::from_mut(self), &names).await?;
         Ok(self)
@@ -136,7 +145,10 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    let names: Vec<String> = relations.into_iter().map(|s| s.as_ref().to_string()).collect();
+    let names: Vec<String> = relations
+        .into_iter()
+        .map(|s| s.as_ref().to_string())
+        .collect();
     let orm = Orm::current()?;
     eager_load(&orm, records, &names).await
 }

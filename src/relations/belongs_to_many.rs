@@ -300,7 +300,11 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         let fk = names.foreign_pivot_key.as_str();
         select.filter.push(Where {
             boolean: Boolean::And,
-            condition: key_condition::<Pivot>(names.qualified(&names.foreign_pivot_key)?, fk, values),
+            condition: key_condition::<Pivot>(
+                names.qualified(&names.foreign_pivot_key)?,
+                fk,
+                values,
+            ),
         });
         select.scopes = model_scopes::<R>(orm, Trashed::Exclude);
         let statement =
@@ -313,7 +317,8 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
             .collect();
         for (row, pivot) in related.iter_mut().zip(pivots) {
             let pivot = Box::new(Instance::<Pivot>::from_stored(pivot));
-            row.relations.insert(PIVOT_RELATION, Loaded::One(Some(pivot)));
+            row.relations
+                .insert(PIVOT_RELATION, Loaded::One(Some(pivot)));
         }
         Ok(Fetched::group(related, &keys, |i, _| {
             pivot_keys.get(i).cloned().flatten()

@@ -54,7 +54,11 @@ pub(crate) fn parent_keys<P: ModelDef>(
 
 /// `column = ?` for one key, `column IN (SELECT value FROM json_each(?))` for several:
 /// one bound parameter either way. The cast is the one of `R`'s column `name`.
-pub(crate) fn key_condition<R: ModelDef>(column: Ident, name: &str, values: Vec<Value>) -> Condition {
+pub(crate) fn key_condition<R: ModelDef>(
+    column: Ident,
+    name: &str,
+    values: Vec<Value>,
+) -> Condition {
     if let [one] = values.as_slice() {
         let value = cast_of::<R>(name).write(one);
         Condition::Compare {
@@ -192,7 +196,11 @@ mod tests {
         let groups = fetched.into_groups();
         let ids: Vec<Vec<i64>> = groups
             .iter()
-            .map(|g| g.iter().map(|r| r.get_as::<i64>("id").unwrap_or(0)).collect())
+            .map(|g| {
+                g.iter()
+                    .map(|r| r.get_as::<i64>("id").unwrap_or(0))
+                    .collect()
+            })
             .collect();
         assert_eq!(ids, vec![vec![1], vec![1, 2], vec![]]);
     }

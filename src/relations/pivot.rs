@@ -68,7 +68,10 @@ fn owned_by(names: &Resolved, parent: SqlValue) -> Condition {
 }
 
 /// Extra pivot columns to write: the caller's, plus timestamps when the relation has them.
-fn extra_columns(names: &Resolved, attributes: crate::model::Attributes) -> Result<Vec<(Ident, SqlValue)>> {
+fn extra_columns(
+    names: &Resolved,
+    attributes: crate::model::Attributes,
+) -> Result<Vec<(Ident, SqlValue)>> {
     let mut extra = Vec::with_capacity(attributes.len() + 2);
     let stamp = |name: &str, extra: &mut Vec<(Ident, SqlValue)>| -> Result<()> {
         if names.timestamps && !attributes.contains_key(name) {

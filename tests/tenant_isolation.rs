@@ -22,6 +22,20 @@ impl ModelDef for Thing {
         Column::text("b"),
         Column::integer("c").nullable(),
     ];
+    fn relations(r: &mut RelationMap<Self>) {
+        r.has_many::<Remark>("remarks", "thing_id", "id");
+    }
+}
+
+/// A comment on a thing; tenant-scoped too. Seeded comments point at things of every
+/// tenant, so a relation query without the tenant scope would reach foreign rows.
+struct Remark;
+impl ModelDef for Remark {
+    const TENANT_COLUMN: Option<&'static str> = Some("org_id");
+    const TIMESTAMPS: bool = false;
+    fn relations(r: &mut RelationMap<Self>) {
+        r.belongs_to::<Thing>("thing", "thing_id", "id");
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +64,12 @@ enum Terminal {
     ForceDelete,
     Restore,
     Create(Option<&'static str>),
+    /// The chain with `with(["remarks"])`.
+    EagerRemarks,
+    /// The chain's rows, then `HasMany::load_many` of their remarks.
+    LoadRemarks,
+    /// Remarks (filtered by the chain's first numeric condition) with their thing.
+    RemarksWithThing(i64),
 }
 
 fn column() -> impl Strategy<Value = &'static str> {
@@ -88,6 +108,9 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         Just(Terminal::ForceDelete),
         Just(Terminal::Restore),
         prop::option::of(prop::sample::select(TENANTS.to_vec())).prop_map(Terminal::Create),
+        Just(Terminal::EagerRemarks),
+        Just(Terminal::LoadRemarks),
+        (0i64..200).prop_map(Terminal::RemarksWithThing),
     ]
 }
 
@@ -164,7 +187,9 @@ fn seeded() -> (Orm, SqliteExecutor) {
     db.execute_batch(
         "CREATE TABLE things (id INTEGER PRIMARY KEY AUTOINCREMENT, org_id TEXT NOT NULL,
            a INTEGER NOT NULL DEFAULT 0, b TEXT NOT NULL DEFAULT '', c INTEGER,
-           created_at TEXT, updated_at TEXT, deleted_at TEXT)",
+           created_at TEXT, updated_at TEXT, deleted_at TEXT);
+         CREATE TABLE remarks (id INTEGER PRIMARY KEY AUTOINCREMENT, org_id TEXT NOT NULL,
+           thing_id INTEGER NOT NULL, body TEXT NOT NULL DEFAULT '');",
     )
     .unwrap();
     db.with_connection(|c| {
@@ -185,11 +210,25 @@ fn seeded() -> (Orm, SqliteExecutor) {
             )
             .unwrap();
         }
+        // Each thing gets remarks from its own tenant and from the next one over.
+        for thing in 1..=160i64 {
+            for (k, org) in [(0, (thing - 1) % 4), (1, thing % 4)] {
+                c.execute(
+                    "INSERT INTO remarks (org_id, thing_id, body) VALUES (?, ?, ?)",
+                    rusqlite::params![TENANTS[org as usize], thing, format!("r{thing}-{k}")],
+                )
+                .unwrap();
+            }
+        }
     });
     (Orm::new(db.clone()), db)
 }
 
-fn own(tenant: &str, rows: &[Instance<Thing>]) -> bool {
+fn own<M: ModelDef>(tenant: &str, rows: &[Instance<M>]) -> bool {
+    rows.iter().all(|r| r.get("org_id") == Some(&json!(tenant)))
+}
+
+fn own_refs<M: ModelDef>(tenant: &str, rows: &[&Instance<M>]) -> bool {
     rows.iter().all(|r| r.get("org_id") == Some(&json!(tenant)))
 }
 
@@ -290,6 +329,55 @@ async fn run_case(
             }
             let row = Thing::create(attrs).await.map_err(|e| e.to_string())?;
             check(own(tenant, &[row]), "created")?;
+        }
+        Terminal::EagerRemarks => {
+            if let Ok(rows) = q.with(["remarks"]).all().await {
+                check(own(tenant, &rows), "read by eager parent")?;
+                for row in &rows {
+                    let remarks = row
+                        .related::<Remark>("remarks")
+                        .map_err(|e| e.to_string())?;
+                    check(own_refs(tenant, &remarks), "read by eager load")?;
+                }
+            }
+        }
+        Terminal::LoadRemarks => {
+            if let Ok(mut rows) = q.all().await {
+                HasManyRelation::<Remark>::new("thing_id", "id")
+                    .load_many_as(&mut rows, "remarks")
+                    .await
+                    .map_err(|e| e.to_string())?;
+                for row in &rows {
+                    let remarks = row
+                        .related::<Remark>("remarks")
+                        .map_err(|e| e.to_string())?;
+                    check(own_refs(tenant, &remarks), "read by load_many")?;
+                }
+                if let Some(first) = rows.first() {
+                    let remarks = HasManyRelation::<Remark>::new("thing_id", "id")
+                        .load(first)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    check(own(tenant, &remarks), "read by load")?;
+                }
+            }
+        }
+        Terminal::RemarksWithThing(max_thing) => {
+            let remarks = Remark::where_op("thing_id", "<=", *max_thing)
+                .with(["thing"])
+                .all()
+                .await
+                .map_err(|e| e.to_string())?;
+            check(own(tenant, &remarks), "read by remark query")?;
+            for remark in &remarks {
+                let thing = remark
+                    .related_one::<Thing>("thing")
+                    .map_err(|e| e.to_string())?;
+                check(
+                    thing.is_none_or(|t| own_refs(tenant, &[t])),
+                    "read by belongs_to eager load",
+                )?;
+            }
         }
     }
     let after = foreign_rows(db, tenant);

@@ -6,7 +6,7 @@
 //! on SQLite). The ORM never talks to a database any other way.
 //!
 //! Implementations: [`SqliteExecutor`] (embedded SQLite, feature `sqlite`, the default),
-//! [`D1Executor`] (Cloudflare D1, feature `d1`) and [`MockExecutor`] (records statements,
+//! `D1Executor` (Cloudflare D1, feature `d1`) and [`MockExecutor`] (records statements,
 //! returns scripted results). Executors do not write SQL; the compiler in
 //! [`crate::query`] does.
 

@@ -5,7 +5,7 @@
 //! `tenantColumn`, `columns`). Records are [`Instance<M>`]. The documented statics
 //! (`find`, `all`, `create`, `where`, ...) come from the blanket trait [`Model`].
 //!
-//! Files by concern, as Eloquent splits its model: [`column`] (declarations and casts),
+//! Files by concern, as Eloquent splits its model: [`column`](mod@column) (declarations and casts),
 //! `instance` (attributes and dirty tracking), `persistence` (save / delete / restore),
 //! `timestamps`, [`hooks`] (lifecycle events), `statics`, `naming` (table names).
 //! This module must not write SQL: it builds ASTs and hands them to [`crate::query`].

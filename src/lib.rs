@@ -28,13 +28,14 @@
 //!
 //! Map of the crate, by part of the reference: [`model`] (Model API, hooks),
 //! [`query`] (QueryBuilder API, the one SQL compiler), [`relations`], [`executor`]
-//! (the door to a database: SQLite, D1, mock), [`Orm`] (the request scope),
-//! [`error`].
+//! (the door to a database: SQLite, D1, mock), [`factory`] (Factory API), [`Orm`]
+//! (the request scope), [`error`].
 
 #![warn(missing_docs)]
 
 pub mod error;
 pub mod executor;
+pub mod factory;
 pub mod model;
 pub mod orm;
 pub mod query;
@@ -60,6 +61,8 @@ pub use value::SqlValue;
 /// Everything a model file or handler needs: `use roost_orm::prelude::*;`.
 pub mod prelude {
     pub use crate::error::{OrmError, Result};
+    pub use crate::factory::{Factory, FactoryBuilder, HasFactory};
+    pub use crate::model::{Attributes, IntoAttributes};
     pub use crate::model::{Cast, Column, ColumnType, HookEvent, Instance, Model, ModelDef};
     pub use crate::orm::Orm;
     pub use crate::query::{Direction, Operator, Paginated, QueryBuilder};

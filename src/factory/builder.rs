@@ -307,7 +307,7 @@ impl<F: Factory> FactoryBuilder<F> {
     /// One unsaved instance, whatever the count (TS `makeOne()`).
     pub fn make_one(&self) -> Result<Instance<F::Model>> {
         let mut made = self.make_n(1, None)?;
-        made.pop().ok_or_else(|| unreachable_empty::<F::Model>())
+        made.pop().ok_or_else(unreachable_empty::<F::Model>)
     }
 
     /// Persisted instances: `count` of them, one by default (TS `create()`), written in
@@ -320,7 +320,7 @@ impl<F: Factory> FactoryBuilder<F> {
     /// One persisted instance, whatever the count (TS `createOne()`).
     pub async fn create_one(&self) -> Result<Instance<F::Model>> {
         let mut created = create::create(self, 1).await?;
-        created.pop().ok_or_else(|| unreachable_empty::<F::Model>())
+        created.pop().ok_or_else(unreachable_empty::<F::Model>)
     }
 }
 

@@ -47,6 +47,9 @@ pub(crate) struct Node<M: ModelDef> {
     children: Vec<Box<dyn ChildNode>>,
 }
 
+/// A stored row read back: the result's column names and the row's values.
+type StoredRow = (Arc<[String]>, Vec<Value>);
+
 /// Items of a finished child node: (parent index, created instance).
 type Attached = Vec<(usize, Box<dyn AnyInstance>)>;
 
@@ -120,7 +123,7 @@ impl<M: ModelDef> Node<M> {
 
     /// Read the stored rows back into the instances (in row order) and fire `created`.
     async fn apply(&mut self, results: &mut vec::IntoIter<QueryResult>) -> Result<()> {
-        let mut stored: Vec<Option<(Arc<[String]>, Vec<Value>)>> = vec![None; self.instances.len()];
+        let mut stored: Vec<Option<StoredRow>> = vec![None; self.instances.len()];
         for members in mem::take(&mut self.plan.members) {
             let result = results.next().ok_or_else(|| missing_result::<M>())?;
             let supplied: Vec<Option<Value>> = members

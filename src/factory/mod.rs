@@ -69,7 +69,31 @@
 //!
 //! **Fake data.** With the default feature `fake`, the [`fake`](https://docs.rs/fake)
 //! crate is re-exported as `roost_orm::factory::fake`, so a definition can use it
-//! without adding the crate.
+//! without adding the crate:
+//!
+//! ```
+//! # #[cfg(feature = "fake")] {
+//! use roost_orm::factory::fake::faker::{internet::en::SafeEmail, name::en::Name};
+//! use roost_orm::factory::fake::Fake;
+//! use roost_orm::prelude::*;
+//! use serde_json::json;
+//!
+//! struct User;
+//! impl ModelDef for User {}
+//!
+//! struct UserFactory;
+//! impl Factory for UserFactory {
+//!     type Model = User;
+//!     fn definition(&self) -> impl IntoAttributes {
+//!         let name: String = Name().fake();
+//!         let email: String = SafeEmail().fake();
+//!         json!({"name": name, "email": email, "age": (18..90).fake::<u32>()})
+//!     }
+//! }
+//! let user = UserFactory.make_one().unwrap();
+//! assert!(user.get_as::<String>("email").unwrap().contains('@'));
+//! # }
+//! ```
 
 mod builder;
 mod callbacks;

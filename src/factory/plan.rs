@@ -42,6 +42,9 @@ pub(crate) struct InsertPlan {
     pub supplied_keys: Vec<Option<Value>>,
 }
 
+/// Rows sharing one column list: the columns, then (row index, values) per row.
+type Group = (Vec<Ident>, Vec<(usize, Vec<SqlValue>)>);
+
 /// Rows per statement for `columns` columns under [`MAX_BOUND_PARAMS`] (at least 1;
 /// with no columns `INSERT ... DEFAULT VALUES` writes one row per statement).
 pub(crate) fn rows_per_statement(columns: usize) -> usize {
@@ -57,7 +60,7 @@ pub(crate) fn plan<M: ModelDef>(rows: Vec<Row>) -> Result<InsertPlan> {
     let mut supplied_keys = Vec::with_capacity(rows.len());
     // Groups by column list, in order of first appearance.
     let mut group_of: HashMap<Vec<Ident>, usize> = HashMap::new();
-    let mut groups: Vec<(Vec<Ident>, Vec<(usize, Vec<SqlValue>)>)> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     for (index, row) in rows.into_iter().enumerate() {
         supplied_keys.push(row.supplied_key);
         let next = groups.len();

@@ -436,6 +436,12 @@ async fn one_bad_row_in_500_leaves_nothing_written() {
         "{message}"
     );
     assert!(sql.starts_with("INSERT INTO \"posts\""), "{sql}");
+    assert!(
+        message.ends_with(
+            "(factory for [Post]: the batch was rolled back, none of its rows were written)"
+        ),
+        "{message}"
+    );
     assert!(err.to_string().contains("NOT NULL constraint failed"));
     assert_eq!(raw_count(&db, "posts"), 0, "the batch rolled back");
     assert_eq!(orm.round_trips(), 1);

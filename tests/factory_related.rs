@@ -234,7 +234,8 @@ async fn a_failing_child_level_leaves_the_parents_written() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, OrmError::Database { message, .. } if message.contains("NOT NULL")),
+        matches!(&err, OrmError::Database { message, .. } if message.contains("NOT NULL")
+            && message.contains("the 3 rows of earlier levels stay written")),
         "{err:?}"
     );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM users"), 3);

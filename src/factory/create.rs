@@ -228,6 +228,28 @@ fn missing_result<M: ModelDef>() -> OrmError {
     )
 }
 
+/// Say what a failed batch means for the caller: nothing of it was written (and
+/// whether earlier levels were).
+fn explain<M: ModelDef>(error: OrmError, written: usize) -> OrmError {
+    match error {
+        OrmError::Database { message, sql } => {
+            let earlier = match written {
+                0 => String::new(),
+                n => format!("; the {n} rows of earlier levels stay written"),
+            };
+            OrmError::Database {
+                message: format!(
+                    "{message} (factory for [{}]: the batch was rolled back, none of its rows \
+                     were written{earlier})",
+                    M::model_name()
+                ),
+                sql,
+            }
+        }
+        other => other,
+    }
+}
+
 /// Send one level's statements: one round trip, atomic (a lone statement is atomic on
 /// its own, so it goes as a plain `run`).
 async fn send(orm: &Orm, statements: &[Statement]) -> Result<Vec<QueryResult>> {
@@ -249,13 +271,17 @@ pub(crate) async fn create<F: Factory>(
         return Ok(instances);
     }
     let mut root = Node::plan(&orm, builder, instances, Vec::new()).await?;
+    let mut written = 0;
     loop {
         let mut statements = Vec::new();
         root.collect_statements(&mut statements);
         if statements.is_empty() {
             break;
         }
-        let results = send(&orm, &statements).await?;
+        let results = send(&orm, &statements)
+            .await
+            .map_err(|e| explain::<F::Model>(e, written))?;
+        written += results.iter().map(|r| r.rows.len()).sum::<usize>();
         let mut results = results.into_iter();
         root.distribute_results(&mut results).await?;
         root.expand_children(&orm).await?;

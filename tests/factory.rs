@@ -545,3 +545,37 @@ async fn rows_with_different_columns_keep_their_defaults() {
     assert_eq!(orm.round_trips(), 1 + 6);
     assert_eq!(orm.statements(), 2 + 6);
 }
+
+#[tokio::test]
+async fn factory_rows_are_stamped_with_the_current_tenant() {
+    use roost_orm::tenant::TenantContextData;
+    struct Note;
+    impl ModelDef for Note {
+        const TENANT_COLUMN: Option<&'static str> = Some("org_id");
+        const TIMESTAMPS: bool = false;
+    }
+    struct NoteFactory;
+    impl Factory for NoteFactory {
+        type Model = Note;
+        fn definition(&self) -> impl IntoAttributes {
+            // A caller-supplied tenant is overwritten, as with `Model::create`.
+            json!({"title": "n", "org_id": "other"})
+        }
+    }
+    let db = SqliteExecutor::memory().unwrap();
+    db.execute_batch(
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, org_id TEXT NOT NULL, title TEXT NOT NULL)",
+    )
+    .unwrap();
+    let orm = Orm::new(db.clone());
+    orm.tenant().set(TenantContextData::new("a", "org-a"));
+    let notes = orm.scope(NoteFactory.count(3).create()).await.unwrap();
+    assert!(notes.iter().all(|n| n.get("org_id") == Some(&json!("a"))));
+    let stored: i64 = db.with_connection(|c| {
+        c.query_row("SELECT COUNT(*) FROM notes WHERE org_id = 'a'", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    });
+    assert_eq!(stored, 3);
+}

@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use roost_orm::prelude::*;
+use roost_orm::relations::{BelongsToRelation, HasManyRelation, HasOneRelation};
 use roost_orm::SqliteExecutor;
 use serde_json::{json, Value};
 
@@ -271,4 +272,67 @@ async fn children_of_no_parents_send_nothing_more() {
         .await
         .unwrap();
     assert_eq!(orm.round_trips(), 1);
+}
+
+/// Users declaring their relations, for `has_relation` / `for_relation`.
+struct Author;
+impl Author {
+    const ARTICLES: HasManyRelation<Article> = HasManyRelation::new("author_id", "id");
+    const PROFILE: HasOneRelation<Profile> = HasOneRelation::new("user_id", "id");
+}
+impl ModelDef for Author {
+    const TABLE: Option<&'static str> = Some("users");
+    const TIMESTAMPS: bool = false;
+    fn relations(r: &mut RelationMap<Self>) {
+        r.add("written", Author::ARTICLES);
+    }
+}
+struct AuthorFactory;
+impl Factory for AuthorFactory {
+    type Model = Author;
+    fn definition(&self) -> impl IntoAttributes {
+        json!({"name": "Grace"})
+    }
+}
+const ARTICLE_AUTHOR: BelongsToRelation<Author> = BelongsToRelation::new("author_id", "id");
+
+#[tokio::test]
+async fn declared_relations_give_keys_and_names() {
+    let (orm, db) = orm();
+    orm.scope(async {
+        let authors = AuthorFactory
+            .count(2)
+            .has_relation(Author::ARTICLES, ArticleFactory.count(3))
+            .has_relation(Author::PROFILE, ProfileFactory.builder())
+            .create()
+            .await
+            .unwrap();
+        assert_eq!(Orm::current().unwrap().round_trips(), 2);
+        for author in &authors {
+            // Attached under the declared name, typed.
+            let written = author.related::<Article>("written").unwrap();
+            assert_eq!(written.len(), 3);
+            assert!(written.iter().all(|a| a.get("author_id") == author.key()));
+            // Has-one: one record, under the related model's snake-case name.
+            let profile = author.related_one::<Profile>("profile").unwrap().unwrap();
+            assert_eq!(profile.get("user_id"), author.key());
+        }
+        // Eager loading by the same name finds the same rows.
+        let loaded = Author::with(["written"]).find_or_fail(2).await.unwrap();
+        assert_eq!(loaded.related::<Article>("written").unwrap().len(), 3);
+
+        let more = ArticleFactory
+            .count(2)
+            .for_relation(ARTICLE_AUTHOR, &authors[0])
+            .create()
+            .await
+            .unwrap();
+        assert!(more.iter().all(|a| a.get("author_id") == Some(&json!(1))));
+    })
+    .await;
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM articles WHERE author_id = 1"),
+        5
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM profiles"), 2);
 }

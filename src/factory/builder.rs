@@ -15,10 +15,11 @@ use crate::error::{OrmError, Result};
 use crate::factory::callbacks::{
     AsyncAfterCreating, SharedAfterCreating, SharedAfterMaking, SyncAfterCreating,
 };
-use crate::factory::related::{self, SharedChildSpec};
+use crate::factory::related::{self, ChildRelation, SharedChildSpec};
 use crate::factory::state::{merge, MapState, MergeState, Sequence, SequenceFn, SharedModifier};
 use crate::factory::{create, Factory};
 use crate::model::{Attributes, Instance, IntoAttributes, ModelDef};
+use crate::relations::BelongsToRelation;
 use crate::runtime::{MaybeSend, MaybeSync};
 
 /// A configured factory run: see the [module docs](crate::factory).
@@ -252,8 +253,73 @@ impl<F: Factory> FactoryBuilder<F> {
     /// Like [`has`](Self::has), with the children's foreign key named
     /// (`users.has_via(PostFactory.count(3), "author_id")`).
     pub fn has_via<C: Factory>(mut self, children: FactoryBuilder<C>, foreign_key: &str) -> Self {
+        let keys = related::ChildKeys::by_foreign_key(foreign_key);
         self.children
-            .push(related::has_spec::<F::Model, C>(children, foreign_key));
+            .push(related::has_spec::<F::Model, C>(children, keys));
+        self
+    }
+
+    /// Like [`has`](Self::has), through a declared relation (Laravel
+    /// `->has(Post::factory()->count(3), 'posts')`): the children's foreign key and the
+    /// parent's local key come from the relation, and the children are attached under
+    /// the name the parent model declares it with (for a [`HasOneRelation`], as one
+    /// record).
+    ///
+    /// [`HasOneRelation`]: crate::relations::HasOneRelation
+    ///
+    /// ```no_run
+    /// # use roost_orm::prelude::*;
+    /// # use roost_orm::relations::HasManyRelation;
+    /// # use serde_json::json;
+    /// # struct Post; impl ModelDef for Post {}
+    /// # struct PostFactory;
+    /// # impl Factory for PostFactory { type Model = Post;
+    /// #   fn definition(&self) -> impl IntoAttributes { json!({"title": "A"}) } }
+    /// struct User;
+    /// impl User {
+    ///     const POSTS: HasManyRelation<Post> = HasManyRelation::new("author_id", "id");
+    /// }
+    /// impl ModelDef for User {
+    ///     fn relations(r: &mut RelationMap<Self>) {
+    ///         r.add("posts", User::POSTS);
+    ///     }
+    /// }
+    /// # struct UserFactory;
+    /// # impl Factory for UserFactory { type Model = User;
+    /// #   fn definition(&self) -> impl IntoAttributes { json!({"name": "Ada"}) } }
+    /// # async fn f() -> roost_orm::Result<()> {
+    /// let user = UserFactory
+    ///     .has_relation(User::POSTS, PostFactory.count(3))
+    ///     .create_one()
+    ///     .await?;
+    /// assert_eq!(user.related::<Post>("posts")?.len(), 3);
+    /// # Ok(()) }
+    /// ```
+    pub fn has_relation<C, R>(mut self, relation: R, children: FactoryBuilder<C>) -> Self
+    where
+        C: Factory,
+        R: ChildRelation<F::Model, Child = C::Model>,
+    {
+        let keys = related::sealed::Sealed::<F::Model>::child_keys(&relation);
+        self.children
+            .push(related::has_spec::<F::Model, C>(children, keys));
+        self
+    }
+
+    /// Make instances belonging to `parent` through a declared relation (Laravel
+    /// `->for($user, 'author')`): the relation's foreign key is set to the parent's
+    /// owner key on every instance, after states.
+    pub fn for_relation<P: ModelDef>(
+        mut self,
+        relation: BelongsToRelation<P>,
+        parent: &Instance<P>,
+    ) -> Self {
+        match related::belongs_to_key(&relation, parent) {
+            Ok((foreign_key, value)) => {
+                self.overrides.insert(foreign_key.to_string(), value);
+            }
+            Err(e) => self.fail(e),
+        }
         self
     }
 

@@ -45,13 +45,16 @@ pub(crate) struct Node<M: ModelDef> {
     after_creating: Vec<SharedAfterCreating<M>>,
     specs: Vec<SharedChildSpec<M>>,
     children: Vec<Box<dyn ChildNode>>,
+    /// For children: the loaded-relation name on the parent, and list or one record.
+    attach: (String, bool),
 }
 
 /// A stored row read back: the result's column names and the row's values.
 type StoredRow = (Arc<[String]>, Vec<Value>);
 
-/// Items of a finished child node: (parent index, created instance).
-type Attached = Vec<(usize, Box<dyn AnyInstance>)>;
+/// A finished child node: the relation name, list or one, and (parent index, created
+/// instance) pairs.
+type Attached = (String, bool, Vec<(usize, Box<dyn AnyInstance>)>);
 
 /// A node of any model, as its parent node sees it.
 pub(crate) trait ChildNode: MaybeSend + MaybeSync {
@@ -65,7 +68,7 @@ pub(crate) trait ChildNode: MaybeSend + MaybeSync {
     /// Plan the children of every node applied in the last round trip.
     fn expand<'a>(&'a mut self, orm: &'a Orm) -> BoxFuture<'a, Result<()>>;
     /// Finish the subtree; give back the relation name and the instances by parent.
-    fn finish(self: Box<Self>) -> BoxFuture<'static, Result<(&'static str, Attached)>>;
+    fn finish(self: Box<Self>) -> BoxFuture<'static, Result<Attached>>;
 }
 
 impl<M: ModelDef> Node<M> {
@@ -94,7 +97,14 @@ impl<M: ModelDef> Node<M> {
             after_creating: builder.after_creating_callbacks().to_vec(),
             specs: builder.child_specs().to_vec(),
             children: Vec::new(),
+            attach: (M::table_name().to_string(), true),
         })
+    }
+
+    /// Attach this node's rows to their parents as relation `name` (a list, or one
+    /// record when `many` is false).
+    pub(crate) fn attach_as(&mut self, name: String, many: bool) {
+        self.attach = (name, many);
     }
 
     fn collect_statements(&mut self, out: &mut Vec<Statement>) {
@@ -168,7 +178,7 @@ impl<M: ModelDef> Node<M> {
     /// Attach the children to their parents, run `after_creating`, give the instances.
     async fn finish_node(mut self) -> Result<Vec<Instance<M>>> {
         for child in mem::take(&mut self.children) {
-            let (relation, items) = child.finish().await?;
+            let (relation, many, items) = child.finish().await?;
             let mut per_parent: Vec<Vec<Box<dyn AnyInstance>>> =
                 self.instances.iter().map(|_| Vec::new()).collect();
             for (p, item) in items {
@@ -177,9 +187,13 @@ impl<M: ModelDef> Node<M> {
                 }
             }
             for (instance, list) in self.instances.iter_mut().zip(per_parent) {
-                match instance.relations.get_mut(relation) {
-                    Some(Loaded::Many(existing)) => existing.extend(list),
-                    _ => instance.relations.insert(relation, Loaded::Many(list)),
+                match instance.relations.get_mut(&relation) {
+                    Some(Loaded::Many(existing)) if many => existing.extend(list),
+                    _ if many => instance.relations.insert(&relation, Loaded::Many(list)),
+                    _ => {
+                        let one = list.into_iter().next();
+                        instance.relations.insert(&relation, Loaded::One(one));
+                    }
                 }
             }
         }
@@ -204,16 +218,17 @@ impl<M: ModelDef> ChildNode for Node<M> {
         Box::pin(self.expand_children(orm))
     }
 
-    fn finish(mut self: Box<Self>) -> BoxFuture<'static, Result<(&'static str, Attached)>> {
+    fn finish(mut self: Box<Self>) -> BoxFuture<'static, Result<Attached>> {
         Box::pin(async move {
             let parent_index = mem::take(&mut self.parent_index);
+            let (relation, many) = mem::take(&mut self.attach);
             let instances = self.finish_node().await?;
             let items = parent_index
                 .into_iter()
                 .zip(instances)
                 .map(|(p, i)| (p, Box::new(i) as Box<dyn AnyInstance>))
                 .collect();
-            Ok((M::table_name(), items))
+            Ok((relation, many, items))
         })
     }
 }

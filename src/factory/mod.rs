@@ -43,7 +43,7 @@
 //!   `after_making`, `after_creating`, `make`, `make_one`, `create`, `create_one`);
 //! - `state`: attribute modifiers, applied in call order, and sequences;
 //! - `callbacks`: `after_making` / `after_creating`;
-//! - `related`: related rows (`for_parent`, `has`);
+//! - `related`: related rows (`for_parent`, `for_relation`, `has`, `has_relation`);
 //! - `plan` and `returning`: how made rows become INSERT statements within D1's limits
 //!   and how the rows read back are matched to their instances;
 //! - `create`: running those statements — one atomic round trip per level of related
@@ -105,6 +105,7 @@ mod state;
 
 pub use builder::FactoryBuilder;
 pub use plan::MAX_BOUND_PARAMS;
+pub use related::ChildRelation;
 
 #[cfg(feature = "fake")]
 pub use fake;
@@ -258,6 +259,26 @@ pub trait Factory: Sized + MaybeSend + MaybeSync + 'static {
         foreign_key: &str,
     ) -> FactoryBuilder<Self> {
         self.builder().has_via(children, foreign_key)
+    }
+
+    /// A builder that also creates `children` through a declared relation
+    /// ([`FactoryBuilder::has_relation`]).
+    fn has_relation<C, R>(self, relation: R, children: FactoryBuilder<C>) -> FactoryBuilder<Self>
+    where
+        C: Factory,
+        R: ChildRelation<Self::Model, Child = C::Model>,
+    {
+        self.builder().has_relation(relation, children)
+    }
+
+    /// A builder of instances belonging to `parent` through a declared relation
+    /// ([`FactoryBuilder::for_relation`]).
+    fn for_relation<P: ModelDef>(
+        self,
+        relation: crate::relations::BelongsToRelation<P>,
+        parent: &Instance<P>,
+    ) -> FactoryBuilder<Self> {
+        self.builder().for_relation(relation, parent)
     }
 
     /// Unsaved instances, one unless `count` says otherwise (TS `make()`).

@@ -220,7 +220,7 @@ impl<R: ModelDef> HasOneRelation<R> {
         Ok(load_one_parent(self, parent).await?.into_iter().next())
     }
 
-    fn local<P: ModelDef>(&self) -> &'static str {
+    pub(crate) fn local<P: ModelDef>(&self) -> &'static str {
         self.local_key.unwrap_or(P::PRIMARY_KEY)
     }
 }
@@ -231,7 +231,7 @@ impl<R: ModelDef> HasManyRelation<R> {
         load_one_parent(self, parent).await
     }
 
-    fn local<P: ModelDef>(&self) -> &'static str {
+    pub(crate) fn local<P: ModelDef>(&self) -> &'static str {
         self.local_key.unwrap_or(P::PRIMARY_KEY)
     }
 }

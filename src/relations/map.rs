@@ -259,7 +259,7 @@ impl<M: ModelDef> RelationMap<M> {
     }
 
     /// The name under which `relation` is declared, if it is.
-    fn name_of<T: Relation<M>>(&self, relation: &T) -> Option<&str> {
+    pub(crate) fn name_of<T: Relation<M>>(&self, relation: &T) -> Option<&str> {
         self.entries
             .iter()
             .find(|(_, e)| e.as_any().downcast_ref::<T>() == Some(relation))

@@ -1,7 +1,9 @@
 //! Cloudflare D1 through `worker::D1Database` (feature `d1`).
 //!
-//! Parameters bind as JS values: integers as JS numbers (exact up to 2^53 — D1's JS API
-//! loses precision above that), blobs as `Uint8Array`. Rows come back as JS objects whose
+//! Parameters bind as JS values: integers as JS numbers up to 2^53 and as decimal text
+//! beyond (SQLite's affinity turns it back into the exact INTEGER; a JS number would
+//! round it), blobs as `Uint8Array`. Values *read* back above 2^53 are still rounded by
+//! D1's JS API. Rows come back as JS objects whose
 //! key order is the column order (a column named like an integer would be reordered by
 //! JS; don't do that). `batch` is D1's `batch()`: one implicit transaction.
 //!
@@ -36,9 +38,18 @@ impl std::fmt::Debug for D1Executor {
     }
 }
 
+/// `Number.MAX_SAFE_INTEGER`.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
 fn to_js(value: &SqlValue) -> JsValue {
     match value {
         SqlValue::Null => JsValue::NULL,
+        // A JS number holds integers exactly up to 2^53; beyond that bind the digits as
+        // text, which SQLite converts back to the exact INTEGER in an INTEGER column or
+        // comparison (type affinity) instead of silently rounding.
+        SqlValue::Integer(i) if i.unsigned_abs() > MAX_SAFE_INTEGER => {
+            JsValue::from_str(&i.to_string())
+        }
         SqlValue::Integer(i) => JsValue::from_f64(*i as f64),
         SqlValue::Real(f) => JsValue::from_f64(*f),
         SqlValue::Text(s) => JsValue::from_str(s),

@@ -170,3 +170,26 @@ async fn the_mock_records_and_replays() {
     assert_eq!(mock.statements().len(), 5);
     assert_eq!(mock.round_trips(), 4);
 }
+
+/// The D1 executor binds integers beyond 2^53 as decimal text (a JS number would round
+/// them); this pins the SQLite behaviour that makes that exact.
+#[tokio::test]
+async fn big_integers_bound_as_text_stay_exact_in_integer_columns() {
+    let db = db();
+    let big = 9_007_199_254_740_993_i64; // 2^53 + 1: not representable as f64
+    let text = SqlValue::Text(big.to_string());
+    db.run(&Statement::new(
+        "INSERT INTO v (i) VALUES (?)",
+        vec![text.clone()],
+    ))
+    .await
+    .unwrap();
+    let r = db
+        .run(&Statement::new(
+            "SELECT i, typeof(i) FROM v WHERE i = ?",
+            vec![text],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.rows, vec![vec![json!(big), json!("integer")]]);
+}

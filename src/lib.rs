@@ -28,14 +28,16 @@
 //!
 //! Map of the crate, by part of the reference: [`model`] (Model API, hooks),
 //! [`query`] (QueryBuilder API, the one SQL compiler), [`relations`], [`executor`]
-//! (the door to a database: SQLite, D1, mock), [`factory`] (Factory API), [`Orm`]
-//! (the request scope), [`error`].
+//! (the door to a database: SQLite, D1, mock), [`factory`] (Factory API),
+//! [`migrations`] (wrangler-format migration folders), [`Orm`] (the request scope),
+//! [`error`].
 
 #![warn(missing_docs)]
 
 pub mod error;
 pub mod executor;
 pub mod factory;
+pub mod migrations;
 pub mod model;
 pub mod orm;
 pub mod query;

@@ -16,7 +16,7 @@
 # these instead of downloading its own (WASM_BINDGEN_BIN, ESBUILD_BIN, WASM_OPT_BIN).
 #
 # Every step is skipped when its result is already in the cache, so a second run costs
-# seconds. Set ROOST_TOOLS to move the cache.
+# seconds. Set ROOST_TOOLS to move the cache; ROOST_WASM_ROUTE=debian skips rustup.
 set -euo pipefail
 
 WASM_BINDGEN_VERSION=0.2.130
@@ -37,8 +37,11 @@ t0=$(date +%s)
 # ---------------------------------------------------------------------------------------
 # 1. A Rust toolchain that can build wasm32-unknown-unknown.
 # ---------------------------------------------------------------------------------------
+# ROOST_WASM_ROUTE=debian forces the fallback (to test it where rustup works).
 ROUTE=""
-if command -v rustup >/dev/null 2>&1; then
+if [[ ${ROOST_WASM_ROUTE:-auto} == debian ]]; then
+  :
+elif command -v rustup >/dev/null 2>&1; then
   if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
     ROUTE=rustup
   elif timeout 120 rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# End-to-end tests of the example Worker on the real runtime: wrangler dev --local with
+# local D1.
+#
+#   scripts/e2e.sh
+#
+# 1. installs the tools (scripts/setup-worker.sh; cached, a second run costs seconds);
+# 2. builds examples/worker with worker-build;
+# 3. migrations, both ways round, on throw-away local D1 state:
+#    - `wrangler d1 migrations apply DB --local` (twice: the second is a no-op), then
+#      roost-orm's runner on the same database finds nothing pending;
+#    - roost-orm's runner first on a fresh database, then wrangler finds nothing to
+#      apply; both databases have the same schema;
+# 4. seeds tests/e2e/seed.sql, starts `wrangler dev --local` on 127.0.0.1 and a free
+#    port, waits for /health, drives every endpoint (tests/e2e/driver.py), stops
+#    wrangler by its PID, and checks the stored rows.
+# Prints "N passed, M failed" last; exits non-zero on any failure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+T0=$(date +%s)
+log() { printf '[e2e %4ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
+
+bash scripts/setup-worker.sh >/dev/null
+# shellcheck disable=SC1091
+. "${ROOST_TOOLS:-$HOME/.cache/roost-orm-tools}/env.sh"
+log "tools ready"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/roost-e2e.XXXXXX")
+STATE=$WORK/results.json
+DRIVER=(python3 "$ROOT/tests/e2e/driver.py" --state "$STATE")
+WRANGLER_PID=""
+
+stop_wrangler() {
+  if [[ -n $WRANGLER_PID ]] && kill -0 "$WRANGLER_PID" 2>/dev/null; then
+    # wrangler was started as the leader of its own process group (setsid): stop the
+    # group it leads (wrangler, its workerd and esbuild children), by its PID.
+    kill -TERM -- "-$WRANGLER_PID" 2>/dev/null || kill -TERM "$WRANGLER_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      kill -0 "$WRANGLER_PID" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -KILL -- "-$WRANGLER_PID" 2>/dev/null || true
+    wait "$WRANGLER_PID" 2>/dev/null || true
+  fi
+  WRANGLER_PID=""
+}
+cleanup() {
+  local rc=$?
+  stop_wrangler
+  if [[ $rc -ne 0 && -f $WORK/dev.log ]]; then
+    echo "---- wrangler dev log (last 40 lines) ----"
+    tail -n 40 "$WORK/dev.log" || true
+  fi
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+record() { "${DRIVER[@]}" record "$@"; }
+
+# Cache the Worker's build between runs (the tool cache outlives the checkout).
+export CARGO_TARGET_DIR=$ROOST_TOOLS/target/example-worker
+
+# -- build ------------------------------------------------------------------------------
+if ! (cd examples/worker && worker-build --release) >"$WORK/build.log" 2>&1; then
+  tail -n 60 "$WORK/build.log"
+  echo "worker-build failed"
+  exit 1
+fi
+log "worker built ($(wc -c <examples/worker/build/index_bg.wasm) bytes of wasm)"
+
+# -- migrations -------------------------------------------------------------------------
+d1() { wrangler d1 "$@"; }
+db_file() { # the local D1 SQLite file under a --persist-to folder
+  find "$1/v3/d1" -name '*.sqlite' ! -name metadata.sqlite | head -n 1
+}
+migrate() { cargo run --quiet --example migrate -- "$@"; }
+
+PW=$WORK/state-wrangler
+d1 migrations apply DB --local --persist-to "$PW" >"$WORK/migrate1.log" 2>&1
+if grep -q "0004_create_comments.sql" "$WORK/migrate1.log"; then
+  record "wrangler d1 migrations apply --local" ok
+else
+  record "wrangler d1 migrations apply --local" fail "$(tail -n 20 "$WORK/migrate1.log")"
+fi
+if d1 migrations apply DB --local --persist-to "$PW" 2>&1 | grep -q "No migrations to apply"; then
+  record "wrangler: applying twice is a no-op" ok
+else
+  record "wrangler: applying twice is a no-op" fail
+fi
+DBW=$(db_file "$PW")
+if out=$(migrate "$DBW" migrations --check 2>&1); then
+  record "roost-orm runner: nothing pending after wrangler" ok "$out"
+else
+  record "roost-orm runner: nothing pending after wrangler" fail "$out"
+fi
+
+PR=$WORK/state-roost
+d1 execute DB --local --persist-to "$PR" --command "SELECT 1" >/dev/null 2>&1
+DBR=$(db_file "$PR")
+if out=$(migrate "$DBR" migrations 2>&1) && grep -q "applied now" <<<"$out"; then
+  record "roost-orm runner applies the folder" ok
+else
+  record "roost-orm runner applies the folder" fail "$out"
+fi
+if out=$(d1 migrations apply DB --local --persist-to "$PR" 2>&1) && grep -q "No migrations to apply" <<<"$out"; then
+  record "wrangler: nothing to apply after roost-orm" ok
+else
+  record "wrangler: nothing to apply after roost-orm" fail "$(tail -n 20 <<<"$out")"
+fi
+"${DRIVER[@]}" same-schema --db "$DBW" --db "$DBR"
+log "migrations checked"
+
+d1 execute DB --local --persist-to "$PW" --file tests/e2e/seed.sql >"$WORK/seed.log" 2>&1 \
+  || { cat "$WORK/seed.log"; exit 1; }
+
+# -- serve ------------------------------------------------------------------------------
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+setsid wrangler dev --local --ip 127.0.0.1 --port "$PORT" --persist-to "$PW" \
+  --show-interactive-dev-session=false >"$WORK/dev.log" 2>&1 </dev/null &
+WRANGLER_PID=$!
+BASE=http://127.0.0.1:$PORT
+ready=""
+for _ in $(seq 1 600); do # up to ~5 minutes: wrangler re-runs the (cached) build first
+  if ! kill -0 "$WRANGLER_PID" 2>/dev/null; then break; fi
+  if python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" "$BASE/health" 2>/dev/null; then
+    ready=1
+    break
+  fi
+  sleep 0.5
+done
+if [[ -z $ready ]]; then
+  record "wrangler dev ready" fail "no answer on $BASE/health"
+  "${DRIVER[@]}" summary || true
+  exit 1
+fi
+log "wrangler dev ready on $BASE (pid $WRANGLER_PID)"
+
+"${DRIVER[@]}" http --base "$BASE"
+log "endpoints driven"
+stop_wrangler
+log "wrangler stopped"
+
+"${DRIVER[@]}" db --db "$DBW"
+log "done"
+"${DRIVER[@]}" summary

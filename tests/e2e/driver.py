@@ -1,0 +1,413 @@
+#!/usr/bin/env python3
+"""End-to-end checks of the example Worker (examples/worker) on `wrangler dev --local`.
+
+Python 3 standard library only. Results accumulate in a state file across invocations, so
+the shell script can add its own checks (wrangler and migration-runner agreement) and one
+closing line counts everything:
+
+    driver.py http --base http://127.0.0.1:PORT --state FILE   # drive every endpoint
+    driver.py db --db FILE [--db FILE2] --state FILE           # look at the stored rows
+    driver.py record NAME ok|fail [DETAIL] --state FILE        # a check made elsewhere
+    driver.py summary --state FILE                             # "N passed, M failed"; exit 1 on failure
+
+The data the checks rely on is tests/e2e/seed.sql: organizations acme (id 1: users 1, 2;
+posts 1-3; comments 1-3) and globex (id 2: users 3, 4; posts 4, 5; comment 4).
+"""
+
+import argparse
+import json
+import os
+import sqlite3
+import sys
+import urllib.error
+import urllib.request
+
+ACME, GLOBEX = "acme", "globex"
+SEED_POSTS = {ACME: {1, 2, 3}, GLOBEX: {4, 5}}
+
+
+class State:
+    def __init__(self, path):
+        self.path = path
+        self.data = {"passed": 0, "failed": 0, "failures": [], "expect": {}}
+        if os.path.exists(path):
+            with open(path) as f:
+                self.data = json.load(f)
+
+    def save(self):
+        with open(self.path, "w") as f:
+            json.dump(self.data, f, indent=1)
+
+    def check(self, name, ok, detail=""):
+        if ok:
+            self.data["passed"] += 1
+            print(f"ok     {name}")
+        else:
+            self.data["failed"] += 1
+            self.data["failures"].append(f"{name}: {detail}")
+            print(f"FAILED {name}: {detail}")
+        return ok
+
+
+class Reply:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = {k.lower(): v for k, v in headers.items()}
+        self.text = body.decode("utf-8", "replace")
+        try:
+            self.json = json.loads(self.text) if self.text else None
+        except ValueError:
+            self.json = None
+
+    def __repr__(self):
+        return f"<{self.status} {self.text[:300]}>"
+
+
+class Client:
+    def __init__(self, base):
+        self.base = base.rstrip("/")
+
+    def request(self, method, path, org=None, body=None, raw=None, bookmark=None):
+        headers = {}
+        if org is not None:
+            headers["x-org"] = org
+        if bookmark is not None:
+            headers["x-d1-bookmark"] = bookmark
+        data = None
+        if raw is not None:
+            data = raw.encode()
+        elif body is not None:
+            data = json.dumps(body).encode()
+            headers["content-type"] = "application/json"
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return Reply(r.status, dict(r.headers), r.read())
+        except urllib.error.HTTPError as e:
+            return Reply(e.code, dict(e.headers), e.read())
+
+    def get(self, path, org=None, **kw):
+        return self.request("GET", path, org, **kw)
+
+    def post(self, path, org=None, body=None, **kw):
+        return self.request("POST", path, org, body=body, **kw)
+
+    def patch(self, path, org=None, body=None, **kw):
+        return self.request("PATCH", path, org, body=body, **kw)
+
+    def delete(self, path, org=None, **kw):
+        return self.request("DELETE", path, org, **kw)
+
+
+def is_error_json(reply, status=None):
+    """A 4xx JSON body {"error": {"code": str, "message": str}} (with this status)."""
+    err = (reply.json or {}).get("error") if isinstance(reply.json, dict) else None
+    return (
+        400 <= reply.status < 500
+        and (status is None or reply.status == status)
+        and reply.headers.get("content-type", "").startswith("application/json")
+        and isinstance(err, dict)
+        and isinstance(err.get("code"), str)
+        and isinstance(err.get("message"), str)
+        and err["message"] != ""
+    )
+
+
+def ids(page):
+    return [p["id"] for p in page["data"]]
+
+
+def all_posts(c, org):
+    """Every post of a tenant, trashed included, by following pages."""
+    out, page = [], 1
+    while True:
+        r = c.get(f"/posts?trashed=with&per_page=100&page={page}", org)
+        if r.status != 200:
+            raise RuntimeError(f"listing {org}: {r}")
+        out += r.json["data"]
+        if page >= r.json["lastPage"]:
+            return out
+        page += 1
+
+
+def check_post_shape(s, name, post, org_id):
+    """Attributes, then the eager-loaded author and comments (each with its author)."""
+    keys = list(post.keys())
+    attrs = ["id", "org_id", "author_id", "title", "body", "published",
+             "created_at", "updated_at", "deleted_at"]
+    ok = keys[: len(attrs)] == attrs and keys[len(attrs):] == ["author", "comments"]
+    s.check(f"{name}: attributes then author, comments", ok, keys)
+    s.check(f"{name}: tenant column", post.get("org_id") == org_id, post.get("org_id"))
+    s.check(f"{name}: boolean cast", isinstance(post.get("published"), bool), post.get("published"))
+    author = post.get("author")
+    s.check(
+        f"{name}: author is the post's user, same tenant",
+        isinstance(author, dict) and author.get("id") == post["author_id"]
+        and author.get("org_id") == org_id and "email" in author,
+        author,
+    )
+    comments = post.get("comments")
+    good = isinstance(comments, list) and all(
+        c.get("post_id") == post["id"] and c.get("org_id") == org_id
+        and isinstance(c.get("author"), dict) and c["author"].get("id") == c.get("author_id")
+        for c in comments
+    )
+    s.check(f"{name}: comments belong to it, each with its author", good, comments)
+
+
+def run_http(s, c):
+    # -- readiness and routing ---------------------------------------------------------
+    r = c.get("/health")
+    s.check("health", r.status == 200 and r.json == {"ok": True}, r)
+    s.check("no x-org -> 400 JSON", is_error_json(c.get("/posts"), 400), c.get("/posts"))
+    s.check("unknown org -> 404 JSON", is_error_json(c.get("/posts", "initech"), 404))
+    s.check("unknown route -> 404 JSON", is_error_json(c.get("/nothing", ACME), 404))
+    s.check("wrong method -> 405 JSON", is_error_json(c.request("PUT", "/posts/1", ACME), 405))
+    s.check("non-numeric id -> 400 JSON", is_error_json(c.get("/posts/abc", ACME), 400))
+    s.check("zero id -> 400 JSON", is_error_json(c.get("/posts/0", ACME), 400))
+
+    # -- list: tenant scope, eager loading, pagination metadata ---------------------------
+    for org, org_id in ((ACME, 1), (GLOBEX, 2)):
+        r = c.get("/posts", org)
+        ok = r.status == 200 and set(ids(r.json)) == SEED_POSTS[org]
+        s.check(f"list {org}: exactly its own posts", ok, r)
+        if ok:
+            meta = {k: r.json[k] for k in ("total", "perPage", "currentPage", "lastPage")}
+            want = {"total": len(SEED_POSTS[org]), "perPage": 10, "currentPage": 1, "lastPage": 1}
+            s.check(f"list {org}: pagination metadata", meta == want, meta)
+            s.check(f"list {org}: keys", list(r.json.keys()) ==
+                    ["data", "total", "perPage", "currentPage", "lastPage"], list(r.json))
+            for post in r.json["data"]:
+                check_post_shape(s, f"list {org} post {post['id']}", post, org_id)
+    r = c.get("/posts", ACME)
+    if r.status == 200:
+        by_id = {p["id"]: p for p in r.json["data"]}
+        p1 = by_id.get(1, {})
+        s.check("post 1: author Ada", (p1.get("author") or {}).get("name") == "Ada", p1.get("author"))
+        s.check("post 1: comments 1, 2 with authors Brian, Ada",
+                [(x["id"], x["author"]["name"]) for x in p1.get("comments", [])]
+                == [(1, "Brian"), (2, "Ada")], p1.get("comments"))
+        s.check("post 2: no comments -> []", by_id.get(2, {}).get("comments") == [], by_id.get(2))
+
+    pages = [c.get(f"/posts?per_page=2&page={n}", ACME) for n in (1, 2, 3)]
+    got = [(p.status, ids(p.json) if p.status == 200 else None,
+            {k: p.json.get(k) for k in ("total", "perPage", "currentPage", "lastPage")}
+            if p.status == 200 else None) for p in pages]
+    want = [(200, [1, 2], {"total": 3, "perPage": 2, "currentPage": 1, "lastPage": 2}),
+            (200, [3], {"total": 3, "perPage": 2, "currentPage": 2, "lastPage": 2}),
+            (200, [], {"total": 3, "perPage": 2, "currentPage": 3, "lastPage": 2})]
+    s.check("pagination: pages 1-3 of 2", got == want, got)
+    for q in ("page=0", "per_page=0", "per_page=101", "page=x", "trashed=bogus"):
+        s.check(f"list ?{q} -> 422 JSON", is_error_json(c.get(f"/posts?{q}", ACME), 422))
+
+    # -- show --------------------------------------------------------------------------
+    r = c.get("/posts/1", ACME)
+    s.check("show own post", r.status == 200 and r.json.get("id") == 1, r)
+    if r.status == 200:
+        check_post_shape(s, "show post 1", r.json, 1)
+    for org, pid in ((GLOBEX, 1), (ACME, 4), (ACME, 999)):
+        s.check(f"show post {pid} as {org} -> 404 JSON", is_error_json(c.get(f"/posts/{pid}", org), 404))
+
+    # -- create, then read back with the bookmark ------------------------------------------
+    before = {org: len(all_posts(c, org)) for org in (ACME, GLOBEX)}
+    r = c.post("/posts", ACME, {"title": "  Fresh post  ", "body": "hello", "author_id": 2,
+                                "published": True})
+    created = r.json if r.status == 201 else None
+    s.check("create -> 201", created is not None, r)
+    if created is None:
+        return
+    new_id = created["id"]
+    s.data["expect"]["created_posts"] = s.data["expect"].get("created_posts", 0) + 1
+    s.check("create: stored values (trimmed title, tenant from the request)",
+            (created["title"], created["body"], created["author_id"], created["published"],
+             created["org_id"], created["deleted_at"]) == ("Fresh post", "hello", 2, True, 1, None),
+            created)
+    check_post_shape(s, "create response", created, 1)
+    s.check("create: timestamps set", bool(created.get("created_at"))
+            and created.get("created_at") == created.get("updated_at"), created)
+    bookmark = r.headers.get("x-d1-bookmark")
+    s.check("create: x-d1-bookmark header", bool(bookmark), r.headers)
+    r = c.get(f"/posts/{new_id}", ACME, bookmark=bookmark)
+    s.check("read with the returned bookmark sees the row",
+            r.status == 200 and r.json.get("title") == "Fresh post", r)
+    again = r.headers.get("x-d1-bookmark")
+    s.check("read with a bookmark returns one, not older",
+            bool(again) and bookmark is not None and again >= bookmark, (bookmark, again))
+    r = c.get(f"/posts/{new_id}", GLOBEX, bookmark=bookmark)
+    s.check("other tenant, even with the bookmark -> 404", is_error_json(r, 404), r)
+    s.check("list acme has one more",
+            c.get("/posts", ACME).json["total"] == len(SEED_POSTS[ACME]) + 1)
+    s.check("list globex unchanged", c.get("/posts", GLOBEX).json["total"] == len(SEED_POSTS[GLOBEX]))
+
+    # -- bad input: 4xx JSON, nothing written ----------------------------------------------
+    bad_creates = [
+        ("invalid JSON", {"raw": "{nope"}),
+        ("array body", {"body": [1, 2]}),
+        ("missing title", {"body": {"author_id": 1}}),
+        ("empty title", {"body": {"title": "   ", "author_id": 1}}),
+        ("title too long", {"body": {"title": "x" * 201, "author_id": 1}}),
+        ("title not a string", {"body": {"title": 5, "author_id": 1}}),
+        ("missing author_id", {"body": {"title": "t"}}),
+        ("author_id as text", {"body": {"title": "t", "author_id": "1"}}),
+        ("author of another tenant", {"body": {"title": "t", "author_id": 3}}),
+        ("author that does not exist", {"body": {"title": "t", "author_id": 999}}),
+        ("published not a boolean", {"body": {"title": "t", "author_id": 1, "published": "yes"}}),
+        ("unknown field", {"body": {"title": "t", "author_id": 1, "rating": 5}}),
+        ("org_id smuggled in", {"body": {"title": "t", "author_id": 1, "org_id": 2}}),
+    ]
+    for label, kw in bad_creates:
+        r = c.post("/posts", ACME, **kw)
+        s.check(f"create with {label} -> 4xx JSON", is_error_json(r), r)
+    s.check("create with a post id in the path -> 405", is_error_json(c.post("/posts/1", ACME, {}), 405))
+    post_1 = c.get("/posts/1", ACME).json
+    bad_updates = [
+        ("empty object", {"body": {}}),
+        ("empty title", {"body": {"title": ""}}),
+        ("published as 1", {"body": {"published": 1}}),
+        ("unknown field", {"body": {"title": "ok", "author_id": 2}}),
+        ("invalid JSON", {"raw": "]"}),
+    ]
+    for label, kw in bad_updates:
+        r = c.patch("/posts/1", ACME, **kw)
+        s.check(f"update with {label} -> 4xx JSON", is_error_json(r), r)
+    s.check("post 1 unchanged after bad updates", c.get("/posts/1", ACME).json == post_1)
+    r = c.post(f"/posts/{new_id}/comments", ACME, {"body": "", "author_id": 1})
+    s.check("comment with empty body -> 4xx JSON", is_error_json(r), r)
+    r = c.post(f"/posts/{new_id}/comments", ACME, {"body": "hi", "author_id": 4})
+    s.check("comment by another tenant's user -> 4xx JSON", is_error_json(r), r)
+    after = {org: len(all_posts(c, org)) for org in (ACME, GLOBEX)}
+    s.check("bad input wrote no post", after == {ACME: before[ACME] + 1, GLOBEX: before[GLOBEX]},
+            (before, after))
+    s.check("bad input wrote no comment", c.get(f"/posts/{new_id}", ACME).json["comments"] == [])
+
+    # -- update ------------------------------------------------------------------------
+    r = c.patch(f"/posts/{new_id}", ACME, {"title": "Renamed", "published": False})
+    s.check("update -> 200", r.status == 200, r)
+    if r.status == 200:
+        s.check("update: new values, updated_at moved",
+                (r.json["title"], r.json["published"], r.json["body"]) == ("Renamed", False, "hello")
+                and r.json["updated_at"] >= created["updated_at"], r.json)
+        check_post_shape(s, "update response", r.json, 1)
+    r = c.get(f"/posts/{new_id}", ACME, bookmark=r.headers.get("x-d1-bookmark"))
+    s.check("update is read back", r.status == 200 and r.json.get("title") == "Renamed", r)
+
+    # -- comments ----------------------------------------------------------------------
+    r = c.post(f"/posts/{new_id}/comments", ACME, {"body": "First!", "author_id": 1})
+    s.check("comment -> 201 with its author", r.status == 201 and r.json.get("org_id") == 1
+            and (r.json.get("author") or {}).get("id") == 1, r)
+    if r.status == 201:
+        s.data["expect"]["created_comments"] = s.data["expect"].get("created_comments", 0) + 1
+    r = c.get(f"/posts/{new_id}", ACME, bookmark=r.headers.get("x-d1-bookmark"))
+    s.check("comment shows in the post's comments",
+            [x["body"] for x in r.json.get("comments", [])] == ["First!"], r)
+
+    # -- other tenant through every endpoint ------------------------------------------------
+    snapshot = c.get(f"/posts/{new_id}", ACME).json
+    cross = [
+        ("show", c.get(f"/posts/{new_id}", GLOBEX)),
+        ("update", c.patch(f"/posts/{new_id}", GLOBEX, {"title": "Hijacked"})),
+        ("delete", c.delete(f"/posts/{new_id}", GLOBEX)),
+        ("restore", c.post(f"/posts/{new_id}/restore", GLOBEX)),
+        ("comment", c.post(f"/posts/{new_id}/comments", GLOBEX, {"body": "x", "author_id": 3})),
+    ]
+    for label, r in cross:
+        s.check(f"globex {label} of an acme post -> 404 JSON", is_error_json(r, 404), r)
+    s.check("acme post untouched by globex", c.get(f"/posts/{new_id}", ACME).json == snapshot)
+    for view in ("", "&trashed=with", "&trashed=only"):
+        r = c.get(f"/posts?per_page=100{view}", GLOBEX)
+        s.check(f"globex list{view or ' (default)'} holds only org 2",
+                r.status == 200 and all(p["org_id"] == 2 for p in r.json["data"])
+                and all(x["org_id"] == 2 for p in r.json["data"] for x in p["comments"]), r)
+
+    # -- soft delete and restore -----------------------------------------------------------
+    r = c.delete(f"/posts/{new_id}", ACME)
+    s.check("delete -> 200 with deleted_at", r.status == 200 and bool((r.json or {}).get("deleted_at")), r)
+    bm = r.headers.get("x-d1-bookmark")
+    s.check("deleted post -> 404", is_error_json(c.get(f"/posts/{new_id}", ACME, bookmark=bm), 404))
+    s.check("deleted post left the list", new_id not in ids(c.get("/posts?per_page=100", ACME, bookmark=bm).json))
+    r = c.get("/posts?trashed=only", ACME, bookmark=bm)
+    s.check("trashed=only lists it", r.status == 200 and ids(r.json) == [new_id]
+            and r.json["data"][0]["deleted_at"], r)
+    s.check("trashed=with counts it", c.get("/posts?trashed=with", ACME).json["total"]
+            == len(SEED_POSTS[ACME]) + 1)
+    s.check("delete again -> 404", is_error_json(c.delete(f"/posts/{new_id}", ACME), 404))
+    s.check("globex restore of it -> 404", is_error_json(c.post(f"/posts/{new_id}/restore", GLOBEX), 404))
+    r = c.post(f"/posts/{new_id}/restore", ACME)
+    s.check("restore -> 200 without deleted_at", r.status == 200 and r.json.get("deleted_at") is None, r)
+    if r.status == 200:
+        check_post_shape(s, "restore response", r.json, 1)
+    r = c.get(f"/posts/{new_id}", ACME, bookmark=r.headers.get("x-d1-bookmark"))
+    s.check("restored post is back", r.status == 200 and r.json["title"] == "Renamed", r)
+    s.check("restore again -> 409 JSON", is_error_json(c.post(f"/posts/{new_id}/restore", ACME), 409))
+
+
+def run_db(s, paths):
+    """Rows in the stored database(s): exactly the seed plus what the run created."""
+    expect = s.data["expect"]
+    for path in paths:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            posts = con.execute("SELECT count(*) FROM posts").fetchone()[0]
+            comments = con.execute("SELECT count(*) FROM comments").fetchone()[0]
+            s.check("db: posts = seed + created", posts == 5 + expect.get("created_posts", 0),
+                    (posts, expect))
+            s.check("db: comments = seed + created",
+                    comments == 4 + expect.get("created_comments", 0), (comments, expect))
+            bad = con.execute("SELECT count(*) FROM posts p JOIN users u ON u.id = p.author_id "
+                              "WHERE u.org_id != p.org_id").fetchone()[0]
+            s.check("db: no post by another tenant's user", bad == 0, bad)
+            names = [r[0] for r in con.execute("SELECT name FROM d1_migrations ORDER BY id")]
+            here = os.path.join(os.path.dirname(__file__), "..", "..", "migrations")
+            files = sorted(f for f in os.listdir(here) if f.endswith(".sql"))
+            s.check("db: d1_migrations lists every migration file, in order", names == files,
+                    (names, files))
+        finally:
+            con.close()
+
+
+def schema(path):
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return [r for r in con.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master "
+            "WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name")]
+    finally:
+        con.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("command", choices=["http", "db", "same-schema", "record", "summary"])
+    ap.add_argument("args", nargs="*")
+    ap.add_argument("--state", required=True)
+    ap.add_argument("--base")
+    ap.add_argument("--db", action="append", default=[])
+    o = ap.parse_args()
+    s = State(o.state)
+    try:
+        if o.command == "http":
+            try:
+                run_http(s, Client(o.base))
+            except Exception as e:  # a crash is a failure, not a silent stop
+                s.check("http driver ran to the end", False, repr(e))
+        elif o.command == "db":
+            run_db(s, o.db)
+        elif o.command == "same-schema":
+            a, b = (schema(p) for p in o.db)
+            s.check("wrangler and roost-orm migrations give the same schema", a == b and len(a) > 0,
+                    [x for x in a if x not in b] + [x for x in b if x not in a])
+        elif o.command == "record":
+            name, verdict = o.args[0], o.args[1]
+            s.check(name, verdict == "ok", " ".join(o.args[2:]))
+        elif o.command == "summary":
+            for f in s.data["failures"]:
+                print(f"  failed: {f}")
+            print(f"{s.data['passed']} passed, {s.data['failed']} failed")
+            return 1 if s.data["failed"] or not s.data["passed"] else 0
+    finally:
+        s.save()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -22,6 +22,7 @@ cd "$ROOT"
 T0=$(date +%s)
 log() { printf '[e2e %4ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
 
+ORIG_PATH=$PATH # the host toolchain, for the native migrate example
 bash scripts/setup-worker.sh >/dev/null
 # shellcheck disable=SC1091
 . "${ROOST_TOOLS:-$HOME/.cache/roost-orm-tools}/env.sh"
@@ -62,10 +63,10 @@ trap 'exit 130' INT TERM
 record() { "${DRIVER[@]}" record "$@"; }
 
 # Cache the Worker's build between runs (the tool cache outlives the checkout).
-export CARGO_TARGET_DIR=$ROOST_TOOLS/target/example-worker
+WORKER_TARGET=$ROOST_TOOLS/target/worker
 
 # -- build ------------------------------------------------------------------------------
-if ! (cd examples/worker && worker-build --release) >"$WORK/build.log" 2>&1; then
+if ! (cd examples/worker && CARGO_TARGET_DIR=$WORKER_TARGET worker-build --release) >"$WORK/build.log" 2>&1; then
   tail -n 60 "$WORK/build.log"
   echo "worker-build failed"
   exit 1
@@ -77,7 +78,8 @@ d1() { wrangler d1 "$@"; }
 db_file() { # the local D1 SQLite file under a --persist-to folder
   find "$1/v3/d1" -name '*.sqlite' ! -name metadata.sqlite | head -n 1
 }
-migrate() { cargo run --quiet --example migrate -- "$@"; }
+# roost-orm's runner on a SQLite file: the root crate's `migrate` example, native.
+migrate() { env PATH="$ORIG_PATH" cargo run --quiet --example migrate -- "$@"; }
 
 PW=$WORK/state-wrangler
 d1 migrations apply DB --local --persist-to "$PW" >"$WORK/migrate1.log" 2>&1
@@ -119,7 +121,7 @@ d1 execute DB --local --persist-to "$PW" --file tests/e2e/seed.sql >"$WORK/seed.
 
 # -- serve ------------------------------------------------------------------------------
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-setsid wrangler dev --local --ip 127.0.0.1 --port "$PORT" --persist-to "$PW" \
+CARGO_TARGET_DIR=$WORKER_TARGET setsid wrangler dev --local --ip 127.0.0.1 --port "$PORT" --persist-to "$PW" \
   --show-interactive-dev-session=false >"$WORK/dev.log" 2>&1 </dev/null &
 WRANGLER_PID=$!
 BASE=http://127.0.0.1:$PORT

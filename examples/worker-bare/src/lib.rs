@@ -1,0 +1,8 @@
+//! The smallest `worker` handler: the size baseline the example Worker is compared to.
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+#[event(fetch)]
+async fn fetch(_req: Request, _env: Env, _ctx: Context) -> Result<Response> {
+    Response::ok("Hello from a bare Worker")
+}

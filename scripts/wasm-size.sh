@@ -28,11 +28,11 @@ size_row() { # label, crate folder
   local raw gz
   raw=$(wc -c <"$wasm")
   gz=$(gzip -9 -c "$wasm" | wc -c)
-  printf '| %s | %s | %s | %s |\n' "$1" "$raw" "$(awk -v b="$raw" 'BEGIN{printf "%.0f KiB", b/1024}')" \
-    "$(awk -v b="$gz" 'BEGIN{printf "%d (%.0f KiB)", b, b/1024}')"
+  kib() { awk -v b="$1" 'BEGIN { printf "%.0f KiB", b / 1024 }'; }
+  printf '| %s | %s | %s | %s | %s |\n' "$1" "$raw" "$(kib "$raw")" "$gz" "$(kib "$gz")"
 }
 
-echo "| Worker | wasm bytes | wasm | gzip -9 bytes |"
-echo "|---|---:|---:|---:|"
+echo "| Worker | wasm (bytes) | wasm | gzip -9 (bytes) | gzip -9 |"
+echo "|---|---:|---:|---:|---:|"
 size_row "bare \`worker\` hello world (examples/worker-bare)" worker-bare
 size_row "example app with roost-orm (examples/worker)" worker

@@ -60,7 +60,13 @@ async fn applies_the_project_folder_and_records_it_as_wrangler_does() {
     .into_iter()
     .map(|r| r[0].as_str().unwrap().to_string())
     .collect();
-    for t in ["organizations", "users", "posts", "comments", "d1_migrations"] {
+    for t in [
+        "organizations",
+        "users",
+        "posts",
+        "comments",
+        "d1_migrations",
+    ] {
         assert!(tables.iter().any(|x| x == t), "missing {t} in {tables:?}");
     }
     let post_columns: Vec<String> = query(&db, "SELECT name FROM pragma_table_info('posts')")
@@ -82,8 +88,20 @@ async fn applies_the_project_folder_and_records_it_as_wrangler_does() {
     assert_eq!(
         info,
         vec![
-            vec!["id".into(), "INTEGER".into(), 0.into(), Value::Null, 1.into()],
-            vec!["name".into(), "TEXT".into(), 0.into(), Value::Null, 0.into()],
+            vec![
+                "id".into(),
+                "INTEGER".into(),
+                0.into(),
+                Value::Null,
+                1.into()
+            ],
+            vec![
+                "name".into(),
+                "TEXT".into(),
+                0.into(),
+                Value::Null,
+                0.into()
+            ],
             vec![
                 "applied_at".into(),
                 "TIMESTAMP".into(),
@@ -123,7 +141,11 @@ async fn applying_twice_is_a_no_op() {
 #[tokio::test]
 async fn a_failing_migration_leaves_the_database_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "0001_a.sql", "CREATE TABLE a (x INTEGER);\nINSERT INTO a VALUES (1);\n");
+    write(
+        dir.path(),
+        "0001_a.sql",
+        "CREATE TABLE a (x INTEGER);\nINSERT INTO a VALUES (1);\n",
+    );
     let db = SqliteExecutor::memory().unwrap();
     Migrations::from_dir(dir.path())
         .unwrap()
@@ -148,7 +170,11 @@ async fn a_failing_migration_leaves_the_database_as_it_was() {
         }
         other => panic!("unexpected error {other:?}"),
     }
-    assert_eq!(dump(&db).await, before, "nothing of 0002 (nor 0003) is left");
+    assert_eq!(
+        dump(&db).await,
+        before,
+        "nothing of 0002 (nor 0003) is left"
+    );
     let pending: Vec<&str> = migrations
         .pending(&db)
         .await
@@ -159,7 +185,11 @@ async fn a_failing_migration_leaves_the_database_as_it_was() {
     assert_eq!(pending, ["0002_b.sql", "0003_c.sql"]);
 
     // Fixed, the run picks up where it stopped.
-    write(dir.path(), "0002_b.sql", "CREATE TABLE b (y INTEGER);\nINSERT INTO a VALUES (2);\n");
+    write(
+        dir.path(),
+        "0002_b.sql",
+        "CREATE TABLE b (y INTEGER);\nINSERT INTO a VALUES (2);\n",
+    );
     let migrations = Migrations::from_dir(dir.path()).unwrap();
     assert_eq!(
         migrations.apply(&db).await.unwrap(),
@@ -185,20 +215,31 @@ async fn files_applied_by_wrangler_are_skipped() {
     let migrations = Migrations::from_dir(project_migrations()).unwrap();
     let applied = migrations.apply(&db).await.unwrap();
     assert!(!applied.contains(&"0001_create_organizations.sql".to_string()));
-    assert_eq!(applied.first().map(String::as_str), Some("0002_create_users.sql"));
+    assert_eq!(
+        applied.first().map(String::as_str),
+        Some("0002_create_users.sql")
+    );
     assert!(migrations.pending(&db).await.unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn order_file_filter_triggers_and_custom_table() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "10_third.sql", "INSERT INTO log (msg) VALUES ('third');");
+    write(
+        dir.path(),
+        "10_third.sql",
+        "INSERT INTO log (msg) VALUES ('third');",
+    );
     write(
         dir.path(),
         "2_second.sql",
         "-- a trigger body holds semicolons\nCREATE TRIGGER log_upper AFTER INSERT ON log BEGIN\n  UPDATE log SET msg = upper(msg) WHERE id = new.id;\nEND;\nINSERT INTO log (msg) VALUES ('second; with a semicolon');\n",
     );
-    write(dir.path(), "1_first.sql", "CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);");
+    write(
+        dir.path(),
+        "1_first.sql",
+        "CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);",
+    );
     write(dir.path(), "README.md", "not a migration");
     std::fs::create_dir(dir.path().join("9_dir.sql")).unwrap();
 
@@ -217,10 +258,16 @@ async fn order_file_filter_triggers_and_custom_table() {
         .map(|mut r| r.remove(0))
         .collect();
     assert_eq!(msgs, ["SECOND; WITH A SEMICOLON", "THIRD"]);
-    assert_eq!(query(&db, "SELECT name FROM schema_migrations").await.len(), 3);
-    assert!(query(&db, "SELECT name FROM sqlite_master WHERE name = 'd1_migrations'")
-        .await
-        .is_empty());
+    assert_eq!(
+        query(&db, "SELECT name FROM schema_migrations").await.len(),
+        3
+    );
+    assert!(query(
+        &db,
+        "SELECT name FROM sqlite_master WHERE name = 'd1_migrations'"
+    )
+    .await
+    .is_empty());
     assert!(matches!(
         Migrations::from_sources(Vec::<(String, String)>::new()).table("x; DROP TABLE log"),
         Err(MigrationError::InvalidTable(_))

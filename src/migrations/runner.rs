@@ -115,7 +115,10 @@ impl Migrations {
         db: &E,
     ) -> Result<Vec<AppliedMigration>, MigrationError> {
         self.init_table(db).await?;
-        let sql = format!("SELECT id, name, applied_at FROM {} ORDER BY id", self.table);
+        let sql = format!(
+            "SELECT id, name, applied_at FROM {} ORDER BY id",
+            self.table
+        );
         let result = db
             .run(&Statement::new(sql, Vec::new()))
             .await

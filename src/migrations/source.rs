@@ -64,6 +64,9 @@ mod tests {
             .collect();
         sort(&mut list);
         let names: Vec<&str> = list.iter().map(|m| m.name.as_str()).collect();
-        assert_eq!(names, ["1_c.sql", "0002_a.sql", "2_z.sql", "10_b.sql", "x.sql"]);
+        assert_eq!(
+            names,
+            ["1_c.sql", "0002_a.sql", "2_z.sql", "10_b.sql", "x.sql"]
+        );
     }
 }

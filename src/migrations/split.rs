@@ -101,7 +101,13 @@ fn is_compound_start(s: &str) -> bool {
     if !rev.next().is_some_and(char::is_whitespace) {
         return false;
     }
-    let word: String = rev.by_ref().take(5).collect::<Vec<_>>().into_iter().rev().collect();
+    let word: String = rev
+        .by_ref()
+        .take(5)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let upper = word.to_ascii_uppercase();
     let before = |n: usize| s.chars().rev().nth(n + 1).is_some_and(char::is_whitespace);
     (upper.ends_with("BEGIN") && before(5)) || (upper.ends_with("CASE") && before(4))
@@ -200,7 +206,8 @@ mod tests {
 
     #[test]
     fn splits_outside_quotes_and_comments() {
-        let sql = "INSERT INTO t VALUES ('a;b', \"c;d\", `e;f`);\n/* x; y */ SELECT 2; -- z;\nSELECT 3";
+        let sql =
+            "INSERT INTO t VALUES ('a;b', \"c;d\", `e;f`);\n/* x; y */ SELECT 2; -- z;\nSELECT 3";
         assert_eq!(
             split_sql(sql),
             [
@@ -213,7 +220,10 @@ mod tests {
 
     #[test]
     fn a_minus_or_slash_alone_is_kept() {
-        assert_eq!(split_sql("SELECT 3-1; SELECT 4/2;"), ["SELECT 3-1", "SELECT 4/2"]);
+        assert_eq!(
+            split_sql("SELECT 3-1; SELECT 4/2;"),
+            ["SELECT 3-1", "SELECT 4/2"]
+        );
     }
 
     #[test]
@@ -237,7 +247,10 @@ mod tests {
     #[test]
     fn transaction_wrappers_are_dropped() {
         let sql = "BEGIN TRANSACTION;\nCREATE TABLE t (x);\nINSERT INTO t VALUES (1);\nCOMMIT;";
-        assert_eq!(split_sql(sql), ["CREATE TABLE t (x)", "INSERT INTO t VALUES (1)"]);
+        assert_eq!(
+            split_sql(sql),
+            ["CREATE TABLE t (x)", "INSERT INTO t VALUES (1)"]
+        );
         // One statement left: returned whole, as wrangler does.
         assert_eq!(
             split_sql("BEGIN TRANSACTION;\nSELECT 1;\nCOMMIT;"),

@@ -142,7 +142,9 @@ pub fn id_field(input: &Map<String, Value>, key: &str) -> Result<Option<i64>, Ap
         None => Ok(None),
         Some(v) => match v.as_i64() {
             Some(i) if i > 0 => Ok(Some(i)),
-            _ => Err(ApiError::invalid(format!("{key} must be a positive integer"))),
+            _ => Err(ApiError::invalid(format!(
+                "{key} must be a positive integer"
+            ))),
         },
     }
 }

@@ -110,7 +110,11 @@ async fn route(req: Request, orm: &Orm) -> Result<Response, ApiError> {
             let id = path_id(id)?;
             posts::comment(req, id).await
         }
-        (_, ["posts", ..]) => Err(ApiError::new(405, "method_not_allowed", "Method not allowed")),
+        (_, ["posts", ..]) => Err(ApiError::new(
+            405,
+            "method_not_allowed",
+            "Method not allowed",
+        )),
         _ => Err(ApiError::new(404, "not_found", "No such route")),
     }
 }

@@ -21,7 +21,12 @@ pub async fn list(req: &Request) -> Result<Response, ApiError> {
     let url = req.url()?;
     let params: HashMap<String, String> = url.query_pairs().into_owned().collect();
     let page = query_number(params.get("page").map(String::as_str), "page", 1, 1_000_000)?;
-    let per_page = query_number(params.get("per_page").map(String::as_str), "per_page", 10, 100)?;
+    let per_page = query_number(
+        params.get("per_page").map(String::as_str),
+        "per_page",
+        10,
+        100,
+    )?;
     let mut query = Post::with(EAGER).order_by("id", "asc");
     query = match params.get("trashed").map(String::as_str) {
         None => query,
@@ -98,7 +103,9 @@ pub async fn update(mut req: Request, id: i64) -> Result<Response, ApiError> {
         changes.insert("published".into(), published.into());
     }
     if changes.is_empty() {
-        return Err(ApiError::invalid("Nothing to update: send title, body or published"));
+        return Err(ApiError::invalid(
+            "Nothing to update: send title, body or published",
+        ));
     }
     let mut post = find_loaded(id).await?;
     post.fill(Value::Object(changes))?;

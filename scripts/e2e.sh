@@ -32,6 +32,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/roost-e2e.XXXXXX")
 STATE=$WORK/results.json
 DRIVER=(python3 "$ROOT/tests/e2e/driver.py" --state "$STATE")
 WRANGLER_PID=""
+SUMMARY_DONE=""
 
 stop_wrangler() {
   if [[ -n $WRANGLER_PID ]] && kill -0 "$WRANGLER_PID" 2>/dev/null; then
@@ -50,9 +51,16 @@ stop_wrangler() {
 cleanup() {
   local rc=$?
   stop_wrangler
-  if [[ $rc -ne 0 && -f $WORK/dev.log ]]; then
-    echo "---- wrangler dev log (last 40 lines) ----"
-    tail -n 40 "$WORK/dev.log" || true
+  if [[ $rc -ne 0 ]]; then
+    if [[ -f $WORK/dev.log ]]; then
+      echo "---- wrangler dev log (last 40 lines) ----"
+      tail -n 40 "$WORK/dev.log" || true
+      echo "----"
+    fi
+    if [[ -z $SUMMARY_DONE ]]; then
+      record "e2e script ran to the end" fail "exit status $rc" || true
+    fi
+    "${DRIVER[@]}" summary || true # the count, last
   fi
   rm -rf "$WORK"
   exit "$rc"
@@ -82,16 +90,21 @@ db_file() { # the local D1 SQLite file under a --persist-to folder
 migrate() { env PATH="$ORIG_PATH" cargo run --quiet --example migrate -- "$@"; }
 
 PW=$WORK/state-wrangler
-d1 migrations apply DB --local --persist-to "$PW" >"$WORK/migrate1.log" 2>&1
-if grep -q "0004_create_comments.sql" "$WORK/migrate1.log"; then
-  record "wrangler d1 migrations apply --local" ok
+out=$(d1 migrations apply DB --local --persist-to "$PW" 2>&1) || true
+missing=""
+for f in migrations/*.sql; do
+  grep -q "$(basename "$f")" <<<"$out" || missing="$missing $(basename "$f")"
+done
+if [[ -z $missing ]] && ! grep -q "❌" <<<"$out"; then
+  record "wrangler d1 migrations apply --local: every file" ok
 else
-  record "wrangler d1 migrations apply --local" fail "$(tail -n 20 "$WORK/migrate1.log")"
+  record "wrangler d1 migrations apply --local: every file" fail "missing:$missing $(tail -n 20 <<<"$out")"
 fi
-if d1 migrations apply DB --local --persist-to "$PW" 2>&1 | grep -q "No migrations to apply"; then
+out=$(d1 migrations apply DB --local --persist-to "$PW" 2>&1) || true
+if grep -q "No migrations to apply" <<<"$out"; then
   record "wrangler: applying twice is a no-op" ok
 else
-  record "wrangler: applying twice is a no-op" fail
+  record "wrangler: applying twice is a no-op" fail "$(tail -n 20 <<<"$out")"
 fi
 DBW=$(db_file "$PW")
 if out=$(migrate "$DBW" migrations --check 2>&1); then
@@ -136,7 +149,6 @@ for _ in $(seq 1 600); do # up to ~5 minutes: wrangler re-runs the (cached) buil
 done
 if [[ -z $ready ]]; then
   record "wrangler dev ready" fail "no answer on $BASE/health"
-  "${DRIVER[@]}" summary || true
   exit 1
 fi
 log "wrangler dev ready on $BASE (pid $WRANGLER_PID)"
@@ -148,4 +160,5 @@ log "wrangler stopped"
 
 "${DRIVER[@]}" db --db "$DBW"
 log "done"
+SUMMARY_DONE=1
 "${DRIVER[@]}" summary

@@ -44,9 +44,13 @@ if [[ ${ROOST_WASM_ROUTE:-auto} == debian ]]; then
 elif command -v rustup >/dev/null 2>&1; then
   if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
     ROUTE=rustup
-  elif timeout 120 rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+  elif [[ -f $TOOLS/.rustup-target-unavailable ]]; then
+    : # tried before and failed: don't wait on rustup's server again (delete to retry)
+  elif timeout 60 rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
     log "installed rustup's wasm32-unknown-unknown target"
     ROUTE=rustup
+  else
+    touch "$TOOLS/.rustup-target-unavailable"
   fi
 fi
 
@@ -95,6 +99,7 @@ if [[ -z "$ROUTE" ]]; then
        "$TC/lib/rustlib/wasm32-unknown-unknown/lib/"
     ln -sfn /usr/bin/cargo "$TC/bin/cargo"
     ln -sfn "$LLD" "$TC/bin/rust-lld"
+    # shellcheck disable=SC2016 # "$@" and "$a" belong to the wrapper, not to this script
     printf '#!/bin/sh\nfor a in "$@"; do case "$a" in --sysroot|--sysroot=*) exec /usr/bin/rustc "$@";; esac; done\nexec /usr/bin/rustc --sysroot %s "$@"\n' "$TC" >"$TC/bin/rustc"
     chmod +x "$TC/bin/rustc"
     rm -rf "$SB"
@@ -128,7 +133,7 @@ if ! [[ -f $NODE_DIR/node_modules/wrangler/package.json ]] \
   (cd "$NODE_DIR" && npm install --silent --no-audit --no-fund \
       "wrangler@$WRANGLER_VERSION" "binaryen@$BINARYEN_VERSION" >/dev/null)
 fi
-ESBUILD=$(ls "$NODE_DIR"/node_modules/@esbuild/linux-*/bin/esbuild 2>/dev/null | head -n1 || true)
+ESBUILD=$(find "$NODE_DIR/node_modules/@esbuild" -path '*/bin/esbuild' -type f 2>/dev/null | head -n1 || true)
 [[ -x $ESBUILD ]] || ESBUILD=$NODE_DIR/node_modules/.bin/esbuild
 
 # ---------------------------------------------------------------------------------------

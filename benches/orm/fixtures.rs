@@ -155,7 +155,10 @@ pub fn to_json(value: ValueRef<'_>) -> Value {
         ValueRef::Real(f) => serde_json::Number::from_f64(f)
             .map(Value::Number)
             .unwrap_or(Value::Null),
-        ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Text(t) => Value::String(match std::str::from_utf8(t) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(t).into_owned(),
+        }),
         ValueRef::Blob(b) => Value::Array(b.iter().map(|x| Value::from(*x)).collect()),
     }
 }

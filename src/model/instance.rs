@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
@@ -15,6 +16,7 @@ use serde_json::Value;
 
 use crate::error::{OrmError, Result};
 use crate::executor::QueryResult;
+use crate::model::original::Original;
 use crate::model::{cast_of, Cast, ModelDef, DELETED_AT};
 
 /// A record's attributes: column name → value, in column order.
@@ -85,7 +87,7 @@ impl<K: Into<String>, V: Into<Value>> IntoAttributes for Vec<(K, V)> {
 pub struct Instance<M: ModelDef> {
     /// The raw column values (TS `attributes`). Mutate them, then `save()`.
     pub attributes: Attributes,
-    original: Attributes,
+    original: Original,
     changes: Attributes,
     exists: bool,
     pub(crate) relations: crate::relations::LoadedRelations,
@@ -96,7 +98,7 @@ impl<M: ModelDef> Default for Instance<M> {
     fn default() -> Self {
         Instance {
             attributes: Attributes::new(),
-            original: Attributes::new(),
+            original: Original::default(),
             changes: Attributes::new(),
             exists: false,
             relations: Default::default(),
@@ -149,10 +151,33 @@ impl<M: ModelDef> Instance<M> {
     }
 
     /// An instance for a stored row (casts applied, clean, existing).
+    #[allow(dead_code)] // for rows that are not one result row (pivot rows of relations)
     pub(crate) fn from_stored(attributes: Attributes) -> Self {
         Instance {
-            original: attributes.clone(),
+            original: Original::from_attributes(&attributes),
             attributes,
+            exists: true,
+            ..Self::default()
+        }
+    }
+
+    /// An instance for one row of a result (casts already applied): the attributes
+    /// take copies of the values, the originals keep the row and share the names.
+    fn from_row(columns: &Arc<[String]>, row: Vec<Value>) -> Self {
+        let mut attributes = Attributes::with_capacity(columns.len());
+        for (column, value) in columns.iter().zip(&row) {
+            attributes.insert(column.clone(), value.clone());
+        }
+        let original = if attributes.len() == columns.len() {
+            Original::from_row(columns.clone(), row)
+        } else {
+            // A name repeated (a join): the map kept the last value of each; so do
+            // the originals.
+            Original::from_attributes(&attributes)
+        };
+        Instance {
+            attributes,
+            original,
             exists: true,
             ..Self::default()
         }
@@ -161,11 +186,17 @@ impl<M: ModelDef> Instance<M> {
     /// Hydrate every row of a result.
     pub(crate) fn hydrate_all(result: QueryResult) -> Vec<Self> {
         let casts = Casts::<M>::for_columns(&result.columns);
-        result
-            .rows
-            .into_iter()
-            .map(|row| Self::from_stored(casts.apply(&result.columns, row)))
+        let columns = result.columns;
+        let rows = result.rows.into_iter();
+        rows.map(|row| Self::from_row(&columns, casts.apply(row)))
             .collect()
+    }
+
+    /// Hydrate the first row of a result, if any (no list is built for it).
+    pub(crate) fn hydrate_first(result: QueryResult) -> Option<Self> {
+        let row = result.rows.into_iter().next()?;
+        let casts = Casts::<M>::for_columns(&result.columns);
+        Some(Self::from_row(&result.columns, casts.apply(row)))
     }
 
     /// Replace the attributes with the first row of a result read back by a write.
@@ -173,18 +204,24 @@ impl<M: ModelDef> Instance<M> {
         let columns = result.columns;
         match result.rows.into_iter().next() {
             Some(row) => self.sync_row(&columns, row),
-            None => self.sync_row(&[], Vec::new()),
+            None => self.sync_row(&columns, Vec::new()),
         }
     }
 
     /// Replace the attributes with a stored row (casts applied); an empty row keeps
     /// the attributes. Either way the instance becomes existing and clean.
-    pub(crate) fn sync_row(&mut self, columns: &[String], row: Vec<Value>) {
-        if !row.is_empty() {
-            self.attributes = Casts::<M>::for_columns(columns).apply(columns, row);
+    pub(crate) fn sync_row(&mut self, columns: &Arc<[String]>, row: Vec<Value>) {
+        if row.is_empty() {
+            self.original = Original::from_attributes(&self.attributes);
+            self.exists = true;
+        } else {
+            let casts = Casts::<M>::for_columns(columns);
+            let relations = std::mem::take(&mut self.relations);
+            let changes = std::mem::take(&mut self.changes);
+            *self = Self::from_row(columns, casts.apply(row));
+            self.relations = relations;
+            self.changes = changes;
         }
-        self.original = self.attributes.clone();
-        self.exists = true;
     }
 
     pub(crate) fn set_exists(&mut self, exists: bool) {
@@ -240,8 +277,9 @@ impl<M: ModelDef> Instance<M> {
     pub fn get_dirty(&self) -> Attributes {
         self.attributes
             .iter()
-            .filter(|(k, v)| self.original.get(*k) != Some(*v))
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .enumerate()
+            .filter(|(i, (k, v))| self.original.get_at(*i, k) != Some(*v))
+            .map(|(_, (k, v))| (k.clone(), v.clone()))
             .collect()
     }
 
@@ -249,12 +287,16 @@ impl<M: ModelDef> Instance<M> {
     pub fn is_dirty(&self) -> bool {
         self.attributes
             .iter()
-            .any(|(k, v)| self.original.get(k) != Some(v))
+            .enumerate()
+            .any(|(i, (k, v))| self.original.get_at(i, k) != Some(v))
     }
 
     /// Whether attribute `key` differs from its original.
     pub fn is_dirty_key(&self, key: &str) -> bool {
-        self.attributes.get(key) != self.original.get(key)
+        match self.attributes.get_full(key) {
+            Some((i, _, v)) => self.original.get_at(i, key) != Some(v),
+            None => self.original.get(key).is_some(),
+        }
     }
 
     /// The attributes the last `save()` wrote (Eloquent `getChanges`).
@@ -289,16 +331,42 @@ impl<M: ModelDef> Serialize for Instance<M> {
 }
 
 /// The casts of a result's columns, looked up once per result rather than per row.
+/// Up to [`INLINE_CASTS`] columns are kept without an allocation.
 struct Casts<M> {
-    casts: Vec<Cast>,
+    casts: CastList,
     any: bool,
     _model: PhantomData<fn() -> M>,
 }
 
+enum CastList {
+    Inline([Cast; INLINE_CASTS], usize),
+    Heap(Vec<Cast>),
+}
+
+/// Columns whose casts fit in a [`Casts`] without allocating.
+const INLINE_CASTS: usize = 32;
+
+impl CastList {
+    fn as_slice(&self) -> &[Cast] {
+        match self {
+            CastList::Inline(casts, len) => &casts[..*len],
+            CastList::Heap(casts) => casts,
+        }
+    }
+}
+
 impl<M: ModelDef> Casts<M> {
     fn for_columns(columns: &[String]) -> Self {
-        let casts: Vec<Cast> = columns.iter().map(|c| cast_of::<M>(c)).collect();
-        let any = casts.iter().any(|c| *c != Cast::None);
+        let casts = if columns.len() <= INLINE_CASTS {
+            let mut inline = [Cast::None; INLINE_CASTS];
+            for (slot, column) in inline.iter_mut().zip(columns) {
+                *slot = cast_of::<M>(column);
+            }
+            CastList::Inline(inline, columns.len())
+        } else {
+            CastList::Heap(columns.iter().map(|c| cast_of::<M>(c)).collect())
+        };
+        let any = casts.as_slice().iter().any(|c| *c != Cast::None);
         Casts {
             casts,
             any,
@@ -306,16 +374,15 @@ impl<M: ModelDef> Casts<M> {
         }
     }
 
-    fn apply(&self, columns: &[String], row: Vec<Value>) -> Attributes {
-        let mut attributes = Attributes::with_capacity(columns.len());
-        for (i, (column, value)) in columns.iter().zip(row).enumerate() {
-            let value = if self.any {
-                self.casts[i].read(value)
-            } else {
-                value
-            };
-            attributes.insert(column.clone(), value);
+    /// Apply the casts to a row's values in place.
+    fn apply(&self, mut row: Vec<Value>) -> Vec<Value> {
+        if self.any {
+            for (value, cast) in row.iter_mut().zip(self.casts.as_slice()) {
+                if *cast != Cast::None {
+                    *value = cast.read(std::mem::take(value));
+                }
+            }
         }
-        attributes
+        row
     }
 }

@@ -14,6 +14,7 @@ pub mod column;
 pub mod hooks;
 mod instance;
 pub mod naming;
+mod original;
 mod persistence;
 mod statics;
 mod timestamps;
@@ -114,9 +115,29 @@ pub(crate) fn is_known_column<M: ModelDef>(name: &str) -> bool {
         || M::TENANT_COLUMN == Some(name)
 }
 
+/// The program-lifetime spelling of `name` when it is a column of `M` named without a
+/// table: declared, or implied by the model's settings.
+fn static_column<M: ModelDef>(name: &str) -> Option<&'static str> {
+    if let Some(column) = column_of::<M>(name) {
+        return Some(column.name);
+    }
+    let implied = [
+        Some(M::PRIMARY_KEY),
+        M::TIMESTAMPS.then_some(CREATED_AT),
+        M::TIMESTAMPS.then_some(UPDATED_AT),
+        M::SOFT_DELETES.then_some(DELETED_AT),
+        M::TENANT_COLUMN,
+    ];
+    implied.into_iter().flatten().find(|c| *c == name)
+}
+
 /// Validate a column reference of model `M` (`col` or `table.col`): a valid identifier
 /// and, when it names `M`'s table or no table, a known column.
 pub(crate) fn check_column<M: ModelDef>(name: &str) -> Result<Ident> {
+    // A known column by its bare name (the common case) needs no copy of the name.
+    if let Some(column) = static_column::<M>(name) {
+        return Ident::parse_static(column);
+    }
     let ident = Ident::parse(name)?;
     let (table, column) = ident.parts();
     if (table.is_none() || table == Some(M::table_name())) && !is_known_column::<M>(column) {

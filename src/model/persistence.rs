@@ -4,6 +4,8 @@
 //! (`RETURNING *`), fires its hooks around the write, and applies the model's scopes to
 //! its WHERE. The SQL comes from the compiler.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::error::{OrmError, Result};
@@ -19,7 +21,7 @@ use crate::query::scopes::{model_scopes, tenant_of, Trashed};
 use crate::value::SqlValue;
 
 fn table<M: ModelDef>() -> Result<Ident> {
-    Ident::parse(M::table_name())
+    Ident::parse_static(M::table_name())
 }
 
 /// Validated `(column, bound value)` pairs for a write.
@@ -46,7 +48,7 @@ impl<M: ModelDef> Instance<M> {
                 key: M::PRIMARY_KEY,
             })?;
         let mut conditions = vec![Condition::Compare {
-            column: Ident::parse(M::PRIMARY_KEY)?,
+            column: Ident::parse_static(M::PRIMARY_KEY)?,
             op: Operator::Eq,
             value: cast_of::<M>(M::PRIMARY_KEY).write(key),
         }];
@@ -108,7 +110,11 @@ impl<M: ModelDef> Instance<M> {
 
     /// The second half of an insert: take the stored row (`RETURNING *`) as the
     /// attributes, mark the instance existing and clean, fire `created`.
-    pub(crate) async fn after_insert(&mut self, columns: &[String], row: Vec<Value>) -> Result<()> {
+    pub(crate) async fn after_insert(
+        &mut self,
+        columns: &Arc<[String]>,
+        row: Vec<Value>,
+    ) -> Result<()> {
         let written = self.attributes.clone();
         self.sync_row(columns, row);
         self.set_changes(written);
@@ -170,9 +176,12 @@ impl<M: ModelDef> Instance<M> {
         fire_in_place(HookEvent::Deleting, self).await?;
         if M::SOFT_DELETES {
             let now = now_timestamp();
-            let mut sets = vec![(Ident::parse(DELETED_AT)?, SqlValue::Text(now.clone()))];
+            let mut sets = vec![(
+                Ident::parse_static(DELETED_AT)?,
+                SqlValue::Text(now.clone()),
+            )];
             if M::TIMESTAMPS {
-                sets.push((Ident::parse(UPDATED_AT)?, SqlValue::Text(now)));
+                sets.push((Ident::parse_static(UPDATED_AT)?, SqlValue::Text(now)));
             }
             let conditions = self.key_conditions(&orm, Trashed::With)?;
             let result = orm

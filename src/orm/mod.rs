@@ -48,8 +48,9 @@ struct Inner {
 #[derive(Clone)]
 pub struct Orm {
     inner: Arc<Inner>,
-    /// Model types whose tenant scope is off for the future this handle scopes.
-    bypassed: Arc<[TypeId]>,
+    /// Model types whose tenant scope is off for the future this handle scopes (`None`
+    /// when there are none, so cloning a plain handle touches one reference count).
+    bypassed: Option<Arc<[TypeId]>>,
 }
 
 impl std::fmt::Debug for Orm {
@@ -82,7 +83,7 @@ impl Orm {
                 round_trips: AtomicU64::new(0),
                 statements: AtomicU64::new(0),
             }),
-            bypassed: Arc::from(Vec::new()),
+            bypassed: None,
         }
     }
 
@@ -150,17 +151,17 @@ impl Orm {
 
     /// This handle with model type `T`'s tenant scope bypassed.
     pub(crate) fn bypassing(&self, model: TypeId) -> Orm {
-        let mut bypassed = self.bypassed.to_vec();
+        let mut bypassed = self.bypassed.as_deref().unwrap_or_default().to_vec();
         bypassed.push(model);
         Orm {
             inner: self.inner.clone(),
-            bypassed: bypassed.into(),
+            bypassed: Some(bypassed.into()),
         }
     }
 
     /// Whether model type `model`'s tenant scope is bypassed here.
     pub(crate) fn is_bypassed(&self, model: TypeId) -> bool {
-        self.bypassed.contains(&model)
+        self.bypassed.as_deref().is_some_and(|b| b.contains(&model))
     }
 
     /// An `Orm` over an embedded SQLite file (created if missing).
@@ -214,9 +215,14 @@ impl Orm {
     pub async fn run(&self, statement: &Statement) -> Result<QueryResult> {
         self.inner.round_trips.fetch_add(1, Ordering::Relaxed);
         self.inner.statements.fetch_add(1, Ordering::Relaxed);
-        let started = web_time::Instant::now();
-        let result = self.executor().run(statement).await;
-        log(statement, &result, started);
+        let started = log_start();
+        let executor = self.executor();
+        // Call through the trait object itself: `Arc<dyn Executor>` also implements
+        // `Executor`, and going through that impl would box a second future.
+        let result = executor.as_ref().run(statement).await;
+        if let Some(started) = started {
+            log(statement, &result, started);
+        }
         result
     }
 
@@ -226,8 +232,12 @@ impl Orm {
         self.inner
             .statements
             .fetch_add(statements.len() as u64, Ordering::Relaxed);
-        let started = web_time::Instant::now();
-        let result = self.executor().batch(statements).await;
+        let started = log_start();
+        let executor = self.executor();
+        let result = executor.as_ref().batch(statements).await;
+        let Some(started) = started else {
+            return result;
+        };
         let elapsed = started.elapsed();
         match &result {
             Ok(results) => {
@@ -250,6 +260,13 @@ impl Orm {
         }
         result
     }
+}
+
+/// The start time of a statement when a subscriber wants the query log (its events
+/// are `debug`, failures `warn`), else `None`: with nobody listening, neither the clock
+/// nor the event is paid for.
+fn log_start() -> Option<web_time::Instant> {
+    tracing::enabled!(target: "roost_orm::query", tracing::Level::WARN).then(web_time::Instant::now)
 }
 
 fn log(statement: &Statement, result: &Result<QueryResult>, started: web_time::Instant) {

@@ -2,8 +2,13 @@
 //! them). Builders and model methods produce these nodes; only
 //! [`compiler`](super::compiler) turns them into text.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::RwLock;
+
+use once_cell::sync::Lazy;
 
 use serde_json::Value;
 
@@ -11,14 +16,29 @@ use crate::error::{OrmError, Result};
 use crate::value::SqlValue;
 
 /// A validated identifier: `column` or `table.column`, each part `[A-Za-z_][A-Za-z0-9_]*`.
+///
+/// Names that live for the whole program (a model's table, its declared columns, the
+/// timestamp columns) are held without copying ([`Ident::parse_static`]), so building
+/// a query allocates nothing for them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Ident(String);
+pub struct Ident(Cow<'static, str>);
 
 fn is_plain_ident(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    let mut bytes = s.bytes();
+    matches!(bytes.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
+        && bytes.all(|c| c.is_ascii_alphanumeric() || c == b'_')
 }
+
+fn is_valid(name: &str) -> bool {
+    match name.split_once('.') {
+        Some((t, c)) => is_plain_ident(t) && is_plain_ident(c),
+        None => is_plain_ident(name),
+    }
+}
+
+/// `table.column` names made from two static names, made once per pair.
+static QUALIFIED: Lazy<RwLock<HashMap<(&'static str, &'static str), &'static str>>> =
+    Lazy::new(Default::default);
 
 impl Ident {
     /// Validate `name`; anything else is [`OrmError::InvalidIdentifier`].
@@ -29,15 +49,53 @@ impl Ident {
     /// assert!(Ident::parse("id; DROP TABLE users").is_err());
     /// ```
     pub fn parse(name: &str) -> Result<Ident> {
-        let valid = match name.split_once('.') {
-            Some((t, c)) => is_plain_ident(t) && is_plain_ident(c),
-            None => is_plain_ident(name),
-        };
-        if valid {
-            Ok(Ident(name.to_string()))
+        if is_valid(name) {
+            Ok(Ident(Cow::Owned(name.to_string())))
         } else {
             Err(OrmError::InvalidIdentifier(name.to_string()))
         }
+    }
+
+    /// Like [`Ident::parse`], for a name that lives for the whole program: validated
+    /// the same way, but kept by reference instead of copied.
+    ///
+    /// ```
+    /// use roost_orm::query::Ident;
+    /// assert_eq!(Ident::parse_static("posts").unwrap(), Ident::parse("posts").unwrap());
+    /// assert!(Ident::parse_static("no spaces").is_err());
+    /// ```
+    pub fn parse_static(name: &'static str) -> Result<Ident> {
+        if is_valid(name) {
+            Ok(Ident(Cow::Borrowed(name)))
+        } else {
+            Err(OrmError::InvalidIdentifier(name.to_string()))
+        }
+    }
+
+    /// `table.column` from two static names (validated like [`Ident::parse`]). The
+    /// joined text is made once per pair and then reused, so a model's scope columns
+    /// (`posts.deleted_at`) cost no allocation per query.
+    pub fn qualified_static(table: &'static str, column: &'static str) -> Result<Ident> {
+        if !(is_plain_ident(table) && is_plain_ident(column)) {
+            return Err(OrmError::InvalidIdentifier(format!("{table}.{column}")));
+        }
+        let known = QUALIFIED
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(table, column))
+            .copied();
+        let joined = match known {
+            Some(joined) => joined,
+            None => {
+                let joined: &'static str = Box::leak(format!("{table}.{column}").into_boxed_str());
+                QUALIFIED
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert((table, column), joined);
+                joined
+            }
+        };
+        Ok(Ident(Cow::Borrowed(joined)))
     }
 
     /// `(table, column)`.
@@ -288,6 +346,22 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn static_identifiers_match_parsed_ones() {
+        assert_eq!(
+            Ident::qualified_static("posts", "deleted_at").unwrap(),
+            Ident::parse("posts.deleted_at").unwrap()
+        );
+        assert_eq!(
+            Ident::qualified_static("posts", "deleted_at")
+                .unwrap()
+                .parts(),
+            (Some("posts"), "deleted_at")
+        );
+        assert!(Ident::qualified_static("posts", "a b").is_err());
+        assert!(Ident::parse_static("a.b.c").is_err());
     }
 
     #[test]

@@ -330,14 +330,16 @@ impl<M: ModelDef> QueryBuilder<M> {
         &self.eager
     }
 
-    fn select(&self, orm: &Orm) -> Result<Select> {
+    /// The SELECT of this query. Terminals consume the builder, so its conditions are
+    /// moved into the AST rather than copied.
+    fn take_select(&mut self, orm: &Orm) -> Result<Select> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        let mut select = Select::new(Ident::parse(M::table_name())?);
-        select.filter = self.filter.clone();
+        let mut select = Select::new(Ident::parse_static(M::table_name())?);
+        select.filter = std::mem::take(&mut self.filter);
         select.scopes = model_scopes::<M>(orm, self.trashed);
-        select.orders = self.orders.clone();
+        select.orders = std::mem::take(&mut self.orders);
         select.limit = self.limit;
         select.offset = self.offset;
         Ok(select)
@@ -346,7 +348,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// The statement `all()` would send, without sending it (Laravel `toSql`).
     pub fn to_statement(&self) -> Result<Statement> {
         let orm = Orm::current()?;
-        Ok(compiler::select(&self.select(&orm)?))
+        Ok(compiler::select(&self.clone().take_select(&orm)?))
     }
 
     async fn fetch(&self, orm: &Orm, statement: Statement) -> Result<Vec<Instance<M>>> {
@@ -361,9 +363,9 @@ impl<M: ModelDef> QueryBuilder<M> {
     }
 
     /// Run the query and return every matching record (TS `all()`).
-    pub async fn all(self) -> Result<Vec<Instance<M>>> {
+    pub async fn all(mut self) -> Result<Vec<Instance<M>>> {
         let orm = Orm::current()?;
-        let select = self.select(&orm)?;
+        let select = self.take_select(&orm)?;
         self.check_eager()?;
         self.fetch(&orm, compiler::select(&select)).await
     }
@@ -374,16 +376,17 @@ impl<M: ModelDef> QueryBuilder<M> {
     }
 
     /// Run the query with `LIMIT 1` and return the first record, or `None`.
-    pub async fn first(self) -> Result<Option<Instance<M>>> {
+    pub async fn first(mut self) -> Result<Option<Instance<M>>> {
         let orm = Orm::current()?;
-        let mut select = self.select(&orm)?;
+        let mut select = self.take_select(&orm)?;
         self.check_eager()?;
         select.limit = Some(1);
-        Ok(self
-            .fetch(&orm, compiler::select(&select))
-            .await?
-            .into_iter()
-            .next())
+        let result = orm.run(&compiler::select(&select)).await?;
+        let Some(mut first) = Instance::<M>::hydrate_first(result) else {
+            return Ok(None);
+        };
+        crate::relations::eager_load(&orm, std::slice::from_mut(&mut first), &self.eager).await?;
+        Ok(Some(first))
     }
 
     /// Like [`first`](Self::first), but no record is `ModelNotFound`.
@@ -422,9 +425,9 @@ impl<M: ModelDef> QueryBuilder<M> {
     }
 
     /// The number of records [`all`](Self::all) would return (TS `count()`).
-    pub async fn count(self) -> Result<u64> {
+    pub async fn count(mut self) -> Result<u64> {
         let orm = Orm::current()?;
-        let select = self.select(&orm)?;
+        let select = self.take_select(&orm)?;
         let result = orm.run(&compiler::count(&select)).await?;
         Ok(first_u64(&result.rows))
     }
@@ -434,14 +437,14 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// A page with rows costs one statement (the total rides along as a window count);
     /// an empty page costs a second, `COUNT(*)`, to report the total. The builder's own
     /// `limit`/`offset` are replaced by the page's.
-    pub async fn paginate(self, page: u64, per_page: u64) -> Result<Paginated<M>> {
+    pub async fn paginate(mut self, page: u64, per_page: u64) -> Result<Paginated<M>> {
         let orm = Orm::current()?;
         let invalid = OrmError::InvalidPagination { page, per_page };
         if page == 0 || per_page == 0 {
             return Err(invalid);
         }
         let offset = (page - 1).checked_mul(per_page).ok_or(invalid)?;
-        let mut select = self.select(&orm)?;
+        let mut select = self.take_select(&orm)?;
         self.check_eager()?;
         select.limit = Some(per_page);
         select.offset = Some(offset);

@@ -9,8 +9,6 @@
 //! The caller's conditions are one group; scopes (soft deletes, tenant) are ANDed
 //! outside it, so an `or_where` can never widen a scope (the original's tenant leak).
 
-use std::fmt::Write;
-
 use crate::executor::Statement;
 use crate::query::ast::{Boolean, Condition, Ident, Select, Where};
 use crate::value::SqlValue;
@@ -27,7 +25,7 @@ impl Sql {
     fn new(capacity: usize) -> Self {
         Sql {
             text: String::with_capacity(capacity),
-            params: Vec::new(),
+            params: Vec::with_capacity(4),
         }
     }
 
@@ -37,14 +35,17 @@ impl Sql {
     }
 
     fn ident(&mut self, ident: &Ident) -> &mut Self {
-        match ident.parts() {
-            (Some(table), column) => {
-                let _ = write!(self.text, "\"{table}\".\"{column}\"");
-            }
-            (None, column) => {
-                let _ = write!(self.text, "\"{column}\"");
-            }
+        // Plain pushes: `write!` would run the formatting machinery for every name.
+        if let (Some(table), _) = ident.parts() {
+            self.quoted(table).push(".");
         }
+        self.quoted(ident.parts().1)
+    }
+
+    fn quoted(&mut self, name: &str) -> &mut Self {
+        self.text.push('"');
+        self.text.push_str(name);
+        self.text.push('"');
         self
     }
 
@@ -154,7 +155,7 @@ impl Sql {
 
 /// `SELECT * FROM t WHERE ... ORDER BY ... LIMIT ? OFFSET ?`
 pub fn select(select: &Select) -> Statement {
-    let mut sql = Sql::new(64);
+    let mut sql = Sql::new(128);
     sql.push("SELECT * FROM ").ident(&select.table);
     sql.where_clause(&select.filter, &select.scopes);
     sql.tail(select);
@@ -164,7 +165,7 @@ pub fn select(select: &Select) -> Statement {
 /// Like [`select`], with the total number of matching rows (ignoring LIMIT/OFFSET) in
 /// an extra column [`TOTAL_COLUMN`] of every row: a page and its total in one statement.
 pub fn select_with_total(select: &Select) -> Statement {
-    let mut sql = Sql::new(96);
+    let mut sql = Sql::new(160);
     sql.push("SELECT *, COUNT(*) OVER () AS \"")
         .push(TOTAL_COLUMN)
         .push("\" FROM ")

@@ -27,7 +27,7 @@ pub enum Trashed {
 pub(crate) fn model_scopes<M: ModelDef>(orm: &Orm, trashed: Trashed) -> Vec<Condition> {
     let mut scopes = Vec::new();
     if let Some((column, org_id)) = tenant_of::<M>(orm) {
-        if let Ok(column) = Ident::parse(&format!("{}.{}", M::table_name(), column)) {
+        if let Ok(column) = Ident::qualified_static(M::table_name(), column) {
             scopes.push(Condition::Compare {
                 column,
                 op: Operator::Eq,
@@ -36,7 +36,7 @@ pub(crate) fn model_scopes<M: ModelDef>(orm: &Orm, trashed: Trashed) -> Vec<Cond
         }
     }
     if M::SOFT_DELETES && trashed != Trashed::With {
-        if let Ok(column) = Ident::parse(&format!("{}.{}", M::table_name(), DELETED_AT)) {
+        if let Ok(column) = Ident::qualified_static(M::table_name(), DELETED_AT) {
             scopes.push(Condition::Null {
                 column,
                 negated: trashed == Trashed::Only,

@@ -163,13 +163,15 @@ impl<M: ModelDef> Instance<M> {
 
     /// An instance for one row of a result (casts already applied): the attributes
     /// take copies of the values, the originals keep the row and share the names.
-    fn from_row(columns: &Arc<[String]>, row: Vec<Value>) -> Self {
+    /// The names are taken by value: the last row of a result gets the result's own
+    /// handle, the others a clone.
+    fn from_row(columns: Arc<[String]>, row: Vec<Value>) -> Self {
         let mut attributes = Attributes::with_capacity(columns.len());
         for (column, value) in columns.iter().zip(&row) {
             attributes.insert(column.clone(), value.clone());
         }
         let original = if attributes.len() == columns.len() {
-            Original::from_row(columns.clone(), row)
+            Original::from_row(columns, row)
         } else {
             // A name repeated (a join): the map kept the last value of each; so do
             // the originals.
@@ -178,25 +180,34 @@ impl<M: ModelDef> Instance<M> {
         Instance {
             attributes,
             original,
+            changes: Attributes::new(),
             exists: true,
-            ..Self::default()
+            relations: Default::default(),
+            _model: PhantomData,
         }
     }
 
     /// Hydrate every row of a result.
     pub(crate) fn hydrate_all(result: QueryResult) -> Vec<Self> {
         let casts = Casts::<M>::for_columns(&result.columns);
-        let columns = result.columns;
-        let rows = result.rows.into_iter();
-        rows.map(|row| Self::from_row(&columns, casts.apply(row)))
-            .collect()
+        let mut columns = Some(result.columns);
+        let mut rows = result.rows.into_iter();
+        let mut instances = Vec::with_capacity(rows.len());
+        while let Some(row) = rows.next() {
+            let names = match rows.len() {
+                0 => columns.take(),
+                _ => columns.clone(),
+            };
+            instances.push(Self::from_row(names.unwrap_or_default(), casts.apply(row)));
+        }
+        instances
     }
 
     /// Hydrate the first row of a result, if any (no list is built for it).
     pub(crate) fn hydrate_first(result: QueryResult) -> Option<Self> {
         let row = result.rows.into_iter().next()?;
         let casts = Casts::<M>::for_columns(&result.columns);
-        Some(Self::from_row(&result.columns, casts.apply(row)))
+        Some(Self::from_row(result.columns, casts.apply(row)))
     }
 
     /// Replace the attributes with the first row of a result read back by a write.
@@ -218,7 +229,7 @@ impl<M: ModelDef> Instance<M> {
             let casts = Casts::<M>::for_columns(columns);
             let relations = std::mem::take(&mut self.relations);
             let changes = std::mem::take(&mut self.changes);
-            *self = Self::from_row(columns, casts.apply(row));
+            *self = Self::from_row(columns.clone(), casts.apply(row));
             self.relations = relations;
             self.changes = changes;
         }
@@ -357,14 +368,26 @@ impl CastList {
 
 impl<M: ModelDef> Casts<M> {
     fn for_columns(columns: &[String]) -> Self {
+        // `SELECT *` returns the columns in table order, which is usually the order
+        // they are declared in: try the declaration at the same position first.
+        let cast = |i: usize, name: &str| match M::COLUMNS.get(i) {
+            Some(column) if column.name == name => column.cast,
+            _ => cast_of::<M>(name),
+        };
         let casts = if columns.len() <= INLINE_CASTS {
             let mut inline = [Cast::None; INLINE_CASTS];
-            for (slot, column) in inline.iter_mut().zip(columns) {
-                *slot = cast_of::<M>(column);
+            for (i, (slot, column)) in inline.iter_mut().zip(columns).enumerate() {
+                *slot = cast(i, column);
             }
             CastList::Inline(inline, columns.len())
         } else {
-            CastList::Heap(columns.iter().map(|c| cast_of::<M>(c)).collect())
+            CastList::Heap(
+                columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| cast(i, c))
+                    .collect(),
+            )
         };
         let any = casts.as_slice().iter().any(|c| *c != Cast::None);
         Casts {

@@ -148,3 +148,13 @@ pub(crate) fn check_column<M: ModelDef>(name: &str) -> Result<Ident> {
     }
     Ok(ident)
 }
+
+/// [`check_column`] and the column's cast, found with one lookup for a declared column.
+pub(crate) fn check_column_cast<M: ModelDef>(name: &str) -> Result<(Ident, Cast)> {
+    if let Some(column) = column_of::<M>(name) {
+        return Ok((Ident::parse_static(column.name)?, column.cast));
+    }
+    let ident = check_column::<M>(name)?;
+    let cast = cast_of::<M>(ident.parts().1);
+    Ok((ident, cast))
+}

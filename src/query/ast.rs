@@ -21,19 +21,39 @@ use crate::value::SqlValue;
 /// timestamp columns) are held without copying ([`Ident::parse_static`]), so building
 /// a query allocates nothing for them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Ident(Cow<'static, str>);
-
-fn is_plain_ident(s: &str) -> bool {
-    let mut bytes = s.bytes();
-    matches!(bytes.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
-        && bytes.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+pub struct Ident {
+    name: Cow<'static, str>,
+    /// Position of the `.` of `table.column` (0: none — a valid name never starts
+    /// with one), found once when the name is validated.
+    dot: usize,
 }
 
-fn is_valid(name: &str) -> bool {
-    match name.split_once('.') {
-        Some((t, c)) => is_plain_ident(t) && is_plain_ident(c),
-        None => is_plain_ident(name),
+/// The position of the dot of a valid `column` / `table.column` (0 for none), or
+/// `None` for an invalid name: one pass over the bytes.
+fn validate(name: &str) -> Option<usize> {
+    let mut dot = 0;
+    let mut part_start = true;
+    for (i, b) in name.bytes().enumerate() {
+        if part_start {
+            if !(b.is_ascii_alphabetic() || b == b'_') {
+                return None;
+            }
+            part_start = false;
+        } else if b == b'.' {
+            if dot != 0 {
+                return None;
+            }
+            dot = i;
+            part_start = true;
+        } else if !(b.is_ascii_alphanumeric() || b == b'_') {
+            return None;
+        }
     }
+    (!part_start).then_some(dot)
+}
+
+fn is_plain_ident(s: &str) -> bool {
+    validate(s) == Some(0)
 }
 
 /// `table.column` names made from two static names, made once per pair.
@@ -49,10 +69,12 @@ impl Ident {
     /// assert!(Ident::parse("id; DROP TABLE users").is_err());
     /// ```
     pub fn parse(name: &str) -> Result<Ident> {
-        if is_valid(name) {
-            Ok(Ident(Cow::Owned(name.to_string())))
-        } else {
-            Err(OrmError::InvalidIdentifier(name.to_string()))
+        match validate(name) {
+            Some(dot) => Ok(Ident {
+                name: Cow::Owned(name.to_string()),
+                dot,
+            }),
+            None => Err(OrmError::InvalidIdentifier(name.to_string())),
         }
     }
 
@@ -65,10 +87,12 @@ impl Ident {
     /// assert!(Ident::parse_static("no spaces").is_err());
     /// ```
     pub fn parse_static(name: &'static str) -> Result<Ident> {
-        if is_valid(name) {
-            Ok(Ident(Cow::Borrowed(name)))
-        } else {
-            Err(OrmError::InvalidIdentifier(name.to_string()))
+        match validate(name) {
+            Some(dot) => Ok(Ident {
+                name: Cow::Borrowed(name),
+                dot,
+            }),
+            None => Err(OrmError::InvalidIdentifier(name.to_string())),
         }
     }
 
@@ -95,26 +119,29 @@ impl Ident {
                 joined
             }
         };
-        Ok(Ident(Cow::Borrowed(joined)))
+        Ok(Ident {
+            name: Cow::Borrowed(joined),
+            dot: table.len(),
+        })
     }
 
     /// `(table, column)`.
     pub fn parts(&self) -> (Option<&str>, &str) {
-        match self.0.split_once('.') {
-            Some((t, c)) => (Some(t), c),
-            None => (None, &self.0),
+        match self.dot {
+            0 => (None, &self.name),
+            dot => (Some(&self.name[..dot]), &self.name[dot + 1..]),
         }
     }
 
     /// The name as written.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.name
     }
 }
 
 impl fmt::Display for Ident {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.name)
     }
 }
 

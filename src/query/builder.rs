@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::error::{OrmError, Result};
 use crate::executor::Statement;
-use crate::model::{cast_of, check_column, Instance, ModelDef};
+use crate::model::{check_column, check_column_cast, Instance, ModelDef};
 use crate::orm::Orm;
 use crate::query::ast::{
     Boolean, Condition, Direction, Ident, IntoDirection, IntoOperator, Operator, Select, Where,
@@ -43,7 +43,8 @@ pub struct QueryBuilder<M: ModelDef> {
     offset: Option<u64>,
     trashed: Trashed,
     eager: Vec<String>,
-    error: Option<OrmError>,
+    /// The first bad argument, boxed: it is rare, and the builder travels by value.
+    error: Option<Box<OrmError>>,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -99,7 +100,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     }
 
     fn fail(&mut self, error: OrmError) {
-        self.error.get_or_insert(error);
+        self.error.get_or_insert_with(|| Box::new(error));
     }
 
     fn column(&mut self, name: &str) -> Option<Ident> {
@@ -130,16 +131,12 @@ impl<M: ModelDef> QueryBuilder<M> {
                 return self;
             }
         };
-        if let Some(ident) = self.column(column) {
-            let value = cast_of::<M>(ident.parts().1).write(&value);
-            self.push(
-                boolean,
-                Condition::Compare {
-                    column: ident,
-                    op,
-                    value,
-                },
-            );
+        match check_column_cast::<M>(column) {
+            Ok((column, cast)) => {
+                let value = cast.write(&value);
+                self.push(boolean, Condition::Compare { column, op, value });
+            }
+            Err(e) => self.fail(e),
         }
         self
     }
@@ -207,7 +204,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     fn group(mut self, boolean: Boolean, f: impl FnOnce(Self) -> Self) -> Self {
         let inner = f(Self::new());
         if let Some(e) = inner.error {
-            self.fail(e);
+            self.fail(*e);
         } else if !inner.filter.is_empty() {
             self.push(boolean, Condition::Group(inner.filter));
         }
@@ -334,7 +331,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// moved into the AST rather than copied.
     fn take_select(&mut self, orm: &Orm) -> Result<Select> {
         if let Some(e) = &self.error {
-            return Err(e.clone());
+            return Err((**e).clone());
         }
         let mut select = Select::new(Ident::parse_static(M::table_name())?);
         select.filter = std::mem::take(&mut self.filter);
@@ -378,14 +375,21 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// Run the query with `LIMIT 1` and return the first record, or `None`.
     pub async fn first(mut self) -> Result<Option<Instance<M>>> {
         let orm = Orm::current()?;
-        let mut select = self.take_select(&orm)?;
-        self.check_eager()?;
-        select.limit = Some(1);
-        let result = orm.run(&compiler::select(&select)).await?;
+        // Build the statement and let the builder go before the first await, so the
+        // future carries only what it still needs.
+        let (statement, eager) = {
+            let mut select = self.take_select(&orm)?;
+            self.check_eager()?;
+            select.limit = Some(1);
+            (compiler::select(&select), std::mem::take(&mut self.eager))
+        };
+        drop(self);
+        let result = orm.run(&statement).await?;
+        drop(statement);
         let Some(mut first) = Instance::<M>::hydrate_first(result) else {
             return Ok(None);
         };
-        crate::relations::eager_load(&orm, std::slice::from_mut(&mut first), &self.eager).await?;
+        crate::relations::eager_load(&orm, std::slice::from_mut(&mut first), &eager).await?;
         Ok(Some(first))
     }
 

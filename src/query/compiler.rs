@@ -36,10 +36,11 @@ impl Sql {
 
     fn ident(&mut self, ident: &Ident) -> &mut Self {
         // Plain pushes: `write!` would run the formatting machinery for every name.
-        if let (Some(table), _) = ident.parts() {
+        let (table, column) = ident.parts();
+        if let Some(table) = table {
             self.quoted(table).push(".");
         }
-        self.quoted(ident.parts().1)
+        self.quoted(column)
     }
 
     fn quoted(&mut self, name: &str) -> &mut Self {

@@ -96,36 +96,31 @@ impl ModelDef for Post {
     ];
 }
 
-fn seed(conn: &Connection) {
-    conn.execute_batch(SCHEMA).expect("schema");
+/// The whole data set as one SQL script (schema, then the rows in one transaction), so
+/// every library under test — here and in the peer comparison — loads identical data.
+pub fn seed_script() -> String {
     let ts = "2026-01-01T00:00:00.000Z";
-    let mut user = conn
-        .prepare("INSERT INTO users (name, email, score, bio, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)")
-        .expect("prepare");
-    let mut post = conn
-        .prepare("INSERT INTO posts (user_id, title, body, views, published, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)")
-        .expect("prepare");
+    let mut sql = String::from(SCHEMA);
+    sql.push_str("BEGIN;\n");
     for u in 1..=USERS {
-        user.execute(rusqlite::params![
-            format!("User {u}"),
-            format!("user{u}@example.com"),
-            u * 7 % 100,
-            format!("Bio of user {u}, who writes about databases."),
-            ts
-        ])
-        .expect("user");
+        sql.push_str(&format!(
+            "INSERT INTO users (name, email, score, bio, created_at, updated_at) \
+             VALUES ('User {u}', 'user{u}@example.com', {}, \
+             'Bio of user {u}, who writes about databases.', '{ts}', '{ts}');\n",
+            u * 7 % 100
+        ));
         for p in 0..POSTS_PER_USER {
-            post.execute(rusqlite::params![
-                u,
-                format!("Post {p} by user {u}"),
+            sql.push_str(&format!(
+                "INSERT INTO posts (user_id, title, body, views, published, created_at, updated_at) \
+                 VALUES ({u}, 'Post {p} by user {u}', '{}', {}, {}, '{ts}', '{ts}');\n",
                 format!("Body of post {p} by user {u}. ").repeat(4),
                 (u * 31 + p * 17) % 1000,
-                (u + p) % 2,
-                ts
-            ])
-            .expect("post");
+                (u + p) % 2
+            ));
         }
     }
+    sql.push_str("COMMIT;\n");
+    sql
 }
 
 /// A raw connection on a freshly seeded in-memory database.
@@ -136,14 +131,14 @@ pub fn raw_db() -> Connection {
     conn.set_prepared_statement_cache_capacity(256);
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
         .expect("qpsg");
-    seed(&conn);
+    conn.execute_batch(&seed_script()).expect("seed");
     conn
 }
 
 /// An `Orm` on a freshly seeded in-memory database.
 pub fn orm_db() -> Orm {
     let db = SqliteExecutor::memory().expect("sqlite");
-    db.with_connection(|c| seed(c));
+    db.execute_batch(&seed_script()).expect("seed");
     Orm::new(db)
 }
 

@@ -58,6 +58,21 @@ pub enum Cast {
 }
 
 impl Cast {
+    /// Apply the cast in place: like [`Cast::read`], but a value the cast would return
+    /// unchanged (an integer under `Integer`, text under `Text`, `null`) is not touched.
+    pub fn read_in_place(self, value: &mut Value) {
+        let unchanged = match (self, &*value) {
+            (Cast::None, _) | (_, Value::Null) => true,
+            (Cast::Integer, Value::Number(n)) => n.is_i64(),
+            (Cast::Real, Value::Number(n)) => n.is_f64(),
+            (Cast::Text, Value::String(_)) => true,
+            _ => false,
+        };
+        if !unchanged {
+            *value = self.read(std::mem::take(value));
+        }
+    }
+
     /// Apply the cast to a value read from the database.
     pub fn read(self, value: Value) -> Value {
         match (self, value) {
@@ -215,6 +230,40 @@ impl Column {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn in_place_reads_match_reads() {
+        use serde_json::json;
+        let casts = [
+            Cast::None,
+            Cast::Boolean,
+            Cast::Json,
+            Cast::Integer,
+            Cast::Real,
+            Cast::Text,
+            Cast::Blob,
+        ];
+        let values = [
+            json!(null),
+            json!(0),
+            json!(7),
+            json!(-7),
+            json!(u64::MAX),
+            json!(1.5),
+            json!("1"),
+            json!("text"),
+            json!("{\"a\":1}"),
+            json!(true),
+            json!([1, 2]),
+        ];
+        for cast in casts {
+            for value in &values {
+                let mut in_place = value.clone();
+                cast.read_in_place(&mut in_place);
+                assert_eq!(in_place, cast.read(value.clone()), "{cast:?} {value}");
+            }
+        }
+    }
 
     #[test]
     fn casts_read_stored_forms() {

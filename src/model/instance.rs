@@ -401,9 +401,7 @@ impl<M: ModelDef> Casts<M> {
     fn apply(&self, mut row: Vec<Value>) -> Vec<Value> {
         if self.any {
             for (value, cast) in row.iter_mut().zip(self.casts.as_slice()) {
-                if *cast != Cast::None {
-                    *value = cast.read(std::mem::take(value));
-                }
+                cast.read_in_place(value);
             }
         }
         row

@@ -56,3 +56,55 @@ async fn one_round_trip_per_terminal() {
     })
     .await;
 }
+
+mod relations_common;
+
+/// A factory for the shared `Post` model.
+struct PostFactory;
+impl Factory for PostFactory {
+    type Model = Post;
+    fn definition(&self) -> impl IntoAttributes {
+        json!({"title": "Generated", "status": "published"})
+    }
+}
+
+#[tokio::test]
+async fn eager_loads_add_one_round_trip_per_level_on_every_terminal() {
+    use relations_common::User as Author;
+    let (orm, db) = relations_common::orm();
+    relations_common::seed_blog(&db, 3, 4, 2);
+    orm.scope(async {
+        assert_eq!(trips_of(Author::with(["posts"]).all()).await, 2);
+        assert_eq!(trips_of(Author::with(["posts.comments"]).all()).await, 3);
+        assert_eq!(trips_of(Author::with(["posts"]).first()).await, 2);
+        assert_eq!(trips_of(Author::with(["posts"]).find(1)).await, 2);
+        assert_eq!(
+            trips_of(Author::with(["posts"]).paginate(1, 2)).await,
+            2,
+            "page with rows: the page, then its posts"
+        );
+        assert_eq!(
+            trips_of(Author::with(["posts"]).paginate(9, 2)).await,
+            2,
+            "empty page: the page and a count; no parents, so no posts query"
+        );
+        assert_eq!(
+            trips_of(Author::with(["posts"]).where_("id", 999).all()).await,
+            1,
+            "no parents, no relation query"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn factories_write_any_number_of_rows_in_one_round_trip() {
+    let (orm, db) = orm();
+    orm.scope(async {
+        assert_eq!(trips_of(PostFactory.count(0).create()).await, 0);
+        assert_eq!(trips_of(PostFactory.create_one()).await, 1);
+        assert_eq!(trips_of(PostFactory.count(1000).create()).await, 1);
+    })
+    .await;
+    assert_eq!(common::raw_count(&db, "posts"), 1001);
+}

@@ -2,12 +2,14 @@
 
 use std::hint::black_box;
 
-use criterion::Criterion;
+use std::collections::HashMap;
+
+use criterion::{BatchSize, Criterion};
 use futures::executor::block_on;
 use roost_orm::prelude::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
-use crate::fixtures::{self, Post, Row, User, POST_COLUMNS, USERS, USER_COLUMNS};
+use crate::fixtures::{self, Post, Row, User, UserFactory, POST_COLUMNS, USERS, USER_COLUMNS};
 
 /// Cycle through the user keys 1..=USERS.
 fn next_key(k: &mut i64) -> i64 {
@@ -158,9 +160,50 @@ pub fn save_one_column(c: &mut Criterion) {
     g.finish();
 }
 
-/// 100 users, each with their 10 posts (two statements either way).
-pub fn eager_100x10(_c: &mut Criterion) {
-    // Needs relations (`with(["posts"])`); added when they land.
+/// 100 users, each with their 10 posts: two statements either way (the users, then
+/// the posts of all of them, keys bound as one JSON array), posts grouped per user.
+pub fn eager_100x10(c: &mut Criterion) {
+    let mut g = c.benchmark_group("eager_100x10");
+    let conn = fixtures::raw_db();
+    g.bench_function("raw", |b| {
+        b.iter(|| {
+            let users = fixtures::query(&conn, "SELECT * FROM users", USER_COLUMNS, []);
+            let ids: Vec<&Value> = users.iter().filter_map(|u| u.get("id")).collect();
+            let keys = serde_json::to_string(&ids).expect("keys");
+            let posts = fixtures::query(
+                &conn,
+                "SELECT * FROM posts WHERE posts.user_id IN (SELECT value FROM json_each(?1))",
+                POST_COLUMNS,
+                [keys],
+            );
+            let mut by_user: HashMap<i64, Vec<Row>> = HashMap::new();
+            for post in posts {
+                let user = post.get("user_id").and_then(Value::as_i64).unwrap_or(0);
+                by_user.entry(user).or_default().push(post);
+            }
+            let loaded: Vec<(Row, Vec<Row>)> = users
+                .into_iter()
+                .map(|u| {
+                    let id = u.get("id").and_then(Value::as_i64).unwrap_or(0);
+                    let posts = by_user.remove(&id).unwrap_or_default();
+                    (u, posts)
+                })
+                .collect();
+            assert_eq!(loaded.len(), 100);
+            black_box(loaded)
+        })
+    });
+    let orm = fixtures::orm_db();
+    orm.scope_sync(|| {
+        g.bench_function("orm", |b| {
+            b.iter(|| {
+                let users = block_on(User::with(["posts"]).all()).expect("eager");
+                assert_eq!(users.len(), 100);
+                black_box(users)
+            })
+        })
+    });
+    g.finish();
 }
 
 /// Page 3 of 20 posts with the total.
@@ -196,7 +239,67 @@ pub fn paginate(c: &mut Criterion) {
     g.finish();
 }
 
-/// 1,000 users made by a factory and written in one batch.
-pub fn factory_create_1000(_c: &mut Criterion) {
-    // Needs factories (`Factory::count(1000).create()`); added when they land.
+/// 1,000 users made by a factory and written in one round trip: 50 multi-row
+/// `INSERT ... RETURNING *` statements of 20 rows (D1's 100-parameter limit) in one
+/// transaction, every stored row read back. The rows are deleted between iterations,
+/// untimed, so the table does not grow.
+pub fn factory_create_1000(c: &mut Criterion) {
+    const ROWS: usize = 1000;
+    const PER_STATEMENT: usize = 20;
+    let mut g = c.benchmark_group("factory_create_1000");
+    g.sample_size(20);
+    let conn = fixtures::raw_db();
+    let row = "(?, ?, ?, ?, ?)";
+    let sql = format!(
+        "INSERT INTO users (name, email, score, created_at, updated_at) VALUES {} RETURNING *",
+        vec![row; PER_STATEMENT].join(", ")
+    );
+    let reset = "DELETE FROM users WHERE id > 100";
+    g.bench_function("raw", |b| {
+        b.iter_batched(
+            || conn.execute_batch(reset).expect("reset"),
+            |()| {
+                let tx = conn.unchecked_transaction().expect("begin");
+                let mut created: Vec<Row> = Vec::with_capacity(ROWS);
+                for _ in 0..ROWS / PER_STATEMENT {
+                    let mut params: Vec<rusqlite::types::Value> =
+                        Vec::with_capacity(PER_STATEMENT * 5);
+                    for _ in 0..PER_STATEMENT {
+                        let now = roost_orm::model::now_timestamp();
+                        params.push("Factory user".to_string().into());
+                        params.push("factory@example.com".to_string().into());
+                        params.push(1i64.into());
+                        params.push(now.clone().into());
+                        params.push(now.into());
+                    }
+                    let rows = fixtures::query(
+                        &tx,
+                        &sql,
+                        USER_COLUMNS,
+                        rusqlite::params_from_iter(params),
+                    );
+                    created.extend(rows);
+                }
+                tx.commit().expect("commit");
+                assert_eq!(created.len(), ROWS);
+                black_box(created)
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    let (orm, db) = fixtures::orm_and_db();
+    orm.scope_sync(|| {
+        g.bench_function("orm", |b| {
+            b.iter_batched(
+                || db.execute_batch(reset).expect("reset"),
+                |()| {
+                    let users = block_on(UserFactory.count(ROWS).create()).expect("create");
+                    assert_eq!(users.len(), ROWS);
+                    black_box(users)
+                },
+                BatchSize::PerIteration,
+            )
+        })
+    });
+    g.finish();
 }

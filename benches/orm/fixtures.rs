@@ -8,6 +8,7 @@
 
 use indexmap::IndexMap;
 use roost_orm::prelude::*;
+use roost_orm::relations::RelationMap;
 use roost_orm::SqliteExecutor;
 use rusqlite::config::DbConfig;
 use rusqlite::types::ValueRef;
@@ -80,6 +81,19 @@ impl ModelDef for User {
         Column::integer("score"),
         Column::text("bio").nullable(),
     ];
+
+    fn relations(r: &mut RelationMap<Self>) {
+        r.has_many::<Post>("posts", "user_id", "id");
+    }
+}
+
+/// Makes users (`UserFactory.count(1000).create()`).
+pub struct UserFactory;
+impl Factory for UserFactory {
+    type Model = User;
+    fn definition(&self) -> impl IntoAttributes {
+        serde_json::json!({"name": "Factory user", "email": "factory@example.com", "score": 1})
+    }
 }
 
 /// The `posts` model.
@@ -137,9 +151,14 @@ pub fn raw_db() -> Connection {
 
 /// An `Orm` on a freshly seeded in-memory database.
 pub fn orm_db() -> Orm {
+    orm_and_db().0
+}
+
+/// An `Orm` on a freshly seeded in-memory database, and that database.
+pub fn orm_and_db() -> (Orm, SqliteExecutor) {
     let db = SqliteExecutor::memory().expect("sqlite");
     db.execute_batch(&seed_script()).expect("seed");
-    Orm::new(db)
+    (Orm::new(db.clone()), db)
 }
 
 /// A stored value as JSON: the mapping the ORM's SQLite executor applies.

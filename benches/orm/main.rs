@@ -7,7 +7,8 @@
 //! the ORM's own cost, not a runtime's. After the run a table of medians and the ratio
 //! ORM / raw is printed from criterion's `estimates.json` files.
 //!
-//! Run: `cargo bench --bench orm` (or `scripts/bench.sh` for everything).
+//! Run: `cargo bench --bench orm` (or `scripts/bench.sh` for everything). The raw side
+//! runs the statements the ORM sends (`ROOST_BENCH_SQL=1` prints them).
 
 mod cases;
 mod fixtures;
@@ -30,6 +31,13 @@ pub const CASES: &[(&str, &str)] = &[
 ];
 
 fn main() {
+    // `ROOST_BENCH_SQL=1` logs every statement the ORM sends (to check that the raw
+    // side runs the same SQL); it slows the ORM side down, so never time with it.
+    if std::env::var_os("ROOST_BENCH_SQL").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter("roost_orm::query=debug")
+            .init();
+    }
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))

@@ -151,7 +151,6 @@ impl<M: ModelDef> Instance<M> {
     }
 
     /// An instance for a stored row (casts applied, clean, existing).
-    #[allow(dead_code)] // for rows that are not one result row (pivot rows of relations)
     pub(crate) fn from_stored(attributes: Attributes) -> Self {
         Instance {
             original: Original::from_attributes(&attributes),

@@ -272,8 +272,12 @@ pub fn select_through(
     sql.push("SELECT ").ident(&select.table).push(".*");
     for column in pivot_columns {
         let name = column.parts().1;
-        sql.push(", ").ident(pivot).push(".");
-        let _ = write!(sql.text, "\"{name}\" AS \"{PIVOT_PREFIX}{name}\"");
+        sql.push(", ")
+            .ident(pivot)
+            .push(".")
+            .quoted(name)
+            .push(" AS \"");
+        sql.push(PIVOT_PREFIX).push(name).push("\"");
     }
     sql.push(" FROM ").ident(&select.table);
     sql.push(" INNER JOIN ").ident(pivot).push(" ON ");

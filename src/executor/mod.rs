@@ -107,6 +107,19 @@ pub trait Executor: MaybeSend + MaybeSync {
 
     /// Run statements in one atomic unit: all succeed or nothing is written.
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<QueryResult>>;
+
+    /// Run one statement to completion right now, when this executor works without
+    /// suspending (embedded SQLite does; a network database cannot): `Some(result)`, or
+    /// `None` to say "use [`run`](Executor::run)". The ORM tries this first, which spares
+    /// a synchronous executor a boxed future per statement. Must behave as `run` does.
+    fn run_now(&self, _statement: &Statement) -> Option<Result<QueryResult>> {
+        None
+    }
+
+    /// [`batch`](Executor::batch) run right now, like [`run_now`](Executor::run_now).
+    fn batch_now(&self, _statements: &[Statement]) -> Option<Result<Vec<QueryResult>>> {
+        None
+    }
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
@@ -118,5 +131,13 @@ impl<E: Executor + ?Sized> Executor for Arc<E> {
 
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<QueryResult>> {
         (**self).batch(statements).await
+    }
+
+    fn run_now(&self, statement: &Statement) -> Option<Result<QueryResult>> {
+        (**self).run_now(statement)
+    }
+
+    fn batch_now(&self, statements: &[Statement]) -> Option<Result<Vec<QueryResult>>> {
+        (**self).batch_now(statements)
     }
 }

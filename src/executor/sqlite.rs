@@ -212,6 +212,30 @@ impl SqliteExecutor {
         f(&mut self.conn().conn)
     }
 
+    /// Run one statement (SQLite work is synchronous: this is `run` without a future).
+    fn run_sync(&self, statement: &Statement) -> Result<QueryResult> {
+        let mut guard = self.conn();
+        let Conn { conn, columns } = &mut *guard;
+        Self::run_on(conn, columns, statement)
+    }
+
+    /// Run statements in one transaction: all or nothing, as D1's batch.
+    fn batch_sync(&self, statements: &[Statement]) -> Result<Vec<QueryResult>> {
+        let mut guard = self.conn();
+        let Conn { conn, columns } = &mut *guard;
+        let tx = conn
+            .transaction()
+            .map_err(|e| OrmError::database(e.to_string(), "BEGIN"))?;
+        let mut results = Vec::with_capacity(statements.len());
+        for statement in statements {
+            // On error `tx` drops here and rolls back.
+            results.push(Self::run_on(&tx, columns, statement)?);
+        }
+        tx.commit()
+            .map_err(|e| OrmError::database(e.to_string(), "COMMIT"))?;
+        Ok(results)
+    }
+
     fn run_on(
         conn: &Connection,
         names: &mut ColumnNames,
@@ -255,25 +279,19 @@ impl SqliteExecutor {
 #[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
 impl Executor for SqliteExecutor {
     async fn run(&self, statement: &Statement) -> Result<QueryResult> {
-        let mut guard = self.conn();
-        let Conn { conn, columns } = &mut *guard;
-        Self::run_on(conn, columns, statement)
+        self.run_sync(statement)
     }
 
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<QueryResult>> {
-        let mut guard = self.conn();
-        let Conn { conn, columns } = &mut *guard;
-        let tx = conn
-            .transaction()
-            .map_err(|e| OrmError::database(e.to_string(), "BEGIN"))?;
-        let mut results = Vec::with_capacity(statements.len());
-        for statement in statements {
-            // On error `tx` drops here and rolls back: all or nothing, as D1's batch.
-            results.push(Self::run_on(&tx, columns, statement)?);
-        }
-        tx.commit()
-            .map_err(|e| OrmError::database(e.to_string(), "COMMIT"))?;
-        Ok(results)
+        self.batch_sync(statements)
+    }
+
+    fn run_now(&self, statement: &Statement) -> Option<Result<QueryResult>> {
+        Some(self.run_sync(statement))
+    }
+
+    fn batch_now(&self, statements: &[Statement]) -> Option<Result<Vec<QueryResult>>> {
+        Some(self.batch_sync(statements))
     }
 }
 

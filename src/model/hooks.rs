@@ -194,11 +194,12 @@ fn hooks_for<M: ModelDef>(event: HookEvent) -> Vec<HookFn<M>> {
 
 /// Fire `event` for `instance`, in registration order. Returns the (possibly changed)
 /// instance, and an error if a pre-event hook returned false (later hooks don't run).
-pub(crate) async fn fire<M: ModelDef>(
+async fn run<M: ModelDef>(
     event: HookEvent,
+    hooks: Vec<HookFn<M>>,
     mut instance: Instance<M>,
 ) -> (Instance<M>, Result<()>) {
-    for (i, hook) in hooks_for::<M>(event).into_iter().enumerate() {
+    for (i, hook) in hooks.into_iter().enumerate() {
         let (next, proceed) = hook(instance).await;
         instance = next;
         if !proceed && event.is_pre_event() {
@@ -218,8 +219,13 @@ pub(crate) async fn fire_in_place<M: ModelDef>(
     event: HookEvent,
     instance: &mut Instance<M>,
 ) -> Result<()> {
+    let hooks = hooks_for::<M>(event);
+    if hooks.is_empty() {
+        // Nothing registered (the common case): leave the instance where it is.
+        return Ok(());
+    }
     let taken = std::mem::take(instance);
-    let (back, result) = fire(event, taken).await;
+    let (back, result) = run(event, hooks, taken).await;
     *instance = back;
     result
 }

@@ -24,6 +24,13 @@ fn table<M: ModelDef>() -> Result<Ident> {
     Ident::parse_static(M::table_name())
 }
 
+/// Check every attribute name of a write (valid identifier, known column).
+fn check_names<M: ModelDef>(attributes: &Attributes) -> Result<()> {
+    attributes
+        .keys()
+        .try_for_each(|name| check_column::<M>(name).map(drop))
+}
+
 /// Validated `(column, bound value)` pairs for a write.
 fn bound_columns<M: ModelDef>(attributes: &Attributes) -> Result<(Vec<Ident>, Vec<SqlValue>)> {
     let mut columns = Vec::with_capacity(attributes.len());
@@ -92,7 +99,7 @@ impl<M: ModelDef> Instance<M> {
     /// fire `creating` (which may change the instance or abort), stamp timestamps, and
     /// return the columns and bound values to insert.
     pub(crate) async fn before_insert(&mut self, orm: &Orm) -> Result<(Vec<Ident>, Vec<SqlValue>)> {
-        bound_columns::<M>(&self.attributes)?; // reject bad names before hooks run
+        check_names::<M>(&self.attributes)?; // reject bad names before hooks run
         fire_in_place(HookEvent::Creating, self).await?;
         // After the hooks, so neither the caller nor a hook can write outside the tenant.
         self.stamp_tenant(orm);
@@ -115,7 +122,13 @@ impl<M: ModelDef> Instance<M> {
         columns: &Arc<[String]>,
         row: Vec<Value>,
     ) -> Result<()> {
-        let written = self.attributes.clone();
+        // What was written becomes the changes; a stored row replaces the attributes,
+        // so they can be moved there rather than copied.
+        let written = if row.is_empty() {
+            self.attributes.clone()
+        } else {
+            std::mem::take(&mut self.attributes)
+        };
         self.sync_row(columns, row);
         self.set_changes(written);
         fire_in_place(HookEvent::Created, self).await
@@ -142,7 +155,7 @@ impl<M: ModelDef> Instance<M> {
         if !self.is_dirty() {
             return Ok(());
         }
-        bound_columns::<M>(&self.get_dirty())?;
+        check_names::<M>(&self.get_dirty())?;
         fire_in_place(HookEvent::Updating, self).await?;
         self.stamp_tenant(orm);
         let mut dirty = self.get_dirty();

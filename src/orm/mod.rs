@@ -197,6 +197,14 @@ impl Orm {
         scope::current()
     }
 
+    /// The executor, borrowed under the read lock (never held across an await).
+    fn read_executor(&self) -> std::sync::RwLockReadGuard<'_, Arc<dyn Executor>> {
+        self.inner
+            .executor
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The executor behind this `Orm`.
     pub fn executor(&self) -> Arc<dyn Executor> {
         self.inner
@@ -222,10 +230,18 @@ impl Orm {
     pub async fn run(&self, statement: &Statement) -> Result<QueryResult> {
         self.inner.runs.fetch_add(1, Ordering::Relaxed);
         let started = log_start();
-        let executor = self.executor();
-        // Call through the trait object itself: `Arc<dyn Executor>` also implements
-        // `Executor`, and going through that impl would box a second future.
-        let result = executor.as_ref().run(statement).await;
+        // A synchronous executor (SQLite) runs the statement right here, under the read
+        // lock and without a boxed future; the others are awaited.
+        let now = self.read_executor().run_now(statement);
+        let result = match now {
+            Some(result) => result,
+            None => {
+                let executor = self.executor();
+                // Through the trait object itself: `Arc<dyn Executor>` also implements
+                // `Executor`, and going through that impl would box a second future.
+                executor.as_ref().run(statement).await
+            }
+        };
         if let Some(started) = started {
             log(statement, &result, started);
         }
@@ -239,8 +255,14 @@ impl Orm {
             .batched_statements
             .fetch_add(statements.len() as u64, Ordering::Relaxed);
         let started = log_start();
-        let executor = self.executor();
-        let result = executor.as_ref().batch(statements).await;
+        let now = self.read_executor().batch_now(statements);
+        let result = match now {
+            Some(result) => result,
+            None => {
+                let executor = self.executor();
+                executor.as_ref().batch(statements).await
+            }
+        };
         let Some(started) = started else {
             return result;
         };

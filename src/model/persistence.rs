@@ -46,8 +46,9 @@ impl<M: ModelDef> Instance<M> {
     /// `primary key = ?` plus the model's scopes, for writes to this record.
     fn key_conditions(&self, orm: &Orm, trashed: Trashed) -> Result<Vec<Condition>> {
         // The stored key, so a changed primary key still finds its row.
-        let key = self
-            .get_original(M::PRIMARY_KEY)
+        let original = self.original_value(M::PRIMARY_KEY);
+        let key = original
+            .as_ref()
             .or_else(|| self.key())
             .filter(|v| !v.is_null())
             .ok_or(OrmError::MissingPrimaryKey {
@@ -67,7 +68,8 @@ impl<M: ModelDef> Instance<M> {
         OrmError::ModelNotFound {
             model: M::model_name(),
             id: self
-                .get_original(M::PRIMARY_KEY)
+                .original_value(M::PRIMARY_KEY)
+                .as_ref()
                 .or_else(|| self.key())
                 .map(|v| v.to_string()),
         }

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::error::{OrmError, Result};
 use crate::executor::QueryResult;
-use crate::model::original::{Original, Texts, TEXT_COLUMNS};
+use crate::model::original::{Original, Texts};
 use crate::model::{cast_of, Cast, ModelDef, DELETED_AT};
 
 /// A record's attributes: column name → value, in column order.
@@ -170,22 +170,16 @@ impl<M: ModelDef> Instance<M> {
         texts: Option<(Arc<Texts>, usize)>,
     ) -> Self {
         let mut attributes = Attributes::with_capacity(columns.len());
-        let (texts, mut cursor) = texts.unzip();
-        let mut text_slots = 0u64;
-        for (i, (column, value)) in columns.iter().zip(row.iter_mut()).enumerate() {
-            let value = match (value.as_str().map(str::len), cursor.as_mut()) {
-                (Some(len), Some(cursor)) if i < TEXT_COLUMNS => {
-                    text_slots |= 1 << i;
-                    let span = Texts::span(*cursor, len);
-                    *cursor += len;
-                    std::mem::replace(value, span)
-                }
+        let moved = texts.is_some();
+        for (column, value) in columns.iter().zip(row.iter_mut()) {
+            let value = match value {
+                Value::String(_) if moved => std::mem::take(value),
                 _ => value.clone(),
             };
             attributes.insert(column.clone(), value);
         }
         let original = if attributes.len() == columns.len() {
-            Original::from_row(columns, row, texts, text_slots)
+            Original::from_row(columns, row, texts)
         } else {
             // A name repeated (a join): the map kept the last value of each; so do
             // the originals.
@@ -206,24 +200,25 @@ impl<M: ModelDef> Instance<M> {
         let casts = Casts::<M>::for_columns(&result.columns);
         let mut rows = result.rows;
         rows.iter_mut().for_each(|row| casts.apply(row));
-        let texts = Texts::of(&rows);
+        // One shared text buffer pays off from two rows on; a single row keeps copies.
+        let texts = if rows.len() > 1 {
+            Texts::of(&rows)
+        } else {
+            None
+        };
         let mut columns = Some(result.columns);
         let count = rows.len();
-        let mut start = 0;
+        let mut first = 0;
         let mut instances = Vec::with_capacity(count);
         for (i, row) in rows.into_iter().enumerate() {
             let names = match i + 1 == count {
                 true => columns.take(),
                 false => columns.clone(),
             };
-            let row_text = if texts.is_some() {
-                Texts::len_of(&row)
-            } else {
-                0
-            };
-            let texts = texts.clone().map(|t| (t, start));
+            let width = row.len();
+            let texts = texts.clone().map(|t| (t, first));
             instances.push(Self::from_row(names.unwrap_or_default(), row, texts));
-            start += row_text;
+            first += width;
         }
         instances
     }
@@ -234,11 +229,11 @@ impl<M: ModelDef> Instance<M> {
         Some(Self::from_stored_row(result.columns, row))
     }
 
-    /// An instance for one stored row, casts not yet applied.
+    /// An instance for one stored row, casts not yet applied (its originals keep
+    /// copies of its text: a buffer shared by one row would cost more than it saves).
     fn from_stored_row(columns: Arc<[String]>, mut row: Vec<Value>) -> Self {
         Casts::<M>::for_columns(&columns).apply(&mut row);
-        let texts = Texts::of(std::slice::from_ref(&row)).map(|t| (t, 0));
-        Self::from_row(columns, row, texts)
+        Self::from_row(columns, row, None)
     }
 
     /// Replace the attributes with the first row of a result read back by a write.

@@ -5,8 +5,7 @@
 //! - the column names are the result's, shared by every instance of it (one `Arc`);
 //! - the values are the row the executor returned, kept as it is, except that its text
 //!   values are *moved* into the attributes; the originals read that text from one
-//!   buffer holding the text of the whole result ([`Texts`], shared by its rows), each
-//!   moved value's slot holding where its text is.
+//!   buffer holding the text of the whole result ([`Texts`], shared by its rows).
 //!
 //! So hydrating a row allocates nothing for its originals: no second map, no copy of a
 //! name, no copy of a string (before, originals were a cloned attribute map, about a
@@ -25,53 +24,46 @@ use serde_json::Value;
 
 use crate::model::Attributes;
 
-/// Columns whose text can live in a shared buffer (one bit each in a `u64`).
-pub(crate) const TEXT_COLUMNS: usize = 64;
+/// Marks a value that is not text in [`Texts::spans`].
+const NOT_TEXT: usize = usize::MAX;
 
-/// The text of a whole result, back to back, shared by the originals of its rows.
+/// The text values of a whole result, back to back, and where each value's text is.
 #[derive(Debug, Default)]
 pub(crate) struct Texts {
     text: String,
+    /// `(start, len)` in `text` for every value of every row, row by row; `NOT_TEXT`
+    /// for a value that is not text.
+    spans: Vec<(usize, usize)>,
 }
 
 impl Texts {
-    /// The text values of `rows` (casts applied; first [`TEXT_COLUMNS`] columns) in one
-    /// buffer, row by row, or `None` when that would not pay: fewer than three text
-    /// values (a buffer costs two allocations), or more text than a span can address.
+    /// The text of `rows` (casts applied), or `None` when they hold none.
     pub(crate) fn of(rows: &[Vec<Value>]) -> Option<Arc<Texts>> {
-        let texts = || {
-            rows.iter()
-                .flat_map(|row| row.iter().take(TEXT_COLUMNS))
-                .filter_map(Value::as_str)
-        };
-        let (count, len) = texts().fold((0, 0), |(n, l), s| (n + 1, l + s.len()));
-        if count < 3 || u32::try_from(len).is_err() {
+        let (mut len, mut count, mut any) = (0, 0, false);
+        for value in rows.iter().flatten() {
+            count += 1;
+            if let Value::String(s) = value {
+                len += s.len();
+                any = true;
+            }
+        }
+        if !any {
             return None;
         }
-        let mut text = String::with_capacity(len);
-        texts().for_each(|s| text.push_str(s));
-        Some(Arc::new(Texts { text }))
-    }
-
-    /// Bytes of text that `row` puts in the buffer.
-    pub(crate) fn len_of(row: &[Value]) -> usize {
-        row.iter()
-            .take(TEXT_COLUMNS)
-            .filter_map(Value::as_str)
-            .map(str::len)
-            .sum()
-    }
-
-    /// Where a text of `len` bytes at `start` is, packed in a number.
-    pub(crate) fn span(start: usize, len: usize) -> Value {
-        Value::from(((start as u64) << 32) | len as u64)
-    }
-
-    fn get(&self, span: &Value) -> Option<&str> {
-        let span = span.as_u64()?;
-        let start = usize::try_from(span >> 32).ok()?;
-        let len = usize::try_from(span & 0xffff_ffff).ok()?;
-        self.text.get(start..start + len)
+        let mut texts = Texts {
+            text: String::with_capacity(len),
+            spans: Vec::with_capacity(count),
+        };
+        for value in rows.iter().flatten() {
+            match value {
+                Value::String(s) => {
+                    texts.spans.push((texts.text.len(), s.len()));
+                    texts.text.push_str(s);
+                }
+                _ => texts.spans.push((NOT_TEXT, 0)),
+            }
+        }
+        Some(Arc::new(texts))
     }
 }
 
@@ -103,31 +95,28 @@ impl Orig<'_> {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Original {
     columns: Arc<[String]>,
-    /// The values; the slot of a value whose text is in `texts` holds its span.
+    /// The values; a text value's slot holds `null` when its text is in `texts`.
     values: Vec<Value>,
-    /// The result's text, when this row's text values are there.
-    texts: Option<Arc<Texts>>,
-    /// Which slots hold spans (bit `i` for column `i`).
-    text_slots: u64,
+    /// The result's text and the index of this row's first span in it.
+    texts: Option<(Arc<Texts>, usize)>,
     /// The values with their text, built when a `&Value` is asked for.
     unpacked: OnceLock<Vec<Value>>,
 }
 
 impl Original {
-    /// Originals of a stored row (column names unique; the caller checks). The slots
-    /// flagged in `text_slots` hold spans ([`Texts::span`]) into `texts`.
+    /// Originals of a stored row (column names unique; the caller checks). When
+    /// `texts` is given, the row's text values are in it (span `first` onwards) and
+    /// their slots in `values` may have been emptied.
     pub(crate) fn from_row(
         columns: Arc<[String]>,
         values: Vec<Value>,
-        texts: Option<Arc<Texts>>,
-        text_slots: u64,
+        texts: Option<(Arc<Texts>, usize)>,
     ) -> Self {
         debug_assert_eq!(columns.len(), values.len());
         Original {
             columns,
             values,
             texts,
-            text_slots,
             unpacked: OnceLock::new(),
         }
     }
@@ -138,19 +127,19 @@ impl Original {
             columns: attributes.keys().cloned().collect(),
             values: attributes.values().cloned().collect(),
             texts: None,
-            text_slots: 0,
             unpacked: OnceLock::new(),
         }
     }
 
     fn at(&self, i: usize) -> Option<Orig<'_>> {
-        let value = self.values.get(i)?;
-        match &self.texts {
-            Some(texts) if i < TEXT_COLUMNS && self.text_slots & (1 << i) != 0 => {
-                texts.get(value).map(Orig::Text)
+        if let Some((texts, first)) = &self.texts {
+            if let Some(&(start, len)) = texts.spans.get(first + i) {
+                if start != NOT_TEXT {
+                    return texts.text.get(start..start + len).map(Orig::Text);
+                }
             }
-            _ => Some(Orig::Value(value)),
         }
+        self.values.get(i).map(Orig::Value)
     }
 
     fn position(&self, key: &str) -> Option<usize> {
@@ -218,26 +207,17 @@ mod tests {
         let (columns, mut rows) = rows();
         let expected = rows.clone();
         let texts = Texts::of(&rows).unwrap();
-        let mut start = 0;
         for (r, row) in rows.iter_mut().enumerate() {
-            let row_len = Texts::len_of(row);
-            let (mut cursor, mut slots) = (start, 0u64);
             let attributes: Vec<Value> = row
                 .iter_mut()
-                .enumerate()
-                .map(|(i, v)| match v.as_str().map(str::len) {
-                    Some(len) => {
-                        slots |= 1 << i;
-                        let span = Texts::span(cursor, len);
-                        cursor += len;
-                        std::mem::replace(v, span)
-                    }
-                    None => v.clone(),
+                .map(|v| match v.is_string() {
+                    true => std::mem::take(v),
+                    false => v.clone(),
                 })
                 .collect();
-            start += row_len;
+            let first = r * columns.len();
             let original =
-                Original::from_row(columns.clone(), row.clone(), Some(texts.clone()), slots);
+                Original::from_row(columns.clone(), row.clone(), Some((texts.clone(), first)));
             for (i, column) in columns.iter().enumerate() {
                 let want = &expected[r][i];
                 assert_eq!(original.get(column), Some(want), "{column}");
@@ -256,10 +236,6 @@ mod tests {
     #[test]
     fn rows_without_text_need_no_buffer() {
         assert!(Texts::of(&[vec![json!(1), json!(null)]]).is_none());
-        assert!(
-            Texts::of(&[vec![json!("a"), json!("b")]]).is_none(),
-            "too few"
-        );
         let attributes: Attributes = [("a".to_string(), json!("x"))].into_iter().collect();
         let original = Original::from_attributes(&attributes);
         assert_eq!(original.get("a"), Some(&json!("x")));

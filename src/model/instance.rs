@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::error::{OrmError, Result};
 use crate::executor::QueryResult;
-use crate::model::original::{Original, Texts};
+use crate::model::original::Original;
 use crate::model::{cast_of, Cast, ModelDef, DELETED_AT};
 
 /// A record's attributes: column name → value, in column order.
@@ -160,26 +160,17 @@ impl<M: ModelDef> Instance<M> {
         }
     }
 
-    /// An instance for one row of a result (casts already applied). The attributes
-    /// take the row's text values (moved: their originals are in `texts`) and copies of
-    /// the others; the originals keep the row and share the names. The names are taken
-    /// by value: the last row of a result gets the result's own handle.
-    fn from_row(
-        columns: Arc<[String]>,
-        mut row: Vec<Value>,
-        texts: Option<(Arc<Texts>, usize)>,
-    ) -> Self {
+    /// An instance for one row of a result (casts already applied): the attributes
+    /// take copies of the values, the originals keep the row and share the names.
+    /// The names are taken by value: the last row of a result gets the result's own
+    /// handle, the others a clone.
+    fn from_row(columns: Arc<[String]>, row: Vec<Value>) -> Self {
         let mut attributes = Attributes::with_capacity(columns.len());
-        let moved = texts.is_some();
-        for (column, value) in columns.iter().zip(row.iter_mut()) {
-            let value = match value {
-                Value::String(_) if moved => std::mem::take(value),
-                _ => value.clone(),
-            };
-            attributes.insert(column.clone(), value);
+        for (column, value) in columns.iter().zip(&row) {
+            attributes.insert(column.clone(), value.clone());
         }
         let original = if attributes.len() == columns.len() {
-            Original::from_row(columns, row, texts)
+            Original::from_row(columns, row)
         } else {
             // A name repeated (a join): the map kept the last value of each; so do
             // the originals.
@@ -198,27 +189,15 @@ impl<M: ModelDef> Instance<M> {
     /// Hydrate every row of a result.
     pub(crate) fn hydrate_all(result: QueryResult) -> Vec<Self> {
         let casts = Casts::<M>::for_columns(&result.columns);
-        let mut rows = result.rows;
-        rows.iter_mut().for_each(|row| casts.apply(row));
-        // One shared text buffer pays off from two rows on; a single row keeps copies.
-        let texts = if rows.len() > 1 {
-            Texts::of(&rows)
-        } else {
-            None
-        };
         let mut columns = Some(result.columns);
-        let count = rows.len();
-        let mut first = 0;
-        let mut instances = Vec::with_capacity(count);
-        for (i, row) in rows.into_iter().enumerate() {
-            let names = match i + 1 == count {
-                true => columns.take(),
-                false => columns.clone(),
+        let mut rows = result.rows.into_iter();
+        let mut instances = Vec::with_capacity(rows.len());
+        while let Some(row) = rows.next() {
+            let names = match rows.len() {
+                0 => columns.take(),
+                _ => columns.clone(),
             };
-            let width = row.len();
-            let texts = texts.clone().map(|t| (t, first));
-            instances.push(Self::from_row(names.unwrap_or_default(), row, texts));
-            first += width;
+            instances.push(Self::from_row(names.unwrap_or_default(), casts.apply(row)));
         }
         instances
     }
@@ -226,14 +205,8 @@ impl<M: ModelDef> Instance<M> {
     /// Hydrate the first row of a result, if any (no list is built for it).
     pub(crate) fn hydrate_first(result: QueryResult) -> Option<Self> {
         let row = result.rows.into_iter().next()?;
-        Some(Self::from_stored_row(result.columns, row))
-    }
-
-    /// An instance for one stored row, casts not yet applied (its originals keep
-    /// copies of its text: a buffer shared by one row would cost more than it saves).
-    fn from_stored_row(columns: Arc<[String]>, mut row: Vec<Value>) -> Self {
-        Casts::<M>::for_columns(&columns).apply(&mut row);
-        Self::from_row(columns, row, None)
+        let casts = Casts::<M>::for_columns(&result.columns);
+        Some(Self::from_row(result.columns, casts.apply(row)))
     }
 
     /// Replace the attributes with the first row of a result read back by a write.
@@ -252,9 +225,10 @@ impl<M: ModelDef> Instance<M> {
             self.original = Original::from_attributes(&self.attributes);
             self.exists = true;
         } else {
+            let casts = Casts::<M>::for_columns(columns);
             let relations = std::mem::take(&mut self.relations);
             let changes = std::mem::take(&mut self.changes);
-            *self = Self::from_stored_row(columns.clone(), row);
+            *self = Self::from_row(columns.clone(), casts.apply(row));
             self.relations = relations;
             self.changes = changes;
         }
@@ -309,17 +283,12 @@ impl<M: ModelDef> Instance<M> {
         self.original.get(key)
     }
 
-    /// The original value of `key` as an owned copy, without building the others.
-    pub(crate) fn original_value(&self, key: &str) -> Option<Value> {
-        self.original.get_owned(key)
-    }
-
     /// Attributes that differ from the originals (what `save()` would write).
     pub fn get_dirty(&self) -> Attributes {
         self.attributes
             .iter()
             .enumerate()
-            .filter(|(i, (k, v))| self.original.differs(*i, k, Some(v)))
+            .filter(|(i, (k, v))| self.original.get_at(*i, k) != Some(*v))
             .map(|(_, (k, v))| (k.clone(), v.clone()))
             .collect()
     }
@@ -329,14 +298,14 @@ impl<M: ModelDef> Instance<M> {
         self.attributes
             .iter()
             .enumerate()
-            .any(|(i, (k, v))| self.original.differs(i, k, Some(v)))
+            .any(|(i, (k, v))| self.original.get_at(i, k) != Some(v))
     }
 
     /// Whether attribute `key` differs from its original.
     pub fn is_dirty_key(&self, key: &str) -> bool {
         match self.attributes.get_full(key) {
-            Some((i, _, v)) => self.original.differs(i, key, Some(v)),
-            None => self.original.differs(usize::MAX, key, None),
+            Some((i, _, v)) => self.original.get_at(i, key) != Some(v),
+            None => self.original.get(key).is_some(),
         }
     }
 
@@ -428,11 +397,12 @@ impl<M: ModelDef> Casts<M> {
     }
 
     /// Apply the casts to a row's values in place.
-    fn apply(&self, row: &mut [Value]) {
+    fn apply(&self, mut row: Vec<Value>) -> Vec<Value> {
         if self.any {
             for (value, cast) in row.iter_mut().zip(self.casts.as_slice()) {
                 cast.read_in_place(value);
             }
         }
+        row
     }
 }

@@ -46,9 +46,8 @@ impl<M: ModelDef> Instance<M> {
     /// `primary key = ?` plus the model's scopes, for writes to this record.
     fn key_conditions(&self, orm: &Orm, trashed: Trashed) -> Result<Vec<Condition>> {
         // The stored key, so a changed primary key still finds its row.
-        let original = self.original_value(M::PRIMARY_KEY);
-        let key = original
-            .as_ref()
+        let key = self
+            .get_original(M::PRIMARY_KEY)
             .or_else(|| self.key())
             .filter(|v| !v.is_null())
             .ok_or(OrmError::MissingPrimaryKey {
@@ -68,8 +67,7 @@ impl<M: ModelDef> Instance<M> {
         OrmError::ModelNotFound {
             model: M::model_name(),
             id: self
-                .original_value(M::PRIMARY_KEY)
-                .as_ref()
+                .get_original(M::PRIMARY_KEY)
                 .or_else(|| self.key())
                 .map(|v| v.to_string()),
         }

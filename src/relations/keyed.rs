@@ -249,74 +249,34 @@ impl<R: ModelDef> BelongsToRelation<R> {
     }
 }
 
-impl<P: ModelDef, R: ModelDef> RelationImpl<P> for HasOneRelation<R> {
-    type Related = R;
-    const MANY: bool = false;
+/// The relation machinery of a key-to-key relation: `$keys` (with `$s` bound to the
+/// relation) gives `(parent column, related column)`; the rest is shared.
+macro_rules! keyed_relation_impl {
+    ($name:ident, many: $many:literal, |$s:ident| $keys:expr) => {
+        impl<P: ModelDef, R: ModelDef> RelationImpl<P> for $name<R> {
+            type Related = R;
+            const MANY: bool = $many;
 
-    fn check(&self) -> Result<()> {
-        check_column::<P>(self.local::<P>())?;
-        check_column::<R>(self.foreign_key).map(drop)
-    }
+            fn check(&self) -> Result<()> {
+                let $s = self;
+                let (parent, related): (&str, &str) = $keys;
+                check_column::<P>(parent)?;
+                check_column::<R>(related).map(drop)
+            }
 
-    fn fetch<'a>(
-        &'a self,
-        orm: &'a Orm,
-        parents: &'a [Instance<P>],
-    ) -> BoxFuture<'a, Result<Fetched<R>>> {
-        Box::pin(fetch_by_key(
-            orm,
-            parents,
-            self.local::<P>(),
-            self.foreign_key,
-            true,
-        ))
-    }
+            fn fetch<'a>(
+                &'a self,
+                orm: &'a Orm,
+                parents: &'a [Instance<P>],
+            ) -> BoxFuture<'a, Result<Fetched<R>>> {
+                let $s = self;
+                let (parent, related): (&'static str, &'static str) = $keys;
+                Box::pin(fetch_by_key(orm, parents, parent, related, !$many))
+            }
+        }
+    };
 }
 
-impl<P: ModelDef, R: ModelDef> RelationImpl<P> for HasManyRelation<R> {
-    type Related = R;
-    const MANY: bool = true;
-
-    fn check(&self) -> Result<()> {
-        check_column::<P>(self.local::<P>())?;
-        check_column::<R>(self.foreign_key).map(drop)
-    }
-
-    fn fetch<'a>(
-        &'a self,
-        orm: &'a Orm,
-        parents: &'a [Instance<P>],
-    ) -> BoxFuture<'a, Result<Fetched<R>>> {
-        Box::pin(fetch_by_key(
-            orm,
-            parents,
-            self.local::<P>(),
-            self.foreign_key,
-            false,
-        ))
-    }
-}
-
-impl<P: ModelDef, R: ModelDef> RelationImpl<P> for BelongsToRelation<R> {
-    type Related = R;
-    const MANY: bool = false;
-
-    fn check(&self) -> Result<()> {
-        check_column::<P>(self.foreign_key)?;
-        check_column::<R>(self.owner_key()).map(drop)
-    }
-
-    fn fetch<'a>(
-        &'a self,
-        orm: &'a Orm,
-        parents: &'a [Instance<P>],
-    ) -> BoxFuture<'a, Result<Fetched<R>>> {
-        Box::pin(fetch_by_key(
-            orm,
-            parents,
-            self.foreign_key,
-            self.owner_key(),
-            true,
-        ))
-    }
-}
+keyed_relation_impl!(HasOneRelation, many: false, |r| (r.local::<P>(), r.foreign_key));
+keyed_relation_impl!(HasManyRelation, many: true, |r| (r.local::<P>(), r.foreign_key));
+keyed_relation_impl!(BelongsToRelation, many: false, |r| (r.foreign_key, r.owner_key()));

@@ -121,12 +121,7 @@ impl MockExecutor {
     ) -> Result<QueryResult> {
         state.statements.push(statement.clone());
         state.session_log.push(session.map(String::from));
-        if !statement
-            .sql
-            .trim_start()
-            .to_ascii_uppercase()
-            .starts_with("SELECT")
-        {
+        if statement.is_write() {
             state.writes += 1;
         }
         match state.script.pop_front() {

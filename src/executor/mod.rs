@@ -47,6 +47,14 @@ impl Statement {
             params,
         }
     }
+
+    /// Whether the statement may write: anything but a `SELECT` / `PRAGMA` read (the
+    /// compiler's writes all start with INSERT, UPDATE or DELETE). Sessions mark
+    /// themselves on writes by this.
+    pub fn is_write(&self) -> bool {
+        let keyword = self.sql.split_whitespace().next().unwrap_or("");
+        !(keyword.eq_ignore_ascii_case("SELECT") || keyword.eq_ignore_ascii_case("PRAGMA"))
+    }
 }
 
 /// What one statement returned.

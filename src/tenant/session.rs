@@ -97,12 +97,6 @@ impl<E: SessionCapable> std::fmt::Debug for D1SessionHandle<E> {
     }
 }
 
-fn is_write(statement: &Statement) -> bool {
-    let head = statement.sql.trim_start();
-    let keyword = head.split_whitespace().next().unwrap_or("");
-    !(keyword.eq_ignore_ascii_case("SELECT") || keyword.eq_ignore_ascii_case("PRAGMA"))
-}
-
 impl<E: SessionCapable> D1SessionHandle<E> {
     /// Wrap a binding; queries use the plain binding until `mark_written` (TS
     /// `new D1SessionHandle(db)`).
@@ -217,7 +211,7 @@ impl<E: SessionCapable> D1SessionHandle<E> {
 #[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
 impl<E: SessionCapable> Executor for D1SessionHandle<E> {
     async fn run(&self, statement: &Statement) -> Result<QueryResult> {
-        match self.session(is_write(statement))? {
+        match self.session(statement.is_write())? {
             Some(session) => {
                 let result = self.db.run_in(&session, statement).await;
                 self.record_bookmark(&session);
@@ -228,7 +222,7 @@ impl<E: SessionCapable> Executor for D1SessionHandle<E> {
     }
 
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<QueryResult>> {
-        match self.session(statements.iter().any(is_write))? {
+        match self.session(statements.iter().any(Statement::is_write))? {
             Some(session) => {
                 let result = self.db.batch_in(&session, statements).await;
                 self.record_bookmark(&session);

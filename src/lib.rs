@@ -51,7 +51,7 @@ pub use error::{OrmError, Result};
 pub use executor::D1Executor;
 #[cfg(feature = "sqlite")]
 pub use executor::SqliteExecutor;
-pub use executor::{Executor, MockExecutor, QueryResult, Statement};
+pub use executor::{Executor, MockExecutor, QueryResult, SqlText, Statement};
 pub use model::{Cast, Column, ColumnType, HookEvent, Instance, Model, ModelDef};
 pub use orm::Orm;
 pub use query::{Direction, Operator, Paginated, QueryBuilder};

@@ -282,3 +282,39 @@ async fn derived_table_names() {
     assert_eq!(Post::table_name(), "posts");
     assert_eq!(User::table_name(), "users");
 }
+
+/// `attributes` is public: changes made through it directly (not `set`) are tracked
+/// like any other, and an instance that is only read stays clean.
+#[tokio::test]
+async fn direct_mutation_of_attributes_is_tracked() {
+    let (orm, _db) = orm();
+    orm.scope(async {
+        Post::create(json!({"title": "A", "status": "b"}))
+            .await
+            .unwrap();
+        let mut post = Post::find(1).await.unwrap().unwrap();
+        let _ = post.attributes.keys().count();
+        assert!(!post.is_dirty(), "reading leaves the instance clean");
+
+        post.attributes.insert("title".into(), json!("B"));
+        if let Some(status) = post.attributes.get_mut("status") {
+            *status = json!("c");
+        }
+        assert_eq!(post.get_original("title"), Some(&json!("A")));
+        assert_eq!(post.get_original("status"), Some(&json!("b")));
+        assert_eq!(
+            post.get_dirty().keys().collect::<Vec<_>>(),
+            ["title", "status"]
+        );
+        post.save().await.unwrap();
+        assert!(!post.is_dirty());
+        assert_eq!(post.get_original("title"), Some(&json!("B")));
+        assert!(post.was_changed("title") && post.was_changed("status"));
+
+        let stored = Post::find(1).await.unwrap().unwrap();
+        assert_eq!(stored.attributes["title"], json!("B"));
+        assert_eq!(stored.attributes["status"], json!("c"));
+        assert_eq!(stored.attributes, post.attributes);
+    })
+    .await;
+}

@@ -13,14 +13,13 @@
 //! is bound again, so every cached `SELECT ... LIMIT ?` (each `find`, `first`,
 //! `paginate`) was silently re-prepared on every run — about 85% of a `find`.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::config::DbConfig;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, StatementStatus, ToSql};
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use crate::error::{OrmError, Result};
@@ -58,7 +57,7 @@ struct Conn {
 /// [`SqliteExecutor::with_connection`] — reads the names again.
 #[derive(Default)]
 struct ColumnNames {
-    by_sql: HashMap<String, KnownColumns, BuildHasherDefault<FxHasher>>,
+    by_sql: FxHashMap<String, KnownColumns>,
 }
 
 struct KnownColumns {
@@ -101,30 +100,6 @@ impl ColumnNames {
             },
         );
         names
-    }
-}
-
-/// A fast non-cryptographic hasher (the Fx hash of rustc) for keys the crate writes
-/// itself — SQL text from the compiler — where flooding is not a concern.
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-        }
-        for &byte in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(K);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 

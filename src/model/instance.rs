@@ -1,5 +1,5 @@
-//! [`Instance<M>`]: one record — its attributes, the originals for dirty tracking,
-//! whether it exists in the database.
+//! [`Instance<M>`]: one record — its attributes (with their originals, see
+//! [`TrackedAttributes`]), whether it exists in the database, its loaded relations.
 //!
 //! Attributes are a string-keyed map of JSON values (TS `attributes`), so Worker handlers
 //! written against string keys port line by line. Stored rows become instances here
@@ -9,66 +9,14 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
 use crate::error::{OrmError, Result};
 use crate::executor::QueryResult;
-use crate::model::original::Original;
+use crate::model::attributes::{Attributes, IntoAttributes, TrackedAttributes};
 use crate::model::{cast_of, Cast, ModelDef, DELETED_AT};
-
-/// A record's attributes: column name → value, in column order.
-pub type Attributes = IndexMap<String, Value>;
-
-/// Things that can become an attribute map: a JSON object (`json!({...})`), an
-/// [`Attributes`] / `serde_json::Map`, or `[(key, value)]` pairs.
-pub trait IntoAttributes {
-    /// Convert, failing for anything that is not a key-value map.
-    fn into_attributes(self) -> Result<Attributes>;
-}
-
-impl IntoAttributes for Attributes {
-    fn into_attributes(self) -> Result<Attributes> {
-        Ok(self)
-    }
-}
-
-impl IntoAttributes for serde_json::Map<String, Value> {
-    fn into_attributes(self) -> Result<Attributes> {
-        Ok(self.into_iter().collect())
-    }
-}
-
-impl IntoAttributes for Value {
-    fn into_attributes(self) -> Result<Attributes> {
-        match self {
-            Value::Object(map) => map.into_attributes(),
-            other => Err(OrmError::InvalidAttributes(format!(
-                "expected a JSON object of column → value, got {other}"
-            ))),
-        }
-    }
-}
-
-impl<K: Into<String>, V: Into<Value>, const N: usize> IntoAttributes for [(K, V); N] {
-    fn into_attributes(self) -> Result<Attributes> {
-        Ok(self
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect())
-    }
-}
-
-impl<K: Into<String>, V: Into<Value>> IntoAttributes for Vec<(K, V)> {
-    fn into_attributes(self) -> Result<Attributes> {
-        Ok(self
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect())
-    }
-}
 
 /// One record of model `M`.
 ///
@@ -85,9 +33,9 @@ impl<K: Into<String>, V: Into<Value>> IntoAttributes for Vec<(K, V)> {
 /// assert_eq!(serde_json::to_value(&post).unwrap(), json!({"title": "Hi"}));
 /// ```
 pub struct Instance<M: ModelDef> {
-    /// The raw column values (TS `attributes`). Mutate them, then `save()`.
-    pub attributes: Attributes,
-    original: Original,
+    /// The raw column values (TS `attributes`), with their originals. Read and mutate
+    /// it as the [`Attributes`] map it derefs to, then `save()`.
+    pub attributes: TrackedAttributes,
     changes: Attributes,
     exists: bool,
     pub(crate) relations: crate::relations::LoadedRelations,
@@ -97,8 +45,7 @@ pub struct Instance<M: ModelDef> {
 impl<M: ModelDef> Default for Instance<M> {
     fn default() -> Self {
         Instance {
-            attributes: Attributes::new(),
-            original: Original::default(),
+            attributes: TrackedAttributes::default(),
             changes: Attributes::new(),
             exists: false,
             relations: Default::default(),
@@ -111,7 +58,6 @@ impl<M: ModelDef> Clone for Instance<M> {
     fn clone(&self) -> Self {
         Instance {
             attributes: self.attributes.clone(),
-            original: self.original.clone(),
             changes: self.changes.clone(),
             exists: self.exists,
             relations: self.relations.clone(),
@@ -145,7 +91,7 @@ impl<M: ModelDef> Instance<M> {
     /// A new unsaved instance with these attributes (TS `new Post(attrs)`).
     pub fn from_attributes(attributes: impl IntoAttributes) -> Result<Self> {
         Ok(Instance {
-            attributes: attributes.into_attributes()?,
+            attributes: TrackedAttributes::unsaved(attributes.into_attributes()?),
             ..Self::default()
         })
     }
@@ -153,32 +99,19 @@ impl<M: ModelDef> Instance<M> {
     /// An instance for a stored row (casts applied, clean, existing).
     pub(crate) fn from_stored(attributes: Attributes) -> Self {
         Instance {
-            original: Original::from_attributes(&attributes),
-            attributes,
+            attributes: TrackedAttributes::stored(attributes, None),
             exists: true,
             ..Self::default()
         }
     }
 
-    /// An instance for one row of a result (casts already applied): the attributes
-    /// take copies of the values, the originals keep the row and share the names.
-    /// The names are taken by value: the last row of a result gets the result's own
-    /// handle, the others a clone.
+    /// An instance for one row of a result (casts already applied): the values move
+    /// into the attributes, which are clean; the names are shared with the result. The
+    /// names are taken by value: the last row of a result gets the result's own handle,
+    /// the others a clone.
     fn from_row(columns: Arc<[String]>, row: Vec<Value>) -> Self {
-        let mut attributes = Attributes::with_capacity(columns.len());
-        for (column, value) in columns.iter().zip(&row) {
-            attributes.insert(column.clone(), value.clone());
-        }
-        let original = if attributes.len() == columns.len() {
-            Original::from_row(columns, row)
-        } else {
-            // A name repeated (a join): the map kept the last value of each; so do
-            // the originals.
-            Original::from_attributes(&attributes)
-        };
         Instance {
-            attributes,
-            original,
+            attributes: TrackedAttributes::from_row(columns, row),
             changes: Attributes::new(),
             exists: true,
             relations: Default::default(),
@@ -222,7 +155,7 @@ impl<M: ModelDef> Instance<M> {
     /// the attributes. Either way the instance becomes existing and clean.
     pub(crate) fn sync_row(&mut self, columns: &Arc<[String]>, row: Vec<Value>) {
         if row.is_empty() {
-            self.original = Original::from_attributes(&self.attributes);
+            self.attributes.mark_stored();
             self.exists = true;
         } else {
             let casts = Casts::<M>::for_columns(columns);
@@ -280,33 +213,22 @@ impl<M: ModelDef> Instance<M> {
 
     /// The value an attribute had when last read from or written to the database.
     pub fn get_original(&self, key: &str) -> Option<&Value> {
-        self.original.get(key)
+        self.attributes.get_original(key)
     }
 
     /// Attributes that differ from the originals (what `save()` would write).
     pub fn get_dirty(&self) -> Attributes {
-        self.attributes
-            .iter()
-            .enumerate()
-            .filter(|(i, (k, v))| self.original.get_at(*i, k) != Some(*v))
-            .map(|(_, (k, v))| (k.clone(), v.clone()))
-            .collect()
+        self.attributes.get_dirty()
     }
 
     /// Whether any attribute differs from its original.
     pub fn is_dirty(&self) -> bool {
-        self.attributes
-            .iter()
-            .enumerate()
-            .any(|(i, (k, v))| self.original.get_at(i, k) != Some(v))
+        self.attributes.is_dirty()
     }
 
     /// Whether attribute `key` differs from its original.
     pub fn is_dirty_key(&self, key: &str) -> bool {
-        match self.attributes.get_full(key) {
-            Some((i, _, v)) => self.original.get_at(i, key) != Some(v),
-            None => self.original.get(key).is_some(),
-        }
+        self.attributes.is_dirty_key(key)
     }
 
     /// The attributes the last `save()` wrote (Eloquent `getChanges`).

@@ -6,22 +6,24 @@
 //! (`find`, `all`, `create`, `where`, ...) come from the blanket trait [`Model`].
 //!
 //! Files by concern, as Eloquent splits its model: [`column`](mod@column) (declarations and casts),
-//! `instance` (attributes and dirty tracking), `persistence` (save / delete / restore),
+//! `attributes` (the attribute map and dirty tracking), `instance` (one record),
+//! `persistence` (save / delete / restore),
 //! `timestamps`, [`hooks`] (lifecycle events), `statics`, `naming` (table names).
 //! This module must not write SQL: it builds ASTs and hands them to [`crate::query`].
 
+mod attributes;
 pub mod column;
 pub mod hooks;
 mod instance;
 pub mod naming;
-mod original;
 mod persistence;
 mod statics;
 mod timestamps;
 
+pub use attributes::{Attributes, IntoAttributes, TrackedAttributes};
 pub use column::{Cast, Column, ColumnType};
 pub use hooks::{clear_all_hooks, HookEvent, HookReturn};
-pub use instance::{Attributes, Instance, IntoAttributes};
+pub use instance::Instance;
 pub use statics::Model;
 pub use timestamps::now_timestamp;
 

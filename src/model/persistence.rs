@@ -125,9 +125,9 @@ impl<M: ModelDef> Instance<M> {
         // What was written becomes the changes; a stored row replaces the attributes,
         // so they can be moved there rather than copied.
         let written = if row.is_empty() {
-            self.attributes.clone()
+            (*self.attributes).clone()
         } else {
-            std::mem::take(&mut self.attributes)
+            self.attributes.take()
         };
         self.sync_row(columns, row);
         self.set_changes(written);

@@ -96,6 +96,17 @@ impl Ident {
         }
     }
 
+    /// A static name known to be valid — it passed [`Ident::parse_static`] before (a
+    /// hit in the statement text cache proves that for a model's consts). Not checked
+    /// again; an invalid name here is a bug of the caller.
+    pub(crate) fn trusted_static(name: &'static str) -> Ident {
+        debug_assert!(validate(name).is_some(), "untrusted identifier {name:?}");
+        Ident {
+            dot: name.bytes().position(|b| b == b'.').unwrap_or(0),
+            name: Cow::Borrowed(name),
+        }
+    }
+
     /// `table.column` from two static names (validated like [`Ident::parse`]). The
     /// joined text is made once per pair and then reused, so a model's scope columns
     /// (`posts.deleted_at`) cost no allocation per query.

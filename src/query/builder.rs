@@ -12,14 +12,15 @@ use serde_json::Value;
 
 use crate::error::{OrmError, Result};
 use crate::executor::Statement;
-use crate::model::{check_column, check_column_cast, Instance, ModelDef};
+use crate::model::{cast_of, check_column, check_column_cast, Instance, ModelDef};
 use crate::orm::Orm;
 use crate::query::ast::{
     Boolean, Condition, Direction, Ident, IntoDirection, IntoOperator, Operator, Select, Where,
 };
 use crate::query::compiler;
 use crate::query::paginate::Paginated;
-use crate::query::scopes::{model_scopes, Trashed};
+use crate::query::scopes::{model_scopes, model_scopes_shaped, Trashed};
+use crate::query::text_cache::{self, Shape, TextKey};
 
 /// A query on model `M` (TS `QueryBuilder<T>`).
 ///
@@ -373,23 +374,32 @@ impl<M: ModelDef> QueryBuilder<M> {
     }
 
     /// Run the query with `LIMIT 1` and return the first record, or `None`.
-    pub async fn first(mut self) -> Result<Option<Instance<M>>> {
+    pub async fn first(self) -> Result<Option<Instance<M>>> {
         let orm = Orm::current()?;
-        // Build the statement and let the builder go before the first await, so the
-        // future carries only what it still needs.
-        let (statement, eager) = {
-            let mut select = self.take_select(&orm)?;
-            self.check_eager()?;
-            select.limit = Some(1);
-            (compiler::select(&select), std::mem::take(&mut self.eager))
-        };
-        drop(self);
+        let (statement, eager) = self.first_statement(&orm)?;
+        Self::run_first(&orm, statement, eager).await
+    }
+
+    /// The statement of `first()` and the relations to eager-load. Built before the
+    /// first await, so the future carries only what it still needs, not the builder.
+    fn first_statement(mut self, orm: &Orm) -> Result<(Statement, Vec<String>)> {
+        let mut select = self.take_select(orm)?;
+        self.check_eager()?;
+        select.limit = Some(1);
+        Ok((compiler::select(&select), std::mem::take(&mut self.eager)))
+    }
+
+    async fn run_first(
+        orm: &Orm,
+        statement: Statement,
+        eager: Vec<String>,
+    ) -> Result<Option<Instance<M>>> {
         let result = orm.run(&statement).await?;
         drop(statement);
         let Some(mut first) = Instance::<M>::hydrate_first(result) else {
             return Ok(None);
         };
-        crate::relations::eager_load(&orm, std::slice::from_mut(&mut first), &eager).await?;
+        crate::relations::eager_load(orm, std::slice::from_mut(&mut first), &eager).await?;
         Ok(Some(first))
     }
 
@@ -406,7 +416,48 @@ impl<M: ModelDef> QueryBuilder<M> {
         self,
         id: impl Into<Value>,
     ) -> impl std::future::Future<Output = Result<Option<Instance<M>>>> {
-        self.where_(M::PRIMARY_KEY, id).first()
+        let id = id.into();
+        async move {
+            let orm = Orm::current()?;
+            let (statement, eager) = self.find_statement(&orm, id)?;
+            Self::run_first(&orm, statement, eager).await
+        }
+    }
+
+    /// The statement of `find(id)`: `first()` with `primary key = id` added. On a query
+    /// with no conditions, order or limit of its own (`Post::find(id)`), the text is
+    /// fixed by the model and its scopes, so it comes from the text cache.
+    fn find_statement(self, orm: &Orm, id: Value) -> Result<(Statement, Vec<String>)> {
+        let unconstrained = self.filter.is_empty()
+            && self.orders.is_empty()
+            && self.limit.is_none()
+            && self.offset.is_none();
+        if !unconstrained {
+            return self.where_(M::PRIMARY_KEY, id).first_statement(orm);
+        }
+        if let Some(e) = self.error {
+            return Err(*e);
+        }
+        let (scopes, scope_shape) = model_scopes_shaped::<M>(orm, self.trashed);
+        let text_key = TextKey::new::<M>(Shape::FindByKey, scope_shape);
+        let known = text_cache::get(text_key);
+        let (table, key, cast) = match known {
+            // The text was compiled for this model before: its names passed the checks.
+            Some(_) => (
+                Ident::trusted_static(M::table_name()),
+                Ident::trusted_static(M::PRIMARY_KEY),
+                cast_of::<M>(M::PRIMARY_KEY),
+            ),
+            None => {
+                let (key, cast) = check_column_cast::<M>(M::PRIMARY_KEY)?;
+                (Ident::parse_static(M::table_name())?, key, cast)
+            }
+        };
+        self.check_eager()?;
+        let statement = text_cache::statement(text_key, known, |text| {
+            compiler::select_by_key(&table, (&key, cast.write(&id)), &scopes, text)
+        });
+        Ok((statement, self.eager))
     }
 
     /// Like [`find`](Self::find), but a missing record is `ModelNotFound` with the key.
@@ -419,9 +470,9 @@ impl<M: ModelDef> QueryBuilder<M> {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        let first = self.where_(M::PRIMARY_KEY, id).first();
+        let find = self.find(id);
         async move {
-            first.await?.ok_or(OrmError::ModelNotFound {
+            find.await?.ok_or(OrmError::ModelNotFound {
                 model: M::model_name(),
                 id: Some(shown),
             })

@@ -9,16 +9,20 @@
 //! The caller's conditions are one group; scopes (soft deletes, tenant) are ANDed
 //! outside it, so an `or_where` can never widen a scope (the original's tenant leak).
 
-use crate::executor::Statement;
-use crate::query::ast::{Boolean, Condition, Ident, Select, Where};
+use crate::executor::{SqlText, Statement};
+use crate::query::ast::{Boolean, Condition, Ident, Operator, Select, Where};
 use crate::value::SqlValue;
 
 /// The alias of the window total added by [`select_with_total`].
 pub const TOTAL_COLUMN: &str = "__roost_total";
 
+/// The writer: SQL text and its parameters, in order. In params-only mode (text
+/// already known) the same walk binds the parameters and writes no text, so the two
+/// can never disagree on order.
 struct Sql {
     text: String,
     params: Vec<SqlValue>,
+    write_text: bool,
 }
 
 impl Sql {
@@ -26,11 +30,22 @@ impl Sql {
         Sql {
             text: String::with_capacity(capacity),
             params: Vec::with_capacity(4),
+            write_text: true,
+        }
+    }
+
+    fn params_only() -> Self {
+        Sql {
+            text: String::new(),
+            params: Vec::with_capacity(4),
+            write_text: false,
         }
     }
 
     fn push(&mut self, s: &str) -> &mut Self {
-        self.text.push_str(s);
+        if self.write_text {
+            self.text.push_str(s);
+        }
         self
     }
 
@@ -44,14 +59,16 @@ impl Sql {
     }
 
     fn quoted(&mut self, name: &str) -> &mut Self {
-        self.text.push('"');
-        self.text.push_str(name);
-        self.text.push('"');
+        if self.write_text {
+            self.text.push('"');
+            self.text.push_str(name);
+            self.text.push('"');
+        }
         self
     }
 
     fn param(&mut self, value: SqlValue) -> &mut Self {
-        self.text.push('?');
+        self.push("?");
         self.params.push(value);
         self
     }
@@ -148,7 +165,7 @@ impl Sql {
 
     fn finish(self) -> Statement {
         Statement {
-            sql: self.text,
+            sql: self.text.into(),
             params: self.params,
         }
     }
@@ -161,6 +178,40 @@ pub fn select(select: &Select) -> Statement {
     sql.where_clause(&select.filter, &select.scopes);
     sql.tail(select);
     sql.finish()
+}
+
+/// `SELECT * FROM t WHERE "key" = ? AND <scopes> LIMIT ?` (bound to 1): [`select`] of
+/// a find by primary key, without building a [`Select`]. With `text` (what an earlier
+/// call returned for the same table, key and scope shape) only the parameters are
+/// bound — by the same walk, so in the order the text expects.
+pub fn select_by_key(
+    table: &Ident,
+    key: (&Ident, SqlValue),
+    scopes: &[Condition],
+    text: Option<SqlText>,
+) -> Statement {
+    let mut sql = match text {
+        Some(_) => Sql::params_only(),
+        None => Sql::new(96),
+    };
+    let filter = Where {
+        boolean: Boolean::And,
+        condition: Condition::Compare {
+            column: key.0.clone(),
+            op: Operator::Eq,
+            value: key.1,
+        },
+    };
+    sql.push("SELECT * FROM ").ident(table);
+    sql.where_clause(std::slice::from_ref(&filter), scopes);
+    sql.limit_offset(Some(1), None);
+    match text {
+        Some(text) => Statement {
+            sql: text,
+            params: sql.params,
+        },
+        None => sql.finish(),
+    }
 }
 
 /// Like [`select`], with the total number of matching rows (ignoring LIMIT/OFFSET) in

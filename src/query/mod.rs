@@ -8,6 +8,7 @@ mod builder;
 pub mod compiler;
 mod paginate;
 pub(crate) mod scopes;
+mod text_cache;
 
 pub use ast::{
     Boolean, Condition, Direction, Ident, IntoDirection, IntoOperator, Operator, Select, Where,

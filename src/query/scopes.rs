@@ -25,7 +25,26 @@ pub enum Trashed {
 
 /// The scope conditions of model `M` in `orm`'s request.
 pub(crate) fn model_scopes<M: ModelDef>(orm: &Orm, trashed: Trashed) -> Vec<Condition> {
+    model_scopes_shaped::<M>(orm, trashed).0
+}
+
+/// Which of a model's scopes apply. For one model type this is all the SQL text of
+/// its scope conditions depends on (their columns are the model's consts; the tenant
+/// id is a bound value), so it keys cached statement text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub(crate) struct ScopeShape {
+    tenant: bool,
+    /// `Some(negated)` when the soft-delete condition applies.
+    deleted: Option<bool>,
+}
+
+/// [`model_scopes`] and their [`ScopeShape`].
+pub(crate) fn model_scopes_shaped<M: ModelDef>(
+    orm: &Orm,
+    trashed: Trashed,
+) -> (Vec<Condition>, ScopeShape) {
     let mut scopes = Vec::new();
+    let mut shape = ScopeShape::default();
     if let Some((column, org_id)) = tenant_of::<M>(orm) {
         if let Ok(column) = Ident::qualified_static(M::table_name(), column) {
             scopes.push(Condition::Compare {
@@ -33,17 +52,17 @@ pub(crate) fn model_scopes<M: ModelDef>(orm: &Orm, trashed: Trashed) -> Vec<Cond
                 op: Operator::Eq,
                 value: SqlValue::Text(org_id),
             });
+            shape.tenant = true;
         }
     }
     if M::SOFT_DELETES && trashed != Trashed::With {
         if let Ok(column) = Ident::qualified_static(M::table_name(), DELETED_AT) {
-            scopes.push(Condition::Null {
-                column,
-                negated: trashed == Trashed::Only,
-            });
+            let negated = trashed == Trashed::Only;
+            scopes.push(Condition::Null { column, negated });
+            shape.deleted = Some(negated);
         }
     }
-    scopes
+    (scopes, shape)
 }
 
 /// `(tenant column, org id)` when model `M` is tenant-scoped in `orm`'s request right

@@ -344,6 +344,9 @@ fn load_tree<'a, M: ModelDef>(
 /// `M` and of the related models: [`OrmError::InvalidRelation`] names the model where
 /// a name is missing. Runs no query.
 pub(crate) fn check_eager<M: ModelDef>(names: &[String]) -> Result<()> {
+    if names.is_empty() {
+        return Ok(());
+    }
     check_tree::<M>(&EagerTree::parse(names))
 }
 

@@ -36,7 +36,9 @@ pub struct Instance<M: ModelDef> {
     /// The raw column values (TS `attributes`), with their originals. Read and mutate
     /// it as the [`Attributes`] map it derefs to, then `save()`.
     pub attributes: TrackedAttributes,
-    changes: Attributes,
+    /// What the last `save()` wrote; boxed (and absent before any save) to keep
+    /// instances small — they are moved through every query's future.
+    changes: Option<Box<Attributes>>,
     exists: bool,
     pub(crate) relations: crate::relations::LoadedRelations,
     _model: PhantomData<fn() -> M>,
@@ -46,7 +48,7 @@ impl<M: ModelDef> Default for Instance<M> {
     fn default() -> Self {
         Instance {
             attributes: TrackedAttributes::default(),
-            changes: Attributes::new(),
+            changes: None,
             exists: false,
             relations: Default::default(),
             _model: PhantomData,
@@ -112,7 +114,7 @@ impl<M: ModelDef> Instance<M> {
     fn from_row(columns: Arc<[String]>, row: Vec<Value>) -> Self {
         Instance {
             attributes: TrackedAttributes::from_row(columns, row),
-            changes: Attributes::new(),
+            changes: None,
             exists: true,
             relations: Default::default(),
             _model: PhantomData,
@@ -172,7 +174,7 @@ impl<M: ModelDef> Instance<M> {
     }
 
     pub(crate) fn set_changes(&mut self, changes: Attributes) {
-        self.changes = changes;
+        self.changes = Some(Box::new(changes));
     }
 
     /// Whether the record is stored in the database.
@@ -233,12 +235,14 @@ impl<M: ModelDef> Instance<M> {
 
     /// The attributes the last `save()` wrote (Eloquent `getChanges`).
     pub fn get_changes(&self) -> &Attributes {
-        &self.changes
+        static NONE: once_cell::sync::Lazy<Attributes> =
+            once_cell::sync::Lazy::new(Attributes::new);
+        self.changes.as_deref().unwrap_or(&NONE)
     }
 
     /// Whether the last `save()` wrote attribute `key` (Eloquent `wasChanged`).
     pub fn was_changed(&self, key: &str) -> bool {
-        self.changes.contains_key(key)
+        self.changes.as_ref().is_some_and(|c| c.contains_key(key))
     }
 
     /// Whether the record is soft-deleted.

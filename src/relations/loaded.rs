@@ -8,7 +8,6 @@
 use std::any::Any;
 use std::fmt;
 
-use indexmap::IndexMap;
 use serde::ser::{Serialize, Serializer};
 
 use crate::model::{Instance, ModelDef};
@@ -80,8 +79,12 @@ impl Serialize for Loaded {
 }
 
 /// The relations loaded onto one instance, by name, in load order.
+///
+/// A short list rather than a map: an instance carries a handful of relations at most,
+/// a scan of them is as fast as hashing a name, and an empty list costs no allocation
+/// and keeps every [`Instance`](crate::Instance) small.
 #[derive(Debug, Clone, Default)]
-pub struct LoadedRelations(IndexMap<String, Loaded>);
+pub struct LoadedRelations(Vec<(String, Loaded)>);
 
 impl LoadedRelations {
     /// Number of loaded relations.
@@ -96,26 +99,31 @@ impl LoadedRelations {
 
     /// The loaded relations, in load order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Loaded)> {
-        self.0.iter()
+        self.0.iter().map(|(name, loaded)| (name, loaded))
     }
 
     /// A loaded relation by name.
     pub fn get(&self, name: &str) -> Option<&Loaded> {
-        self.0.get(name)
+        self.0.iter().find(|(n, _)| n == name).map(|(_, l)| l)
     }
 
     /// A loaded relation by name, mutable.
     pub fn get_mut(&mut self, name: &str) -> Option<&mut Loaded> {
-        self.0.get_mut(name)
+        self.0.iter_mut().find(|(n, _)| n == name).map(|(_, l)| l)
     }
 
-    /// Attach (or replace) a relation.
+    /// Attach (or replace, keeping its place) a relation.
     pub fn insert(&mut self, name: impl Into<String>, loaded: Loaded) {
-        self.0.insert(name.into(), loaded);
+        let name = name.into();
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, slot)) => *slot = loaded,
+            None => self.0.push((name, loaded)),
+        }
     }
 
     /// Detach a relation, keeping the others in load order.
     pub fn remove(&mut self, name: &str) -> Option<Loaded> {
-        self.0.shift_remove(name)
+        let i = self.0.iter().position(|(n, _)| n == name)?;
+        Some(self.0.remove(i).1)
     }
 }

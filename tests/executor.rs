@@ -30,7 +30,7 @@ async fn values_map_both_ways() {
     let r = db.run(&insert).await.unwrap();
     assert_eq!(&*r.columns, ["n", "i", "r", "t", "b"]);
     assert_eq!(
-        r.rows,
+        r.to_rows(),
         vec![vec![
             json!(null),
             json!(i64::MAX),
@@ -49,7 +49,7 @@ async fn values_map_both_ways() {
         .await
         .unwrap();
     assert_eq!(
-        typed.rows[0],
+        typed.row(0).unwrap(),
         vec![
             json!("null"),
             json!("integer"),
@@ -68,7 +68,7 @@ async fn column_order_is_the_statements() {
         .await
         .unwrap();
     assert_eq!(&*r.columns, ["c", "a", "b"]);
-    assert_eq!(r.rows[0], vec![json!(3), json!(1), json!(2)]);
+    assert_eq!(r.row(0).unwrap(), vec![json!(3), json!(1), json!(2)]);
 }
 
 #[tokio::test]
@@ -109,7 +109,7 @@ async fn batches_are_all_or_nothing() {
         .run(&Statement::new("SELECT COUNT(*) FROM u", vec![]))
         .await
         .unwrap();
-    assert_eq!(count.rows[0][0], json!(0));
+    assert_eq!(count.row(0).unwrap()[0], json!(0));
     let results = db.batch(&[ok("a"), ok("b")]).await.unwrap();
     assert_eq!(
         results.iter().map(|r| r.last_row_id).collect::<Vec<_>>(),
@@ -153,7 +153,7 @@ async fn file_databases_persist() {
         .run(&Statement::new("SELECT x FROM t", vec![]))
         .await
         .unwrap();
-    assert_eq!(r.rows[0][0], json!(42));
+    assert_eq!(r.row(0).unwrap()[0], json!(42));
 }
 
 #[tokio::test]
@@ -162,7 +162,7 @@ async fn the_mock_records_and_replays() {
     mock.push(QueryResult::rows(["a"], [vec![json!(1)]]));
     mock.push_error("boom");
     let s = Statement::new("SELECT 1", vec![]);
-    assert_eq!(mock.run(&s).await.unwrap().rows, vec![vec![json!(1)]]);
+    assert_eq!(mock.run(&s).await.unwrap().to_rows(), vec![vec![json!(1)]]);
     let err = mock.run(&s).await.unwrap_err();
     assert_eq!(err, OrmError::database("boom", "SELECT 1"));
     assert_eq!(mock.run(&s).await.unwrap(), QueryResult::default());
@@ -191,5 +191,5 @@ async fn big_integers_bound_as_text_stay_exact_in_integer_columns() {
         ))
         .await
         .unwrap();
-    assert_eq!(r.rows, vec![vec![json!(big), json!("integer")]]);
+    assert_eq!(r.to_rows(), vec![vec![json!(big), json!("integer")]]);
 }

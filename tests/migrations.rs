@@ -12,7 +12,11 @@ fn project_migrations() -> PathBuf {
 }
 
 async fn query(db: &SqliteExecutor, sql: &str) -> Vec<Vec<Value>> {
-    db.run(&Statement::new(sql, vec![])).await.unwrap().rows
+    db.run(&Statement::new(sql, vec![]))
+        .await
+        .unwrap()
+        .into_rows()
+        .collect()
 }
 
 /// Every schema object and every row of every table: equal dumps mean equal databases.

@@ -114,19 +114,16 @@ impl D1Executor {
             .first()
             .map(|o| o.keys().cloned().collect())
             .unwrap_or_else(|| Arc::from(Vec::new()));
-        let rows = objects
-            .into_iter()
-            .map(|o| o.into_iter().map(|(_, v)| v).collect())
-            .collect();
+        let mut rows = QueryResult::with_columns(columns, objects.len());
+        for object in objects {
+            rows.push_row(object.into_iter().map(|(_, v)| v));
+        }
         let meta = result
             .meta()
             .map_err(|e| OrmError::database(e.to_string(), sql))?;
-        Ok(QueryResult {
-            columns,
-            rows,
-            changes: meta.as_ref().and_then(|m| m.changes).unwrap_or(0) as u64,
-            last_row_id: meta.as_ref().and_then(|m| m.last_row_id).unwrap_or(0),
-        })
+        rows.changes = meta.as_ref().and_then(|m| m.changes).unwrap_or(0) as u64;
+        rows.last_row_id = meta.as_ref().and_then(|m| m.last_row_id).unwrap_or(0);
+        Ok(rows)
     }
 }
 

@@ -218,35 +218,27 @@ impl SqliteExecutor {
     ) -> Result<QueryResult> {
         let fail = |e: rusqlite::Error| OrmError::database(e.to_string(), statement.sql.clone());
         let mut stmt = conn.prepare_cached(&statement.sql).map_err(fail)?;
-        let mut columns = None;
-        let mut rows_out = Vec::new();
+        let mut result = None;
         {
             let mut rows = stmt
                 .query(rusqlite::params_from_iter(statement.params.iter()))
                 .map_err(fail)?;
             while let Some(row) = rows.next().map_err(fail)? {
                 // Names are read after the first step, once any re-prepare is done.
-                let width = columns
-                    .get_or_insert_with(|| names.of(&statement.sql, row.as_ref()))
-                    .len();
-                let mut values = Vec::with_capacity(width);
-                for i in 0..width {
-                    values.push(to_json(row.get_ref(i).map_err(fail)?));
+                let result = result.get_or_insert_with(|| {
+                    QueryResult::with_columns(names.of(&statement.sql, row.as_ref()), 1)
+                });
+                for i in 0..result.width() {
+                    result.push_value(to_json(row.get_ref(i).map_err(fail)?));
                 }
-                rows_out.push(values);
+                result.end_row();
             }
         }
-        let columns = match columns {
-            Some(columns) => columns,
-            None => names.of(&statement.sql, &stmt),
-        };
-        let changes = if stmt.readonly() { 0 } else { conn.changes() };
-        Ok(QueryResult {
-            columns,
-            rows: rows_out,
-            changes,
-            last_row_id: conn.last_insert_rowid(),
-        })
+        let mut result =
+            result.unwrap_or_else(|| QueryResult::with_columns(names.of(&statement.sql, &stmt), 0));
+        result.changes = if stmt.readonly() { 0 } else { conn.changes() };
+        result.last_row_id = conn.last_insert_rowid();
+        Ok(result)
     }
 }
 

@@ -141,11 +141,12 @@ impl<M: ModelDef> Node<M> {
                 .map(|&i| self.plan.supplied_keys.get(i).cloned().flatten())
                 .collect();
             let order = match_rows(M::model_name(), M::PRIMARY_KEY, &supplied, &result)?;
-            let mut rows: Vec<Option<Vec<Value>>> = result.rows.into_iter().map(Some).collect();
+            let columns = Arc::clone(&result.columns);
+            let mut rows: Vec<Option<Vec<Value>>> = result.into_rows().map(Some).collect();
             for (&i, &r) in members.iter().zip(&order) {
                 let row = rows.get_mut(r).and_then(Option::take).unwrap_or_default();
                 if let Some(slot) = stored.get_mut(i) {
-                    *slot = Some((Arc::clone(&result.columns), row));
+                    *slot = Some((Arc::clone(&columns), row));
                 }
             }
         }
@@ -296,7 +297,7 @@ pub(crate) async fn create<F: Factory>(
         let results = send(&orm, &statements)
             .await
             .map_err(|e| explain::<F::Model>(e, written))?;
-        written += results.iter().map(|r| r.rows.len()).sum::<usize>();
+        written += results.iter().map(QueryResult::len).sum::<usize>();
         let mut results = results.into_iter();
         root.distribute_results(&mut results).await?;
         root.expand_children(&orm).await?;

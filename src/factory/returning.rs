@@ -38,11 +38,11 @@ pub(crate) fn match_rows(
     result: &QueryResult,
 ) -> Result<Vec<usize>> {
     let n = supplied.len();
-    if result.rows.len() != n {
+    if result.len() != n {
         return Err(OrmError::database(
             format!(
                 "factory for [{model}]: INSERT ... RETURNING gave back {} rows for {n} inserted",
-                result.rows.len()
+                result.len()
             ),
             "",
         ));
@@ -51,7 +51,12 @@ pub(crate) fn match_rows(
     let Some(k) = result.column_index(primary_key) else {
         return Ok(identity); // no key to check by: VALUES order
     };
-    let key = |row: usize| result.rows[row].get(k).unwrap_or(&Value::Null);
+    let key = |row: usize| {
+        result
+            .row(row)
+            .and_then(|r| r.get(k))
+            .unwrap_or(&Value::Null)
+    };
     if in_values_order(supplied, &key) {
         return Ok(identity);
     }

@@ -129,8 +129,7 @@ impl Migrations {
             other => other.to_string(),
         };
         Ok(result
-            .rows
-            .iter()
+            .iter_rows()
             .map(|row| AppliedMigration {
                 id: row.first().and_then(Value::as_i64).unwrap_or(0),
                 name: row.get(1).map(text).unwrap_or_default(),

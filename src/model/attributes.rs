@@ -139,9 +139,13 @@ impl TrackedAttributes {
         }
     }
 
-    /// Attributes built from one row of a result: `values[i]` belongs to `columns[i]`.
-    /// Values are moved, not copied; a repeated name (a join) keeps its last value.
-    pub(crate) fn from_row(columns: Arc<[String]>, values: Vec<Value>) -> Self {
+    /// Attributes built from one row of a result: the `i`-th value belongs to
+    /// `columns[i]`. Values are moved, not copied; a repeated name (a join) keeps its
+    /// last value.
+    pub(crate) fn from_row(
+        columns: Arc<[String]>,
+        values: impl IntoIterator<Item = Value>,
+    ) -> Self {
         let mut current = Attributes::with_capacity(columns.len());
         for (column, value) in columns.iter().zip(values) {
             current.insert(column.clone(), value);

@@ -107,13 +107,17 @@ impl<M: ModelDef> Instance<M> {
         }
     }
 
-    /// An instance for one row of a result (casts already applied): the values move
-    /// into the attributes, which are clean; the names are shared with the result. The
-    /// names are taken by value: the last row of a result gets the result's own handle,
-    /// the others a clone.
-    fn from_row(columns: Arc<[String]>, row: Vec<Value>) -> Self {
+    /// An instance for one row of a result: `values` (one per column, in order, casts
+    /// not yet applied) move into the attributes, which are clean; the names are
+    /// shared with the result. The names are taken by value: the last row of a result
+    /// gets the result's own handle, the others a clone.
+    fn from_row(
+        columns: Arc<[String]>,
+        values: impl Iterator<Item = Value>,
+        casts: &Casts<M>,
+    ) -> Self {
         Instance {
-            attributes: TrackedAttributes::from_row(columns, row),
+            attributes: TrackedAttributes::from_row(columns, casts.apply(values)),
             changes: None,
             exists: true,
             relations: Default::default(),
@@ -124,37 +128,41 @@ impl<M: ModelDef> Instance<M> {
     /// Hydrate every row of a result.
     pub(crate) fn hydrate_all(result: QueryResult) -> Vec<Self> {
         let casts = Casts::<M>::for_columns(&result.columns);
-        let mut columns = Some(result.columns);
-        let mut rows = result.rows.into_iter();
-        let mut instances = Vec::with_capacity(rows.len());
-        while let Some(row) = rows.next() {
-            let names = match rows.len() {
+        let (columns, rows, mut values) = result.into_parts();
+        let width = columns.len();
+        let mut columns = Some(columns);
+        let mut instances = Vec::with_capacity(rows);
+        for left in (0..rows).rev() {
+            let names = match left {
                 0 => columns.take(),
                 _ => columns.clone(),
             };
-            instances.push(Self::from_row(names.unwrap_or_default(), casts.apply(row)));
+            let row = values.by_ref().take(width);
+            instances.push(Self::from_row(names.unwrap_or_default(), row, &casts));
         }
         instances
     }
 
     /// Hydrate the first row of a result, if any (no list is built for it).
     pub(crate) fn hydrate_first(result: QueryResult) -> Option<Self> {
-        let row = result.rows.into_iter().next()?;
+        if result.is_empty() {
+            return None;
+        }
         let casts = Casts::<M>::for_columns(&result.columns);
-        Some(Self::from_row(result.columns, casts.apply(row)))
+        let (columns, _, values) = result.into_parts();
+        let width = columns.len();
+        Some(Self::from_row(columns, values.take(width), &casts))
     }
 
     /// Replace the attributes with the first row of a result read back by a write.
     pub(crate) fn sync_stored(&mut self, result: QueryResult) {
-        let columns = result.columns;
-        match result.rows.into_iter().next() {
-            Some(row) => self.sync_row(&columns, row),
-            None => self.sync_row(&columns, Vec::new()),
-        }
+        let (columns, rows, values) = result.into_parts();
+        let width = if rows == 0 { 0 } else { columns.len() };
+        self.sync_row(&columns, values.take(width).collect());
     }
 
-    /// Replace the attributes with a stored row (casts applied); an empty row keeps
-    /// the attributes. Either way the instance becomes existing and clean.
+    /// Replace the attributes with a stored row (casts not yet applied); an empty row
+    /// keeps the attributes. Either way the instance becomes existing and clean.
     pub(crate) fn sync_row(&mut self, columns: &Arc<[String]>, row: Vec<Value>) {
         if row.is_empty() {
             self.attributes.mark_stored();
@@ -163,7 +171,7 @@ impl<M: ModelDef> Instance<M> {
             let casts = Casts::<M>::for_columns(columns);
             let relations = std::mem::take(&mut self.relations);
             let changes = std::mem::take(&mut self.changes);
-            *self = Self::from_row(columns.clone(), casts.apply(row));
+            *self = Self::from_row(columns.clone(), row.into_iter(), &casts);
             self.relations = relations;
             self.changes = changes;
         }
@@ -322,13 +330,20 @@ impl<M: ModelDef> Casts<M> {
         }
     }
 
-    /// Apply the casts to a row's values in place.
-    fn apply(&self, mut row: Vec<Value>) -> Vec<Value> {
-        if self.any {
-            for (value, cast) in row.iter_mut().zip(self.casts.as_slice()) {
-                cast.read_in_place(value);
+    /// The casts applied to a row's values, in column order (a value the cast would
+    /// leave unchanged is not touched).
+    fn apply<'a>(
+        &'a self,
+        values: impl Iterator<Item = Value> + 'a,
+    ) -> impl Iterator<Item = Value> + 'a {
+        let casts = self.casts.as_slice();
+        values.enumerate().map(move |(i, mut value)| {
+            if self.any {
+                if let Some(cast) = casts.get(i) {
+                    cast.read_in_place(&mut value);
+                }
             }
-        }
-        row
+            value
+        })
     }
 }

@@ -91,7 +91,7 @@ impl<M: ModelDef> Instance<M> {
         let statement = compiler::insert(&table::<M>()?, &columns, vec![values]);
         let result = orm.run(&statement).await?;
         let columns = result.columns.clone();
-        let row = result.rows.into_iter().next().unwrap_or_default();
+        let row = result.into_rows().next().unwrap_or_default();
         self.after_insert(&columns, row).await
     }
 
@@ -170,7 +170,7 @@ impl<M: ModelDef> Instance<M> {
         let conditions = self.key_conditions(orm, Trashed::With)?;
         let statement = compiler::update(&table::<M>()?, sets, &conditions);
         let result = orm.run(&statement).await?;
-        if result.rows.is_empty() {
+        if result.is_empty() {
             return Err(self.not_found());
         }
         self.sync_stored(result);
@@ -200,7 +200,7 @@ impl<M: ModelDef> Instance<M> {
             let result = orm
                 .run(&compiler::update(&table::<M>()?, sets, &conditions))
                 .await?;
-            if result.rows.is_empty() {
+            if result.is_empty() {
                 return Err(self.not_found());
             }
             self.sync_stored(result);
@@ -254,7 +254,7 @@ impl<M: ModelDef> Instance<M> {
         select.scopes = self.key_conditions(&orm, Trashed::With)?;
         select.limit = Some(1);
         let result = orm.run(&compiler::select(&select)).await?;
-        if result.rows.is_empty() {
+        if result.is_empty() {
             return Err(self.not_found());
         }
         self.sync_stored(result);

@@ -274,7 +274,7 @@ impl Orm {
                         target: "roost_orm::query",
                         sql = %statement.sql,
                         params = statement.params.len(),
-                        rows = r.rows.len(),
+                        rows = r.len(),
                         changes = r.changes,
                         batch = statements.len(),
                         duration_us = elapsed.as_micros() as u64,
@@ -304,7 +304,7 @@ fn log(statement: &Statement, result: &Result<QueryResult>, started: web_time::I
             target: "roost_orm::query",
             sql = %statement.sql,
             params = statement.params.len(),
-            rows = r.rows.len(),
+            rows = r.len(),
             changes = r.changes,
             duration_us,
             "query"

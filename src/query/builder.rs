@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 use serde_json::Value;
 
 use crate::error::{OrmError, Result};
-use crate::executor::Statement;
+use crate::executor::{QueryResult, Statement};
 use crate::model::{cast_of, check_column, check_column_cast, Instance, ModelDef};
 use crate::orm::Orm;
 use crate::query::ast::{
@@ -484,7 +484,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         let orm = Orm::current()?;
         let select = self.take_select(&orm)?;
         let result = orm.run(&compiler::count(&select)).await?;
-        Ok(first_u64(&result.rows))
+        Ok(first_u64(&result))
     }
 
     /// One page of results (TS `paginate(page, perPage)`), pages counted from 1.
@@ -505,20 +505,14 @@ impl<M: ModelDef> QueryBuilder<M> {
         select.offset = Some(offset);
         let mut result = orm.run(&compiler::select_with_total(&select)).await?;
         let total = match result.column_index(compiler::TOTAL_COLUMN) {
-            Some(i) if !result.rows.is_empty() => {
-                let total = first_u64_at(&result.rows, i);
-                let mut columns = result.columns.to_vec();
-                columns.remove(i);
-                result.columns = columns.into();
-                for row in &mut result.rows {
-                    row.remove(i);
-                }
-                total
+            Some(i) if !result.is_empty() => {
+                let totals = result.remove_column(i).unwrap_or_default();
+                totals.first().and_then(Value::as_u64).unwrap_or(0)
             }
             _ => {
                 select.limit = None;
                 select.offset = None;
-                first_u64(&orm.run(&compiler::count(&select)).await?.rows)
+                first_u64(&orm.run(&compiler::count(&select)).await?)
             }
         };
         let mut data = Instance::<M>::hydrate_all(result);
@@ -527,13 +521,11 @@ impl<M: ModelDef> QueryBuilder<M> {
     }
 }
 
-fn first_u64_at(rows: &[Vec<Value>], index: usize) -> u64 {
-    rows.first()
-        .and_then(|r| r.get(index))
+/// The first column of the first row as a count (`COUNT(*)` results).
+fn first_u64(result: &QueryResult) -> u64 {
+    result
+        .first()
+        .and_then(|row| row.first())
         .and_then(Value::as_u64)
         .unwrap_or(0)
-}
-
-fn first_u64(rows: &[Vec<Value>]) -> u64 {
-    first_u64_at(rows, 0)
 }

@@ -341,27 +341,24 @@ fn split_pivot(result: QueryResult) -> (QueryResult, Vec<Attributes>) {
         .filter(|(_, pivot)| !**pivot)
         .map(|(c, _)| c.clone())
         .collect();
-    let mut pivots = Vec::with_capacity(result.rows.len());
-    let mut rows = Vec::with_capacity(result.rows.len());
-    for row in result.rows {
-        let mut own = Vec::with_capacity(columns.len());
+    let mut pivots = Vec::with_capacity(result.len());
+    let mut related = QueryResult::with_columns(columns, result.len());
+    related.changes = result.changes;
+    related.last_row_id = result.last_row_id;
+    let all_columns = result.columns.clone();
+    for row in result.into_rows() {
         let mut pivot = Attributes::new();
-        for ((value, name), is_pivot) in row.into_iter().zip(result.columns.iter()).zip(&is_pivot) {
+        for ((value, name), is_pivot) in row.into_iter().zip(all_columns.iter()).zip(&is_pivot) {
             if *is_pivot {
                 let name = name.strip_prefix(PIVOT_PREFIX).unwrap_or(name);
                 pivot.insert(name.to_string(), value);
             } else {
-                own.push(value);
+                related.push_value(value);
             }
         }
-        rows.push(own);
+        related.end_row();
         pivots.push(pivot);
     }
-    let related = QueryResult {
-        columns,
-        rows,
-        ..result
-    };
     (related, pivots)
 }
 

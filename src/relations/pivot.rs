@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{OrmError, Result};
+use crate::executor::QueryResult;
 use crate::model::{now_timestamp, Instance, IntoAttributes, ModelDef, CREATED_AT, UPDATED_AT};
 use crate::orm::Orm;
 use crate::query::ast::{Condition, Ident, Operator};
@@ -40,8 +41,9 @@ where
 }
 
 /// The first column of every row (what `RETURNING key` gave back).
-fn returned(rows: Vec<Vec<Value>>) -> Vec<Value> {
-    rows.into_iter()
+fn returned(result: QueryResult) -> Vec<Value> {
+    result
+        .into_rows()
         .filter_map(|row| row.into_iter().next())
         .collect()
 }
@@ -135,7 +137,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
             extra,
             false,
         );
-        Ok(orm.run(&statement).await?.rows.len() as u64)
+        Ok(orm.run(&statement).await?.len() as u64)
     }
 
     /// Unpair `ids` from `parent` (Laravel `detach($ids)`): deletes their pivot rows in
@@ -212,8 +214,8 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
             ));
         }
         let mut results = orm.batch(&statements).await?.into_iter();
-        let detached = results.next().map(|r| returned(r.rows)).unwrap_or_default();
-        let attached = results.next().map(|r| returned(r.rows)).unwrap_or_default();
+        let detached = results.next().map(returned).unwrap_or_default();
+        let attached = results.next().map(returned).unwrap_or_default();
         Ok(SyncChanges { attached, detached })
     }
 }

@@ -28,12 +28,11 @@ fn stmt(sql: &str, params: Vec<SqlValue>) -> Statement {
     Statement::new(sql, params)
 }
 
-const PLAIN: &str =
-    "SELECT * FROM \"notes\" WHERE \"id\" = ? AND \"notes\".\"deleted_at\" IS NULL LIMIT ?";
-const TENANT: &str = "SELECT * FROM \"notes\" WHERE \"id\" = ? AND \"notes\".\"org_id\" = ? AND \"notes\".\"deleted_at\" IS NULL LIMIT ?";
+const PLAIN: &str = "SELECT * FROM \"notes\" WHERE \"id\" = ? AND \"notes\".\"deleted_at\" IS NULL";
+const TENANT: &str = "SELECT * FROM \"notes\" WHERE \"id\" = ? AND \"notes\".\"org_id\" = ? AND \"notes\".\"deleted_at\" IS NULL";
 const TENANT_WITH_TRASHED: &str =
-    "SELECT * FROM \"notes\" WHERE \"id\" = ? AND \"notes\".\"org_id\" = ? LIMIT ?";
-const TENANT_ONLY_TRASHED: &str = "SELECT * FROM \"notes\" WHERE \"id\" = ? AND \"notes\".\"org_id\" = ? AND \"notes\".\"deleted_at\" IS NOT NULL LIMIT ?";
+    "SELECT * FROM \"notes\" WHERE \"id\" = ? AND \"notes\".\"org_id\" = ?";
+const TENANT_ONLY_TRASHED: &str = "SELECT * FROM \"notes\" WHERE \"id\" = ? AND \"notes\".\"org_id\" = ? AND \"notes\".\"deleted_at\" IS NOT NULL";
 
 #[tokio::test]
 async fn every_scope_shape_gets_its_own_text_and_this_calls_values() {
@@ -70,17 +69,17 @@ async fn every_scope_shape_gets_its_own_text_and_this_calls_values() {
     assert_eq!(
         mock.statements(),
         vec![
-            stmt(PLAIN, vec![I(1), I(1)]),
-            stmt(PLAIN, vec![I(2), I(1)]),
-            stmt(TENANT, vec![I(3), a(), I(1)]),
-            stmt(TENANT, vec![I(4), a(), I(1)]),
-            stmt(TENANT, vec![I(5), b(), I(1)]),
-            stmt(TENANT_WITH_TRASHED, vec![I(6), b(), I(1)]),
-            stmt(TENANT_WITH_TRASHED, vec![I(7), b(), I(1)]),
-            stmt(TENANT_ONLY_TRASHED, vec![I(8), b(), I(1)]),
-            stmt(PLAIN, vec![I(9), I(1)]),
-            stmt(TENANT, vec![I(10), b(), I(1)]),
-            stmt(TENANT, vec![T("11".into()), b(), I(1)]),
+            stmt(PLAIN, vec![I(1)]),
+            stmt(PLAIN, vec![I(2)]),
+            stmt(TENANT, vec![I(3), a()]),
+            stmt(TENANT, vec![I(4), a()]),
+            stmt(TENANT, vec![I(5), b()]),
+            stmt(TENANT_WITH_TRASHED, vec![I(6), b()]),
+            stmt(TENANT_WITH_TRASHED, vec![I(7), b()]),
+            stmt(TENANT_ONLY_TRASHED, vec![I(8), b()]),
+            stmt(PLAIN, vec![I(9)]),
+            stmt(TENANT, vec![I(10), b()]),
+            stmt(TENANT, vec![T("11".into()), b()]),
         ]
     );
 }
@@ -99,7 +98,7 @@ async fn a_constrained_find_is_compiled_as_a_where_plus_first() {
     assert_eq!(
         mock.statements(),
         vec![
-            stmt(PLAIN, vec![I(1), I(1)]),
+            stmt(PLAIN, vec![I(1)]),
             stmt(
                 "SELECT * FROM \"notes\" WHERE \"title\" = ? AND \"id\" = ? AND \"notes\".\"deleted_at\" IS NULL LIMIT ?",
                 vec![T("x".into()), I(2), I(1)]
@@ -108,7 +107,7 @@ async fn a_constrained_find_is_compiled_as_a_where_plus_first() {
                 "SELECT * FROM \"notes\" WHERE \"id\" = ? AND \"notes\".\"deleted_at\" IS NULL ORDER BY \"id\" DESC LIMIT ?",
                 vec![I(3), I(1)]
             ),
-            stmt(PLAIN, vec![I(4), I(1)]),
+            stmt(PLAIN, vec![I(4)]),
         ]
     );
 }
@@ -149,7 +148,7 @@ fn each_thread_compiles_its_own_text_and_gets_the_same_statement() {
     let here = run();
     let there = std::thread::spawn(run).join().unwrap();
     assert_eq!(here, there);
-    assert_eq!(here[1], stmt(PLAIN, vec![I(2), I(1)]));
+    assert_eq!(here[1], stmt(PLAIN, vec![I(2)]));
 }
 
 #[tokio::test]

@@ -30,11 +30,11 @@ async fn finds_and_simple_queries() {
     assert_eq!(
         mock.statements(),
         vec![
-            stmt("SELECT * FROM \"users\" WHERE \"id\" = ? LIMIT ?", vec![I(5), I(1)]),
+            stmt("SELECT * FROM \"users\" WHERE \"id\" = ?", vec![I(5)]),
             stmt("SELECT * FROM \"users\"", vec![]),
             stmt(
-                "SELECT * FROM \"posts\" WHERE \"id\" = ? AND \"posts\".\"deleted_at\" IS NULL LIMIT ?",
-                vec![T("7".into()), I(1)]
+                "SELECT * FROM \"posts\" WHERE \"id\" = ? AND \"posts\".\"deleted_at\" IS NULL",
+                vec![T("7".into())]
             ),
             stmt("SELECT * FROM \"post_comments\"", vec![]),
         ]

@@ -1,19 +1,18 @@
 //! [`Statement`] (SQL text and its bound parameters) and [`SqlText`]. Statements are
 //! written by the compiler in [`crate::query`] only; this file holds the types.
 
-use std::sync::Arc;
-
 use crate::value::SqlValue;
 
-/// The text of a SQL statement. Compiled text is owned; text the ORM keeps for reuse
-/// (a cached `find`) is shared, so handing it out copies nothing. Reads as a `str`.
+/// The text of a SQL statement. Compiled text is owned; text that lives for the whole
+/// program (a cached `find`'s) is borrowed, so handing it out copies nothing. Reads as
+/// a `str`.
 ///
 /// ```
 /// use roost_orm::SqlText;
 /// let text = SqlText::from("SELECT 1");
 /// assert_eq!(text, "SELECT 1");
 /// assert!(text.starts_with("SELECT"));
-/// assert_eq!(text.clone().shared(), text);
+/// assert_eq!(SqlText::from_static("SELECT 1"), text);
 /// ```
 #[derive(Clone)]
 pub struct SqlText(TextRepr);
@@ -21,7 +20,7 @@ pub struct SqlText(TextRepr);
 #[derive(Clone)]
 enum TextRepr {
     Owned(String),
-    Shared(Arc<str>),
+    Static(&'static str),
 }
 
 impl SqlText {
@@ -29,16 +28,13 @@ impl SqlText {
     pub fn as_str(&self) -> &str {
         match &self.0 {
             TextRepr::Owned(s) => s,
-            TextRepr::Shared(s) => s,
+            TextRepr::Static(s) => s,
         }
     }
 
-    /// The same text, shared: later clones copy nothing.
-    pub fn shared(self) -> SqlText {
-        match self.0 {
-            TextRepr::Owned(s) => SqlText(TextRepr::Shared(s.into())),
-            shared => SqlText(shared),
-        }
+    /// Text that lives for the whole program: clones copy nothing.
+    pub const fn from_static(text: &'static str) -> SqlText {
+        SqlText(TextRepr::Static(text))
     }
 }
 
@@ -68,17 +64,11 @@ impl From<&str> for SqlText {
     }
 }
 
-impl From<Arc<str>> for SqlText {
-    fn from(text: Arc<str>) -> Self {
-        SqlText(TextRepr::Shared(text))
-    }
-}
-
 impl From<SqlText> for String {
     fn from(text: SqlText) -> Self {
         match text.0 {
             TextRepr::Owned(s) => s,
-            TextRepr::Shared(s) => s.to_string(),
+            TextRepr::Static(s) => s.to_string(),
         }
     }
 }

@@ -425,8 +425,9 @@ impl<M: ModelDef> QueryBuilder<M> {
     }
 
     /// The statement of `find(id)`: `first()` with `primary key = id` added. On a query
-    /// with no conditions, order or limit of its own (`Post::find(id)`), the text is
-    /// fixed by the model and its scopes, so it comes from the text cache.
+    /// with no conditions, order or limit of its own (`Post::find(id)`) it is the key
+    /// lookup of [`compiler::select_by_key`], whose text is fixed by the model and its
+    /// scopes and so comes from the text cache.
     fn find_statement(self, orm: &Orm, id: Value) -> Result<(Statement, Vec<String>)> {
         let unconstrained = self.filter.is_empty()
             && self.orders.is_empty()

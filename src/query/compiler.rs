@@ -180,10 +180,12 @@ pub fn select(select: &Select) -> Statement {
     sql.finish()
 }
 
-/// `SELECT * FROM t WHERE "key" = ? AND <scopes> LIMIT ?` (bound to 1): [`select`] of
-/// a find by primary key, without building a [`Select`]. With `text` (what an earlier
-/// call returned for the same table, key and scope shape) only the parameters are
-/// bound — by the same walk, so in the order the text expects.
+/// `SELECT * FROM t WHERE "key" = ? AND <scopes>`: a find by primary key, without
+/// building a [`Select`]. No `LIMIT`: a primary key matches one row at most, and a
+/// bound limit would cost a parameter and a check on every call (the caller reads the
+/// first row either way). With `text` (what an earlier call returned for the same
+/// table, key and scope shape) only the parameters are bound — by the same walk, so in
+/// the order the text expects.
 pub fn select_by_key(
     table: &Ident,
     key: (&Ident, SqlValue),
@@ -204,7 +206,6 @@ pub fn select_by_key(
     };
     sql.push("SELECT * FROM ").ident(table);
     sql.where_clause(std::slice::from_ref(&filter), scopes);
-    sql.limit_offset(Some(1), None);
     match text {
         Some(text) => Statement {
             sql: text,

@@ -12,13 +12,19 @@
 //!
 //! Which builders qualify is decided by their callers (today: `find` on an otherwise
 //! unconstrained query). This module only remembers text; it must not build ASTs.
-//! The cache is per thread (no lock on the hot path) and holds one entry per model type
-//! and shape in use, so it needs no eviction.
+//!
+//! Lookups go to a per-thread map (no lock, no reference count on the hot path). The
+//! texts themselves are interned once for the program and never freed, so handing one
+//! out copies nothing: there is one per distinct text — at most a few per model type —
+//! however many threads come and go.
 
 use std::any::TypeId;
 use std::cell::RefCell;
+use std::sync::Mutex;
 
-use rustc_hash::FxHashMap;
+use once_cell::sync::Lazy;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::executor::{SqlText, Statement};
 use crate::model::ModelDef;
@@ -27,7 +33,7 @@ use crate::query::scopes::ScopeShape;
 /// The query shapes whose text is fixed by the model type and its scopes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Shape {
-    /// `SELECT * FROM t WHERE "pk" = ? [AND scopes] LIMIT ?`.
+    /// `SELECT * FROM t WHERE "pk" = ? [AND scopes]`.
     FindByKey,
 }
 
@@ -51,12 +57,31 @@ impl TextKey {
 }
 
 thread_local! {
-    static TEXTS: RefCell<FxHashMap<TextKey, SqlText>> = RefCell::default();
+    static TEXTS: RefCell<FxHashMap<TextKey, &'static str>> = RefCell::default();
+}
+
+/// Every cached text of the program, each kept once.
+static INTERNED: Lazy<Mutex<FxHashSet<&'static str>>> = Lazy::new(Default::default);
+
+/// `text`, kept for the rest of the program (the same `&str` for equal texts).
+fn intern(text: &str) -> &'static str {
+    let mut interned = INTERNED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(known) = interned.get(text) {
+        return known;
+    }
+    let text: &'static str = Box::leak(text.to_owned().into_boxed_str());
+    interned.insert(text);
+    text
 }
 
 /// The text cached for `key` on this thread, if any.
 pub(crate) fn get(key: TextKey) -> Option<SqlText> {
-    TEXTS.with(|texts| texts.borrow().get(&key).cloned())
+    TEXTS.with(|texts| {
+        texts
+            .borrow()
+            .get(&key)
+            .map(|text| SqlText::from_static(text))
+    })
 }
 
 /// The statement for `key`: `compile(known)`, where `known` is what [`get`] returned —
@@ -80,8 +105,9 @@ pub(crate) fn statement(
         }
         None => {
             let mut statement = compile(None);
-            statement.sql = statement.sql.shared();
-            TEXTS.with(|texts| texts.borrow_mut().insert(key, statement.sql.clone()));
+            let text = intern(&statement.sql);
+            TEXTS.with(|texts| texts.borrow_mut().insert(key, text));
+            statement.sql = SqlText::from_static(text);
             statement
         }
     }

@@ -14,6 +14,9 @@
 # Criterion settings: BENCH_ARGS (default "--warm-up-time 1 --measurement-time 3").
 # A cold build of the peer crate takes several minutes on 2 cores; the runs themselves
 # take about four. Benchmarks never run in CI.
+#
+# The report replaces the text between the `bench:begin` / `bench:end` markers of
+# docs/benchmarks.md and of the README's "Speed" section.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -78,13 +81,21 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     fi
 } > "$out/report.md"
 
-doc="$root/docs/benchmarks.md"
-if [ -f "$doc" ] && grep -q '<!-- bench:begin -->' "$doc" && grep -q '<!-- bench:end -->' "$doc"; then
-    awk -v report="$out/report.md" '
+# The report goes between the markers of docs/benchmarks.md and of the README (whose
+# headings sit one level deeper).
+replace_between_markers() {
+    local file=$1 report=$2
+    awk -v report="$report" '
         /<!-- bench:begin -->/ { print; while ((getline line < report) > 0) print line; skip = 1; next }
         /<!-- bench:end -->/ { skip = 0 }
         !skip { print }
-    ' "$doc" > "$out/doc.md"
+    ' "$file" > "$out/replaced"
+    cp "$out/replaced" "$file"
+}
+
+doc="$root/docs/benchmarks.md"
+if [ -f "$doc" ] && grep -q '<!-- bench:begin -->' "$doc" && grep -q '<!-- bench:end -->' "$doc"; then
+    replace_between_markers "$doc" "$out/report.md"
 else
     {
         echo "# Benchmarks"
@@ -92,8 +103,10 @@ else
         echo "<!-- bench:begin -->"
         cat "$out/report.md"
         echo "<!-- bench:end -->"
-    } > "$out/doc.md"
+    } > "$doc"
 fi
-cp "$out/doc.md" "$doc"
-echo
-cat "$out/report.md"
+readme="$root/README.md"
+if grep -q '<!-- bench:begin -->' "$readme" && grep -q '<!-- bench:end -->' "$readme"; then
+    sed 's/^### /#### /' "$out/report.md" > "$out/report-readme.md"
+    replace_between_markers "$readme" "$out/report-readme.md"
+fi

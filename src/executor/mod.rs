@@ -23,7 +23,7 @@ pub use d1::D1Executor;
 pub use mock::MockExecutor;
 pub use result::QueryResult;
 #[cfg(feature = "sqlite")]
-pub use sqlite::SqliteExecutor;
+pub use sqlite::{SqliteExecutor, D1_LIMITS};
 pub use statement::{SqlText, Statement};
 
 use std::sync::Arc;

@@ -6,6 +6,12 @@
 //! names are read once and shared by all its later results (see `ColumnNames`). The connection sits behind a mutex: SQLite work is synchronous, so
 //! each call runs to completion without yielding.
 //!
+//! Every connection gets D1's limits ([`D1_LIMITS`]): at most 100 bound parameters per
+//! statement, 100 KB of SQL text, 50-byte LIKE / GLOB patterns, 32 arguments per SQL
+//! function and 100 columns per table. SQLite's own limits are far higher, so without
+//! them a query that D1 rejects would pass every local test. [`SqliteExecutor::with_sqlite_limits`]
+//! lifts them for uses that are not about D1.
+//!
 //! The connection runs with SQLite's query planner stability guarantee
 //! (`SQLITE_DBCONFIG_ENABLE_QPSG`): a statement keeps the plan it was prepared with
 //! whatever values are bound. Without it, SQLite (3.47 and later) reads the value bound
@@ -17,6 +23,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::config::DbConfig;
+use rusqlite::limits::Limit;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, StatementStatus, ToSql};
 use rustc_hash::FxHashMap;
@@ -103,6 +110,16 @@ impl ColumnNames {
     }
 }
 
+/// D1's limits (see the module docs), set on every connection the executor opens or
+/// wraps.
+pub const D1_LIMITS: [(Limit, i32); 5] = [
+    (Limit::SQLITE_LIMIT_VARIABLE_NUMBER, 100),
+    (Limit::SQLITE_LIMIT_SQL_LENGTH, 100_000),
+    (Limit::SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 50),
+    (Limit::SQLITE_LIMIT_FUNCTION_ARG, 32),
+    (Limit::SQLITE_LIMIT_COLUMN, 100),
+];
+
 impl std::fmt::Debug for SqliteExecutor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteExecutor").finish_non_exhaustive()
@@ -157,6 +174,10 @@ impl SqliteExecutor {
         // Keep cached statements prepared (see the module docs).
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
             .map_err(|e| OrmError::database(e.to_string(), "<db config>"))?;
+        for (limit, value) in D1_LIMITS {
+            conn.set_limit(limit, value)
+                .map_err(|e| OrmError::database(e.to_string(), "<limits>"))?;
+        }
         // D1 enforces foreign keys; match it.
         conn.execute_batch("PRAGMA foreign_keys = ON")
             .map_err(|e| OrmError::database(e.to_string(), "PRAGMA foreign_keys = ON"))?;
@@ -166,6 +187,23 @@ impl SqliteExecutor {
                 columns: ColumnNames::default(),
             })),
         })
+    }
+
+    /// Lift [`D1_LIMITS`] back to SQLite's own maxima, for a database that is not
+    /// standing in for D1.
+    ///
+    /// ```
+    /// use roost_orm::SqliteExecutor;
+    /// let db = SqliteExecutor::memory().unwrap().with_sqlite_limits();
+    /// ```
+    pub fn with_sqlite_limits(self) -> Self {
+        self.with_connection(|conn| {
+            for (limit, _) in D1_LIMITS {
+                // SQLite caps a raised limit at its compiled-in maximum.
+                let _ = conn.set_limit(limit, i32::MAX);
+            }
+        });
+        self
     }
 
     fn conn(&self) -> MutexGuard<'_, Conn> {

@@ -13,7 +13,11 @@
 #      apply; both databases have the same schema;
 # 4. seeds tests/e2e/seed.sql, starts `wrangler dev --local` on 127.0.0.1 and a free
 #    port, waits for /health, drives every endpoint (tests/e2e/driver.py), stops
-#    wrangler by its PID, and checks the stored rows.
+#    wrangler by its PID, and checks the stored rows;
+# 5. the `database` tenant strategy: migrates and seeds the shared database and one per
+#    tenant (DB_TENANT_ACME, DB_TENANT_GLOBEX), runs the Worker again with
+#    DATABASE_TENANT_STRATEGY=database (strict), drives it, and checks that each
+#    tenant's reads and writes went to its own database.
 # Prints "N passed, M failed" last; exits non-zero on any failure.
 set -euo pipefail
 
@@ -133,32 +137,74 @@ d1 execute DB --local --persist-to "$PW" --file tests/e2e/seed.sql >"$WORK/seed.
   || { cat "$WORK/seed.log"; exit 1; }
 
 # -- serve ------------------------------------------------------------------------------
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-CARGO_TARGET_DIR=$WORKER_TARGET setsid wrangler dev --local --ip 127.0.0.1 --port "$PORT" --persist-to "$PW" \
-  --show-interactive-dev-session=false >"$WORK/dev.log" 2>&1 </dev/null &
-WRANGLER_PID=$!
-BASE=http://127.0.0.1:$PORT
-ready=""
-for _ in $(seq 1 600); do # up to ~5 minutes: wrangler re-runs the (cached) build first
-  if ! kill -0 "$WRANGLER_PID" 2>/dev/null; then break; fi
-  if python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" "$BASE/health" 2>/dev/null; then
-    ready=1
-    break
+# Start `wrangler dev --local` on a free port over the local D1 state in $1 (more
+# arguments go to wrangler), wait for /health, and set BASE.
+serve() {
+  local state=$1
+  shift
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  CARGO_TARGET_DIR=$WORKER_TARGET setsid wrangler dev --local --ip 127.0.0.1 --port "$port" --persist-to "$state" \
+    --show-interactive-dev-session=false "$@" >"$WORK/dev.log" 2>&1 </dev/null &
+  WRANGLER_PID=$!
+  BASE=http://127.0.0.1:$port
+  local ready=""
+  for _ in $(seq 1 600); do # up to ~5 minutes: wrangler re-runs the (cached) build first
+    if ! kill -0 "$WRANGLER_PID" 2>/dev/null; then break; fi
+    if python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" "$BASE/health" 2>/dev/null; then
+      ready=1
+      break
+    fi
+    sleep 0.5
+  done
+  if [[ -z $ready ]]; then
+    record "wrangler dev ready" fail "no answer on $BASE/health"
+    exit 1
   fi
-  sleep 0.5
-done
-if [[ -z $ready ]]; then
-  record "wrangler dev ready" fail "no answer on $BASE/health"
-  exit 1
-fi
-log "wrangler dev ready on $BASE (pid $WRANGLER_PID)"
+  log "wrangler dev ready on $BASE (pid $WRANGLER_PID)"
+}
 
+serve "$PW"
 "${DRIVER[@]}" http --base "$BASE"
 log "endpoints driven"
 stop_wrangler
 log "wrangler stopped"
 
 "${DRIVER[@]}" db --db "$DBW"
+
+# -- the `database` tenant strategy -------------------------------------------------------
+# The shared database names the orgs (plus umbrella, which has no database of its own);
+# acme and globex get their own, different data. Strict: a missing binding is an error,
+# so a fallback to the shared database cannot pass for the tenant's.
+PD=$WORK/state-database
+for binding in DB DB_TENANT_ACME DB_TENANT_GLOBEX; do
+  d1 migrations apply "$binding" --local --persist-to "$PD" >"$WORK/migrate-$binding.log" 2>&1 \
+    || { cat "$WORK/migrate-$binding.log"; exit 1; }
+done
+seed() { d1 execute "$1" --local --persist-to "$PD" "${@:2}" >"$WORK/seed-$1.log" 2>&1 || { cat "$WORK/seed-$1.log"; exit 1; }; }
+seed DB --file tests/e2e/seed.sql
+seed DB --command "INSERT INTO organizations (id, slug, name, created_at, updated_at) VALUES (3, 'umbrella', 'Umbrella', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')"
+seed DB_TENANT_ACME --file tests/e2e/seed-tenant-acme.sql
+seed DB_TENANT_GLOBEX --file tests/e2e/seed-tenant-globex.sql
+log "per-tenant databases migrated and seeded"
+
+serve "$PD" --var DATABASE_TENANT_STRATEGY:database --var DATABASE_STRICT_TENANT_BINDING:true
+"${DRIVER[@]}" http-database --base "$BASE"
+stop_wrangler
+log "database strategy driven"
+
+# Rows where they belong: the new post in Acme's database only.
+posts_in() {
+  d1 execute "$1" --local --persist-to "$PD" --json --command "SELECT count(*) AS n FROM posts" 2>/dev/null |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["results"][0]["n"])'
+}
+got="DB=$(posts_in DB) DB_TENANT_ACME=$(posts_in DB_TENANT_ACME) DB_TENANT_GLOBEX=$(posts_in DB_TENANT_GLOBEX)"
+if [[ $got == "DB=5 DB_TENANT_ACME=2 DB_TENANT_GLOBEX=2" ]]; then
+  record "database strategy: each write stored in its tenant's database" ok "$got"
+else
+  record "database strategy: each write stored in its tenant's database" fail "$got"
+fi
+
 log "done"
 SUMMARY_DONE=1
 "${DRIVER[@]}" summary

@@ -7,11 +7,14 @@ closing line counts everything:
 
     driver.py http --base http://127.0.0.1:PORT --state FILE   # drive every endpoint
     driver.py db --db FILE [--db FILE2] --state FILE           # look at the stored rows
+    driver.py http-database --base URL --state FILE            # the `database` strategy run
     driver.py record NAME ok|fail [DETAIL] --state FILE        # a check made elsewhere
     driver.py summary --state FILE                             # "N passed, M failed"; exit 1 on failure
 
 The data the checks rely on is tests/e2e/seed.sql: organizations acme (id 1: users 1, 2;
-posts 1-3; comments 1-3) and globex (id 2: users 3, 4; posts 4, 5; comment 4).
+posts 1-3; comments 1-3) and globex (id 2: users 3, 4; posts 4, 5; comment 4). The
+`database` strategy run adds an organization umbrella (id 3) without a database of its
+own, and gives acme and globex their own databases (tests/e2e/seed-tenant-*.sql).
 """
 
 import argparse
@@ -341,6 +344,42 @@ def run_http(s, c):
     s.check("restore again -> 409 JSON", is_error_json(c.post(f"/posts/{new_id}/restore", ACME), 409))
 
 
+# What each org's own database holds in the `database` strategy run (post id -> title).
+OWN_DB_POSTS = {ACME: {1: "Acme in its own database"},
+                GLOBEX: {1: "Globex in its own database", 2: "Globex second"}}
+
+
+def titles(reply):
+    return {p["id"]: p["title"] for p in reply.json["data"]} if reply.status == 200 else None
+
+
+def run_http_database(s, c):
+    """DATABASE_TENANT_STRATEGY=database (strict): every request of an org is answered
+    from the org's own binding (DB_TENANT_<SLUG>), found after the shared database named
+    the org."""
+    for org, want in OWN_DB_POSTS.items():
+        r = c.get("/posts", org)
+        s.check(f"database strategy: {org} lists its own database's posts", titles(r) == want, r)
+    r = c.get("/posts/1", ACME)
+    s.check("database strategy: show reads the tenant's database",
+            r.status == 200 and r.json.get("title") == OWN_DB_POSTS[ACME][1]
+            and (r.json.get("author") or {}).get("name") == "Ada (own db)", r)
+    r = c.post("/posts", ACME, {"title": "Written to Acme's database", "body": "x", "author_id": 1})
+    s.check("database strategy: create -> 201", r.status == 201, r)
+    new_id = r.json.get("id") if r.status == 201 else None
+    s.check("database strategy: the new post has the next id of Acme's database", new_id == 2, r)
+    r = c.get("/posts", ACME)
+    s.check("database strategy: Acme sees the new post",
+            (titles(r) or {}).get(2) == "Written to Acme's database", r)
+    s.check("database strategy: Globex does not",
+            titles(c.get("/posts", GLOBEX)) == OWN_DB_POSTS[GLOBEX])
+    r = c.get("/posts", "umbrella")
+    err = (r.json or {}).get("error") if isinstance(r.json, dict) else None
+    s.check("database strategy: an org without its own binding is an error (strict)",
+            r.status == 500 and isinstance(err, dict) and "DB_TENANT_UMBRELLA" in err.get("message", ""),
+            r)
+
+
 def run_db(s, paths):
     """Rows in the stored database(s): exactly the seed plus what the run created."""
     expect = s.data["expect"]
@@ -377,7 +416,7 @@ def schema(path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["http", "db", "same-schema", "record", "summary"])
+    ap.add_argument("command", choices=["http", "http-database", "db", "same-schema", "record", "summary"])
     ap.add_argument("args", nargs="*")
     ap.add_argument("--state", required=True)
     ap.add_argument("--base")
@@ -390,6 +429,11 @@ def main():
                 run_http(s, Client(o.base))
             except Exception as e:  # a crash is a failure, not a silent stop
                 s.check("http driver ran to the end", False, repr(e))
+        elif o.command == "http-database":
+            try:
+                run_http_database(s, Client(o.base))
+            except Exception as e:
+                s.check("http-database driver ran to the end", False, repr(e))
         elif o.command == "db":
             run_db(s, o.db)
         elif o.command == "same-schema":

@@ -62,6 +62,16 @@ pub enum OrmError {
         found: String,
     },
 
+    /// An eager-load constraint (`with_constraint`) that cannot apply: written for
+    /// another model than the relation loads, or using `limit` / `offset` / `with`.
+    #[error("Eager-load constraint on [{relation}]: {reason}")]
+    InvalidConstraint {
+        /// The relation name (path) the constraint was given for.
+        relation: String,
+        /// Why it cannot apply.
+        reason: String,
+    },
+
     /// A pre-event hook returned false: nothing was written.
     #[error("The {event} hook #{hook} of model [{model}] returned false: the operation was aborted and nothing was written")]
     HookAborted {

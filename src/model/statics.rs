@@ -105,6 +105,15 @@ pub trait Model: ModelDef {
         Self::query().with(relations)
     }
 
+    /// A query that eager-loads relation `name` with conditions of its own on the
+    /// related model `R` (see [`QueryBuilder::with_constraint`]).
+    fn with_constraint<R: ModelDef>(
+        name: &str,
+        constrain: impl FnOnce(QueryBuilder<R>) -> QueryBuilder<R>,
+    ) -> QueryBuilder<Self> {
+        Self::query().with_constraint(name, constrain)
+    }
+
     /// A query that includes soft-deleted rows.
     fn with_trashed() -> QueryBuilder<Self> {
         Self::query().with_trashed()

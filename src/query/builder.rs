@@ -21,6 +21,7 @@ use crate::query::compiler;
 use crate::query::paginate::Paginated;
 use crate::query::scopes::{model_scopes, model_scopes_shaped, Trashed};
 use crate::query::text_cache::{self, Shape, TextKey};
+use crate::relations::{Constraint, EagerLoads};
 
 /// A query on model `M` (TS `QueryBuilder<T>`).
 ///
@@ -43,7 +44,7 @@ pub struct QueryBuilder<M: ModelDef> {
     limit: Option<u64>,
     offset: Option<u64>,
     trashed: Trashed,
-    eager: Vec<String>,
+    eager: EagerLoads,
     /// The first bad argument, boxed: it is rare, and the builder travels by value.
     error: Option<Box<OrmError>>,
     _model: PhantomData<fn() -> M>,
@@ -94,7 +95,7 @@ impl<M: ModelDef> QueryBuilder<M> {
             limit: None,
             offset: None,
             trashed: Trashed::Exclude,
-            eager: Vec::new(),
+            eager: EagerLoads::default(),
             error: None,
             _model: PhantomData,
         }
@@ -319,13 +320,73 @@ impl<M: ModelDef> QueryBuilder<M> {
         S: AsRef<str>,
     {
         self.eager
+            .names
             .extend(relations.into_iter().map(|s| s.as_ref().to_string()));
         self
     }
 
+    /// Eager-load relation `name` (a path like `"posts.comments"` works too) with
+    /// conditions and order of your own on the related model's query (Eloquent's
+    /// `with(['posts' => fn ($q) => ...])`). `R` is the related model; the closure
+    /// gets its query and returns it with `where`s, groups, `order_by` and
+    /// `with_trashed` / `only_trashed` added. Still one query per level for all
+    /// parents. A constraint on another model than the relation loads, or one that uses
+    /// `limit`, `offset` or `with`, is [`OrmError::InvalidConstraint`] at the terminal,
+    /// before any query.
+    ///
+    /// ```no_run
+    /// # use roost_orm::prelude::*;
+    /// # struct Comment; impl ModelDef for Comment {}
+    /// # struct Post; impl ModelDef for Post {}
+    /// # async fn f() -> roost_orm::Result<()> {
+    /// let posts = Post::with(["author"])
+    ///     .with_constraint("comments", |q: QueryBuilder<Comment>| {
+    ///         q.where_("approved", true).order_by("created_at", "desc")
+    ///     })
+    ///     .all()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_constraint<R: ModelDef>(
+        mut self,
+        name: &str,
+        constrain: impl FnOnce(QueryBuilder<R>) -> QueryBuilder<R>,
+    ) -> Self {
+        match constrain(QueryBuilder::new()).into_constraint(name) {
+            Ok(constraint) => self
+                .eager
+                .constraints
+                .push((name.to_string(), std::sync::Arc::new(constraint))),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// This builder's parts as a relation constraint (see
+    /// [`with_constraint`](Self::with_constraint)).
+    fn into_constraint(self, name: &str) -> Result<Constraint> {
+        if let Some(e) = self.error {
+            return Err(*e);
+        }
+        let unsupported = if self.limit.is_some() || self.offset.is_some() {
+            Some("limit and offset would cut the rows of all parents together")
+        } else if !self.eager.is_empty() {
+            Some("nested relations go in the name (\"posts.comments\"), not inside a constraint")
+        } else {
+            None
+        };
+        if let Some(reason) = unsupported {
+            return Err(OrmError::InvalidConstraint {
+                relation: name.to_string(),
+                reason: reason.to_string(),
+            });
+        }
+        Constraint::new::<M>(self.filter, self.orders, self.trashed)
+    }
+
     /// The relation names recorded by [`with`](Self::with).
     pub fn eager_loads(&self) -> &[String] {
-        &self.eager
+        &self.eager.names
     }
 
     /// The SELECT of this query. Terminals consume the builder, so its conditions are
@@ -382,7 +443,7 @@ impl<M: ModelDef> QueryBuilder<M> {
 
     /// The statement of `first()` and the relations to eager-load. Built before the
     /// first await, so the future carries only what it still needs, not the builder.
-    fn first_statement(mut self, orm: &Orm) -> Result<(Statement, Vec<String>)> {
+    fn first_statement(mut self, orm: &Orm) -> Result<(Statement, EagerLoads)> {
         let mut select = self.take_select(orm)?;
         self.check_eager()?;
         select.limit = Some(1);
@@ -392,7 +453,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     async fn run_first(
         orm: &Orm,
         statement: Statement,
-        eager: Vec<String>,
+        eager: EagerLoads,
     ) -> Result<Option<Instance<M>>> {
         let result = orm.run(&statement).await?;
         drop(statement);
@@ -428,7 +489,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// with no conditions, order or limit of its own (`Post::find(id)`) it is the key
     /// lookup of [`compiler::select_by_key`], whose text is fixed by the model and its
     /// scopes and so comes from the text cache.
-    fn find_statement(self, orm: &Orm, id: Value) -> Result<(Statement, Vec<String>)> {
+    fn find_statement(self, orm: &Orm, id: Value) -> Result<(Statement, EagerLoads)> {
         let unconstrained = self.filter.is_empty()
             && self.orders.is_empty()
             && self.limit.is_none()

@@ -10,7 +10,7 @@ use crate::model::{Instance, ModelDef};
 use crate::orm::Orm;
 use crate::relations::belongs_to_many::{Pivot, PIVOT_RELATION};
 use crate::relations::loaded::{AnyInstance, Loaded, LoadedRelations};
-use crate::relations::map::eager_load;
+use crate::relations::map::{eager_load, EagerLoads};
 
 fn mismatch<M: ModelDef>(name: &str, expected: String, found: String) -> OrmError {
     OrmError::RelationMismatch {
@@ -127,12 +127,13 @@ impl<M: ModelDef> Instance<M> {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let names: Vec<String> = relations
-            .into_iter()
-            .map(|s| s.as_ref().to_string())
-            .collect();
         let orm = Orm::current()?;
-        eager_load(&orm, std::slice::from_mut(self), &names).await?;
+        eager_load(
+            &orm,
+            std::slice::from_mut(self),
+            &EagerLoads::of_names(relations),
+        )
+        .await?;
         Ok(self)
     }
 }
@@ -145,10 +146,6 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    let names: Vec<String> = relations
-        .into_iter()
-        .map(|s| s.as_ref().to_string())
-        .collect();
     let orm = Orm::current()?;
-    eager_load(&orm, records, &names).await
+    eager_load(&orm, records, &EagerLoads::of_names(relations)).await
 }

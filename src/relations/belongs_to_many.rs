@@ -25,7 +25,8 @@ use crate::model::{check_column, Attributes, Instance, ModelDef, CREATED_AT, UPD
 use crate::orm::Orm;
 use crate::query::ast::{Boolean, Ident, Select, Where};
 use crate::query::compiler::{self, PIVOT_PREFIX};
-use crate::query::scopes::{model_scopes, Trashed};
+use crate::query::scopes::model_scopes;
+use crate::relations::constraint::Constraint;
 use crate::relations::fetched::{dict_key, key_condition, parent_keys, Fetched};
 use crate::relations::loaded::Loaded;
 use crate::relations::map::{load_many_named, load_one_parent, sealed::RelationImpl, Relation};
@@ -285,6 +286,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         &self,
         orm: &Orm,
         parents: &[Instance<P>],
+        constraint: Option<&Constraint>,
     ) -> Result<Fetched<R>> {
         let names = self.resolve::<P>()?;
         let (values, keys) = parent_keys(parents, names.parent_key);
@@ -306,7 +308,8 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
                 values,
             ),
         });
-        select.scopes = model_scopes::<R>(orm, Trashed::Exclude);
+        Constraint::apply(constraint, &mut select);
+        select.scopes = model_scopes::<R>(orm, Constraint::trashed(constraint));
         let statement =
             compiler::select_through(&select, &names.pivot, (&on.0, &on.1), &names.columns);
         let (result, pivots) = split_pivot(orm.run(&statement).await?);
@@ -374,7 +377,8 @@ impl<P: ModelDef, R: ModelDef> RelationImpl<P> for BelongsToManyRelation<R> {
         &'a self,
         orm: &'a Orm,
         parents: &'a [Instance<P>],
+        constraint: Option<&'a Constraint>,
     ) -> BoxFuture<'a, Result<Fetched<R>>> {
-        Box::pin(self.fetch_through(orm, parents))
+        Box::pin(self.fetch_through(orm, parents, constraint))
     }
 }

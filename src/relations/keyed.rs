@@ -21,7 +21,8 @@ use crate::model::{check_column, Instance, ModelDef};
 use crate::orm::Orm;
 use crate::query::ast::{Boolean, Select, Where};
 use crate::query::compiler;
-use crate::query::scopes::{model_scopes, Trashed};
+use crate::query::scopes::model_scopes;
+use crate::relations::constraint::Constraint;
 use crate::relations::fetched::{dict_key, key_condition, parent_keys, Fetched};
 use crate::relations::map::{load_many_named, load_one_parent, sealed::RelationImpl, Relation};
 use crate::runtime::BoxFuture;
@@ -34,6 +35,7 @@ async fn fetch_by_key<P: ModelDef, R: ModelDef>(
     parent_column: &str,
     related_column: &str,
     to_one: bool,
+    constraint: Option<&Constraint>,
 ) -> Result<Fetched<R>> {
     let (values, keys) = parent_keys(parents, parent_column);
     if values.is_empty() {
@@ -46,7 +48,8 @@ async fn fetch_by_key<P: ModelDef, R: ModelDef>(
         boolean: Boolean::And,
         condition: key_condition::<R>(column, related_column, values),
     });
-    select.scopes = model_scopes::<R>(orm, Trashed::Exclude);
+    Constraint::apply(constraint, &mut select);
+    select.scopes = model_scopes::<R>(orm, Constraint::trashed(constraint));
     if to_one && single {
         select.limit = Some(1);
     }
@@ -268,10 +271,13 @@ macro_rules! keyed_relation_impl {
                 &'a self,
                 orm: &'a Orm,
                 parents: &'a [Instance<P>],
+                constraint: Option<&'a Constraint>,
             ) -> BoxFuture<'a, Result<Fetched<R>>> {
                 let $s = self;
                 let (parent, related): (&'static str, &'static str) = $keys;
-                Box::pin(fetch_by_key(orm, parents, parent, related, !$many))
+                Box::pin(fetch_by_key(
+                    orm, parents, parent, related, !$many, constraint,
+                ))
             }
         }
     };

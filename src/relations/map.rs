@@ -25,6 +25,7 @@ use crate::error::{OrmError, Result};
 use crate::model::naming::to_snake_case;
 use crate::model::{Instance, ModelDef};
 use crate::orm::Orm;
+use crate::relations::constraint::Constraint;
 use crate::relations::fetched::Fetched;
 use crate::relations::{BelongsToManyRelation, BelongsToRelation, HasManyRelation, HasOneRelation};
 use crate::runtime::BoxFuture;
@@ -41,11 +42,13 @@ pub(crate) mod sealed {
         const MANY: bool;
         /// Validate the relation's table and key names (before any query).
         fn check(&self) -> Result<()>;
-        /// One query for the related rows of all `parents`, matched to them.
+        /// One query for the related rows of all `parents`, matched to them, with the
+        /// caller's `constraint` (checked to be on `Self::Related`) added.
         fn fetch<'a>(
             &'a self,
             orm: &'a Orm,
             parents: &'a [Instance<P>],
+            constraint: Option<&'a Constraint>,
         ) -> BoxFuture<'a, Result<Fetched<Self::Related>>>;
     }
 }
@@ -58,32 +61,78 @@ pub trait Relation<P: ModelDef>: RelationImpl<P> {}
 
 impl<P: ModelDef, T: RelationImpl<P>> Relation<P> for T {}
 
+/// Relations to eager-load: names (`"posts"`, `"posts.comments"`) and constraints by
+/// name (`with_constraint`), as a query builder records them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EagerLoads {
+    /// Names, in the order given.
+    pub(crate) names: Vec<String>,
+    /// Constraints by relation path; a constrained path is loaded too.
+    pub(crate) constraints: Vec<(String, Arc<Constraint>)>,
+}
+
+impl EagerLoads {
+    /// Names only, no constraints.
+    pub(crate) fn of_names<I, S>(names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        EagerLoads {
+            names: names.into_iter().map(|s| s.as_ref().to_string()).collect(),
+            constraints: Vec::new(),
+        }
+    }
+
+    /// Whether nothing is to be loaded.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.names.is_empty() && self.constraints.is_empty()
+    }
+}
+
 /// Nested relation names: `["posts", "posts.comments", "author"]` →
-/// `{posts: {comments: {}}, author: {}}`, in first-mention order.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub(crate) struct EagerTree(IndexMap<String, EagerTree>);
+/// `{posts: {comments: {}}, author: {}}`, in first-mention order; a node carries the
+/// constraint given for its path, if any.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct EagerTree {
+    children: IndexMap<String, EagerTree>,
+    constraint: Option<Arc<Constraint>>,
+}
 
 impl EagerTree {
     pub(crate) fn parse<S: AsRef<str>>(names: &[S]) -> Self {
         let mut tree = EagerTree::default();
         for name in names {
-            let mut node = &mut tree;
-            for segment in name.as_ref().split('.') {
-                node = node.0.entry(segment.to_string()).or_default();
-            }
+            tree.node(name.as_ref());
         }
         tree
     }
 
+    fn of(loads: &EagerLoads) -> Self {
+        let mut tree = Self::parse(&loads.names);
+        for (path, constraint) in &loads.constraints {
+            tree.node(path).constraint = Some(constraint.clone());
+        }
+        tree
+    }
+
+    fn node(&mut self, path: &str) -> &mut EagerTree {
+        let mut node = self;
+        for segment in path.split('.') {
+            node = node.children.entry(segment.to_string()).or_default();
+        }
+        node
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.children.is_empty()
     }
 }
 
 /// A relation entry with its types erased.
 trait Eager<P: ModelDef>: Send + Sync {
     fn related_model(&self) -> &'static str;
-    fn check(&self, nested: &EagerTree) -> Result<()>;
+    fn check(&self, name: &str, nested: &EagerTree) -> Result<()>;
     fn load<'a>(
         &'a self,
         orm: &'a Orm,
@@ -99,8 +148,11 @@ impl<P: ModelDef, T: RelationImpl<P>> Eager<P> for T {
         T::Related::model_name()
     }
 
-    fn check(&self, nested: &EagerTree) -> Result<()> {
+    fn check(&self, name: &str, nested: &EagerTree) -> Result<()> {
         RelationImpl::check(self)?;
+        if let Some(constraint) = &nested.constraint {
+            constraint.check_model::<T::Related>(name)?;
+        }
         check_tree::<T::Related>(nested)
     }
 
@@ -112,7 +164,9 @@ impl<P: ModelDef, T: RelationImpl<P>> Eager<P> for T {
         nested: &'a EagerTree,
     ) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            let mut fetched = self.fetch(orm, parents).await?;
+            let mut fetched = self
+                .fetch(orm, parents, nested.constraint.as_deref())
+                .await?;
             if !nested.is_empty() && !fetched.related.is_empty() {
                 load_tree::<T::Related>(orm, &mut fetched.related, nested).await?;
             }
@@ -319,8 +373,8 @@ fn check_tree<M: ModelDef>(tree: &EagerTree) -> Result<()> {
         return Ok(());
     }
     let map = relation_map::<M>();
-    for (name, nested) in &tree.0 {
-        map.get(name)?.check(nested)?;
+    for (name, nested) in &tree.children {
+        map.get(name)?.check(name, nested)?;
     }
     Ok(())
 }
@@ -333,7 +387,7 @@ fn load_tree<'a, M: ModelDef>(
 ) -> BoxFuture<'a, Result<()>> {
     Box::pin(async move {
         let map = relation_map::<M>();
-        for (name, nested) in &tree.0 {
+        for (name, nested) in &tree.children {
             map.get(name)?.load(orm, name, parents, nested).await?;
         }
         Ok(())
@@ -343,23 +397,23 @@ fn load_tree<'a, M: ModelDef>(
 /// Check every name of a `with(...)` list, at every level, against the relations of
 /// `M` and of the related models: [`OrmError::InvalidRelation`] names the model where
 /// a name is missing. Runs no query.
-pub(crate) fn check_eager<M: ModelDef>(names: &[String]) -> Result<()> {
-    if names.is_empty() {
+pub(crate) fn check_eager<M: ModelDef>(loads: &EagerLoads) -> Result<()> {
+    if loads.is_empty() {
         return Ok(());
     }
-    check_tree::<M>(&EagerTree::parse(names))
+    check_tree::<M>(&EagerTree::of(loads))
 }
 
 /// Load the `with(...)` relations onto `parents`.
 pub(crate) async fn eager_load<M: ModelDef>(
     orm: &Orm,
     parents: &mut [Instance<M>],
-    names: &[String],
+    loads: &EagerLoads,
 ) -> Result<()> {
-    if names.is_empty() {
+    if loads.is_empty() {
         return Ok(());
     }
-    let tree = EagerTree::parse(names);
+    let tree = EagerTree::of(loads);
     check_tree::<M>(&tree)?;
     if parents.is_empty() {
         return Ok(());
@@ -388,7 +442,7 @@ pub(crate) async fn load_many_named<P: ModelDef, T: Relation<P>>(
     if parents.is_empty() {
         return Ok(());
     }
-    let fetched = relation.fetch(&orm, parents).await?;
+    let fetched = relation.fetch(&orm, parents, None).await?;
     fetched.attach(parents, &name, T::MANY);
     Ok(())
 }
@@ -400,7 +454,9 @@ pub(crate) async fn load_one_parent<P: ModelDef, T: Relation<P>>(
 ) -> Result<Vec<Instance<T::Related>>> {
     let orm = Orm::current()?;
     RelationImpl::check(relation)?;
-    let fetched = relation.fetch(&orm, std::slice::from_ref(parent)).await?;
+    let fetched = relation
+        .fetch(&orm, std::slice::from_ref(parent), None)
+        .await?;
     Ok(fetched.into_groups().into_iter().next().unwrap_or_default())
 }
 
@@ -411,12 +467,12 @@ mod tests {
     #[test]
     fn names_nest_and_merge() {
         let tree = EagerTree::parse(&["posts", "posts.comments", "author", "posts.tags.x"]);
-        let top: Vec<&str> = tree.0.keys().map(String::as_str).collect();
+        let top: Vec<&str> = tree.children.keys().map(String::as_str).collect();
         assert_eq!(top, ["posts", "author"]);
-        let posts = &tree.0["posts"];
-        let second: Vec<&str> = posts.0.keys().map(String::as_str).collect();
+        let posts = &tree.children["posts"];
+        let second: Vec<&str> = posts.children.keys().map(String::as_str).collect();
         assert_eq!(second, ["comments", "tags"]);
-        assert!(posts.0["tags"].0.contains_key("x"));
-        assert!(tree.0["author"].is_empty());
+        assert!(posts.children["tags"].children.contains_key("x"));
+        assert!(tree.children["author"].is_empty());
     }
 }

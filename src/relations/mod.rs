@@ -25,6 +25,7 @@
 
 mod access;
 mod belongs_to_many;
+mod constraint;
 mod fetched;
 mod keyed;
 mod loaded;
@@ -33,9 +34,10 @@ mod pivot;
 
 pub use access::load;
 pub use belongs_to_many::{BelongsToMany, BelongsToManyRelation, Pivot, PIVOT_RELATION};
+pub use constraint::Constraint;
 pub use keyed::{BelongsTo, BelongsToRelation, HasMany, HasManyRelation, HasOne, HasOneRelation};
 pub use loaded::{AnyInstance, Loaded, LoadedRelations};
 pub use map::{relation_map, Relation, RelationMap};
 pub use pivot::SyncChanges;
 
-pub(crate) use map::{check_eager, eager_load};
+pub(crate) use map::{check_eager, eager_load, EagerLoads};

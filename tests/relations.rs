@@ -296,3 +296,105 @@ fn relation_maps_list_declared_names() {
     // Cached: the same map each time.
     assert!(std::sync::Arc::ptr_eq(&map, &relation_map::<Post>()));
 }
+
+#[tokio::test]
+async fn toggle_flips_each_pair_and_sync_without_detaching_only_adds() {
+    let (orm, db) = orm();
+    seed_blog(&db, 1, 2, 0);
+    raw(
+        &db,
+        "INSERT INTO tags (id, name) VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd');",
+    );
+    orm.scope(async {
+        let post = Post::find_or_fail(1).await.unwrap();
+        let other = Post::find_or_fail(2).await.unwrap();
+        Post::TAGS.attach(&post, [1, 2]).await.unwrap();
+        Post::TAGS.attach(&other, [3]).await.unwrap();
+        let tag_ids = |p: &Instance<Post>| {
+            let p = p.clone();
+            async move {
+                let mut got: Vec<i64> = Post::TAGS.load(&p).await.unwrap().iter().map(id).collect();
+                got.sort();
+                got
+            }
+        };
+
+        let before = trips();
+        let changes = Post::TAGS.toggle(&post, [2, 3, 3]).await.unwrap();
+        assert_eq!(trips() - before, 2, "a read, then one batch");
+        assert_eq!(
+            changes,
+            SyncChanges {
+                attached: vec![json!(3)],
+                detached: vec![json!(2)],
+            }
+        );
+        assert_eq!(tag_ids(&post).await, [1, 3]);
+        assert_eq!(tag_ids(&other).await, [3], "the other post is untouched");
+        // Toggling back restores the pairs; an empty list does nothing.
+        Post::TAGS.toggle(&post, [2, 3]).await.unwrap();
+        assert_eq!(tag_ids(&post).await, [1, 2]);
+        let before = trips();
+        assert_eq!(
+            Post::TAGS.toggle(&post, Vec::<i64>::new()).await.unwrap(),
+            SyncChanges::default()
+        );
+        assert_eq!(trips(), before);
+
+        let changes = Post::TAGS
+            .sync_without_detaching(&post, [2, 4])
+            .await
+            .unwrap();
+        assert_eq!(changes.attached, [json!(4)]);
+        assert!(changes.detached.is_empty());
+        assert_eq!(tag_ids(&post).await, [1, 2, 4]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_existing_pivot_writes_one_pair_and_touches_updated_at() {
+    let (orm, db) = orm();
+    seed_blog(&db, 1, 1, 0);
+    raw(
+        &db,
+        "INSERT INTO tags (id, name) VALUES (1, 'a'), (2, 'b');",
+    );
+    orm.scope(async {
+        let post = Post::find_or_fail(1).await.unwrap();
+        Post::TAGS.attach(&post, [1, 2]).await.unwrap();
+        raw(&db, "UPDATE post_tag SET updated_at = 'old'");
+        let updated = Post::TAGS
+            .update_existing_pivot(&post, 2, json!({"added_by": "grace"}))
+            .await
+            .unwrap();
+        assert_eq!(updated, 1);
+        let rows: Vec<(i64, Option<String>, String)> = db.with_connection(|c| {
+            let mut stmt = c
+                .prepare("SELECT tag_id, added_by, updated_at FROM post_tag ORDER BY tag_id")
+                .unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        });
+        assert_eq!(rows[0], (1, None, "old".to_string()));
+        assert_eq!(rows[1].1.as_deref(), Some("grace"));
+        assert_ne!(rows[1].2, "old");
+        // Not paired: nothing updated. A bad column name: an error, nothing written.
+        assert_eq!(
+            Post::TAGS
+                .update_existing_pivot(&post, 9, json!({"added_by": "x"}))
+                .await
+                .unwrap(),
+            0
+        );
+        assert!(matches!(
+            Post::TAGS
+                .update_existing_pivot(&post, 1, json!({"bad name": "x"}))
+                .await,
+            Err(OrmError::InvalidIdentifier(_))
+        ));
+    })
+    .await;
+}

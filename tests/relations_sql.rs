@@ -192,3 +192,46 @@ async fn sync_is_one_batch_of_delete_and_insert() {
         ]
     );
 }
+
+#[tokio::test]
+async fn toggle_reads_the_pairs_then_writes_both_ways_in_one_batch() {
+    let (orm, mock) = mock();
+    mock.push(QueryResult::rows(
+        ["post_id", "tag_id"],
+        [vec![json!(1), json!(2)]],
+    ));
+    mock.push(QueryResult::rows(["tag_id"], [vec![json!(2)]]));
+    mock.push(QueryResult::rows(["tag_id"], [vec![json!(3)]]));
+    let post = Instance::<Post>::from_attributes(json!({"id": 1})).unwrap();
+    let relation = roost_orm::relations::BelongsToManyRelation::<relations_common::Tag>::new(
+        "taggings", "post_id", "tag_id",
+    );
+    let changes = orm.scope(relation.toggle(&post, [2, 3])).await.unwrap();
+    assert_eq!(changes.attached, [json!(3)]);
+    assert_eq!(changes.detached, [json!(2)]);
+    assert_eq!(mock.round_trips(), 2);
+    assert_eq!(
+        mock.statements(),
+        [
+            stmt(
+                r#"SELECT * FROM "taggings" WHERE "post_id" = ? AND "tag_id" IN (SELECT value FROM json_each(?))"#,
+                vec![SqlValue::Integer(1), SqlValue::Text("[2,3]".into())]
+            ),
+            stmt(
+                r#"DELETE FROM "taggings" WHERE "post_id" = ? AND "tag_id" IN (SELECT value FROM json_each(?)) RETURNING "tag_id""#,
+                vec![SqlValue::Integer(1), SqlValue::Text("[2]".into())]
+            ),
+            stmt(
+                concat!(
+                    r#"INSERT INTO "taggings" ("post_id", "tag_id") SELECT ?, "value" FROM json_each(?) "#,
+                    r#"WHERE "value" NOT IN (SELECT "tag_id" FROM "taggings" WHERE "post_id" = ?) RETURNING "tag_id""#
+                ),
+                vec![
+                    SqlValue::Integer(1),
+                    SqlValue::Text("[3]".into()),
+                    SqlValue::Integer(1)
+                ]
+            ),
+        ]
+    );
+}

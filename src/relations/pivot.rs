@@ -1,9 +1,13 @@
-//! Pivot writes of a [`BelongsToManyRelation`]: `attach`, `detach`, `sync`.
+//! Pivot writes of a [`BelongsToManyRelation`]: `attach`, `detach`, `sync`,
+//! `sync_without_detaching`, `toggle`, `update_existing_pivot`.
 //!
 //! Any number of ids binds as one JSON-array parameter (`json_each`), so each write is
 //! one statement whatever the list's length (D1 allows 100 bound parameters). `sync` is
 //! one atomic batch (one round trip): delete the pairs not in the list, insert the
-//! missing ones, and report both through `RETURNING`.
+//! missing ones, and report both through `RETURNING`. `toggle` reads which pairs exist
+//! first (as Laravel does), then writes both ways in one atomic batch.
+
+use std::collections::HashSet;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -12,13 +16,14 @@ use crate::error::{OrmError, Result};
 use crate::executor::QueryResult;
 use crate::model::{now_timestamp, Instance, IntoAttributes, ModelDef, CREATED_AT, UPDATED_AT};
 use crate::orm::Orm;
-use crate::query::ast::{Condition, Ident, Operator};
+use crate::query::ast::{Condition, Ident, Operator, Select};
 use crate::query::compiler;
 use crate::relations::belongs_to_many::{BelongsToManyRelation, Resolved};
 use crate::relations::fetched::dict_key;
 use crate::value::SqlValue;
 
-/// What [`BelongsToManyRelation::sync`] changed (Laravel's `sync()` result).
+/// What [`BelongsToManyRelation::sync`] (or `toggle`, `sync_without_detaching`)
+/// changed (Laravel's `sync()` result).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SyncChanges {
     /// Related keys newly paired with the parent.
@@ -69,20 +74,28 @@ fn owned_by(names: &Resolved, parent: SqlValue) -> Condition {
     }
 }
 
-/// Extra pivot columns to write: the caller's, plus timestamps when the relation has them.
+/// Extra pivot columns to write on new rows: the caller's, plus both timestamps when the
+/// relation has them.
 fn extra_columns(
     names: &Resolved,
     attributes: crate::model::Attributes,
 ) -> Result<Vec<(Ident, SqlValue)>> {
-    let mut extra = Vec::with_capacity(attributes.len() + 2);
-    let stamp = |name: &str, extra: &mut Vec<(Ident, SqlValue)>| -> Result<()> {
-        if names.timestamps && !attributes.contains_key(name) {
+    pivot_columns(names, attributes, &[CREATED_AT, UPDATED_AT])
+}
+
+/// The caller's pivot columns, plus the `stamps` timestamps (those the caller didn't
+/// set) when the relation has timestamps.
+fn pivot_columns(
+    names: &Resolved,
+    attributes: crate::model::Attributes,
+    stamps: &[&str],
+) -> Result<Vec<(Ident, SqlValue)>> {
+    let mut extra = Vec::with_capacity(attributes.len() + stamps.len());
+    for name in stamps {
+        if names.timestamps && !attributes.contains_key(*name) {
             extra.push((Ident::parse(name)?, SqlValue::Text(now_timestamp())));
         }
-        Ok(())
-    };
-    stamp(CREATED_AT, &mut extra)?;
-    stamp(UPDATED_AT, &mut extra)?;
+    }
     for (name, value) in &attributes {
         let column = Ident::parse(name)?;
         if column.parts().0.is_some() {
@@ -217,5 +230,129 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         let detached = results.next().map(returned).unwrap_or_default();
         let attached = results.next().map(returned).unwrap_or_default();
         Ok(SyncChanges { attached, detached })
+    }
+
+    /// Attach the `ids` not yet paired with `parent` and leave every other pair alone
+    /// (Laravel `syncWithoutDetaching`). One statement; `detached` is empty.
+    pub async fn sync_without_detaching<P, I, V>(
+        &self,
+        parent: &Instance<P>,
+        ids: I,
+    ) -> Result<SyncChanges>
+    where
+        P: ModelDef,
+        I: IntoIterator<Item = V>,
+        V: Into<Value>,
+    {
+        let orm = Orm::current()?;
+        let names = self.resolve::<P>()?;
+        let parent = parent_value(parent, &names)?;
+        let extra = extra_columns(&names, crate::model::Attributes::new())?;
+        let ids = key_list(ids);
+        if ids.is_empty() {
+            return Ok(SyncChanges::default());
+        }
+        let statement = compiler::pivot_insert(
+            &names.pivot,
+            (&names.foreign_pivot_key, parent),
+            &names.related_pivot_key,
+            &ids,
+            extra,
+            true,
+        );
+        Ok(SyncChanges {
+            attached: returned(orm.run(&statement).await?),
+            detached: Vec::new(),
+        })
+    }
+
+    /// Flip each of `ids` (Laravel `toggle`): detach those paired with `parent`,
+    /// attach the others. Two round trips, as in Laravel: one read of which pairs exist,
+    /// then both writes in one atomic batch (a pair someone else attaches in between is
+    /// left attached — the insert skips pairs that exist).
+    pub async fn toggle<P, I, V>(&self, parent: &Instance<P>, ids: I) -> Result<SyncChanges>
+    where
+        P: ModelDef,
+        I: IntoIterator<Item = V>,
+        V: Into<Value>,
+    {
+        let orm = Orm::current()?;
+        let names = self.resolve::<P>()?;
+        let parent = parent_value(parent, &names)?;
+        let extra = extra_columns(&names, crate::model::Attributes::new())?;
+        let ids = key_list(ids);
+        if ids.is_empty() {
+            return Ok(SyncChanges::default());
+        }
+        let among_ids = |values: Vec<Value>| Condition::In {
+            column: names.related_pivot_key.clone(),
+            values,
+            negated: false,
+        };
+        let mut read = Select::new(names.pivot.clone());
+        read.scopes = vec![owned_by(&names, parent.clone()), among_ids(ids.clone())];
+        let result = orm.run(&compiler::select(&read)).await?;
+        let column = result.column_index(names.related_pivot_key.as_str());
+        let paired: HashSet<String> = result
+            .iter_rows()
+            .filter_map(|row| column.and_then(|i| row.get(i)).and_then(dict_key))
+            .collect();
+        let (detach, attach): (Vec<Value>, Vec<Value>) = ids
+            .into_iter()
+            .partition(|id| dict_key(id).is_some_and(|k| paired.contains(&k)));
+        let mut statements = Vec::with_capacity(2);
+        if !detach.is_empty() {
+            statements.push(compiler::delete_returning(
+                &names.pivot,
+                &[owned_by(&names, parent.clone()), among_ids(detach.clone())],
+                std::slice::from_ref(&names.related_pivot_key),
+            ));
+        }
+        if !attach.is_empty() {
+            statements.push(compiler::pivot_insert(
+                &names.pivot,
+                (&names.foreign_pivot_key, parent),
+                &names.related_pivot_key,
+                &attach,
+                extra,
+                true,
+            ));
+        }
+        let mut results = orm.batch(&statements).await?.into_iter();
+        let detached = match detach.is_empty() {
+            true => Vec::new(),
+            false => results.next().map(returned).unwrap_or_default(),
+        };
+        let attached = results.next().map(returned).unwrap_or_default();
+        Ok(SyncChanges { attached, detached })
+    }
+
+    /// Write `attributes` (extra pivot columns) on the pivot row pairing `parent` with
+    /// `id` (Laravel `updateExistingPivot`), touching `updated_at` when the relation has
+    /// pivot timestamps. Returns the number of rows updated: 0 when they are not paired.
+    pub async fn update_existing_pivot<P: ModelDef>(
+        &self,
+        parent: &Instance<P>,
+        id: impl Into<Value>,
+        attributes: impl IntoAttributes,
+    ) -> Result<u64> {
+        let orm = Orm::current()?;
+        let names = self.resolve::<P>()?;
+        let parent = parent_value(parent, &names)?;
+        let sets = pivot_columns(&names, attributes.into_attributes()?, &[UPDATED_AT])?;
+        if sets.is_empty() {
+            return Ok(0);
+        }
+        let id = id.into();
+        let conditions = [
+            owned_by(&names, parent),
+            Condition::Compare {
+                column: names.related_pivot_key.clone(),
+                op: Operator::Eq,
+                value: SqlValue::from_json(&id),
+            },
+        ];
+        let statement = compiler::update(&names.pivot, sets, &conditions);
+        Ok(orm.run(&statement).await?.len() as u64)
     }
 }

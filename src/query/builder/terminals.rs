@@ -1,0 +1,222 @@
+//! The terminals of [`QueryBuilder`]: `all`, `first`, `find`, `count`, `paginate` (and
+//! their `_or_fail` forms) — where a recorded query becomes an AST, then a statement
+//! (from [`compiler`], or the text cache for a key lookup), then instances with their
+//! eager loads. Nothing here writes SQL text.
+
+use serde_json::Value;
+
+use super::QueryBuilder;
+use crate::error::{OrmError, Result};
+use crate::executor::{QueryResult, Statement};
+use crate::model::{cast_of, check_column_cast, Instance, ModelDef};
+use crate::orm::Orm;
+use crate::query::ast::{Ident, Select};
+use crate::query::compiler;
+use crate::query::paginate::Paginated;
+use crate::query::scopes::{model_scopes, model_scopes_shaped};
+use crate::query::text_cache::{self, Shape, TextKey};
+use crate::relations::EagerLoads;
+
+impl<M: ModelDef> QueryBuilder<M> {
+    /// The SELECT of this query. Terminals consume the builder, so its conditions are
+    /// moved into the AST rather than copied.
+    fn take_select(&mut self, orm: &Orm) -> Result<Select> {
+        if let Some(e) = &self.error {
+            return Err((**e).clone());
+        }
+        let mut select = Select::new(Ident::parse_static(M::table_name())?);
+        select.filter = std::mem::take(&mut self.filter);
+        select.scopes = model_scopes::<M>(orm, self.trashed);
+        select.orders = std::mem::take(&mut self.orders);
+        select.limit = self.limit;
+        select.offset = self.offset;
+        Ok(select)
+    }
+
+    /// The statement `all()` would send, without sending it (Laravel `toSql`).
+    pub fn to_statement(&self) -> Result<Statement> {
+        let orm = Orm::current()?;
+        Ok(compiler::select(&self.clone().take_select(&orm)?))
+    }
+
+    async fn fetch(&self, orm: &Orm, statement: Statement) -> Result<Vec<Instance<M>>> {
+        let result = orm.run(&statement).await?;
+        let mut instances = Instance::<M>::hydrate_all(result);
+        crate::relations::eager_load(orm, &mut instances, &self.eager).await?;
+        Ok(instances)
+    }
+
+    fn check_eager(&self) -> Result<()> {
+        crate::relations::check_eager::<M>(&self.eager)
+    }
+
+    /// Run the query and return every matching record (TS `all()`).
+    pub async fn all(mut self) -> Result<Vec<Instance<M>>> {
+        let orm = Orm::current()?;
+        let select = self.take_select(&orm)?;
+        self.check_eager()?;
+        self.fetch(&orm, compiler::select(&select)).await
+    }
+
+    /// Alias of [`all`](Self::all) (Laravel `get()`).
+    pub async fn get(self) -> Result<Vec<Instance<M>>> {
+        self.all().await
+    }
+
+    /// Run the query with `LIMIT 1` and return the first record, or `None`.
+    pub async fn first(self) -> Result<Option<Instance<M>>> {
+        let orm = Orm::current()?;
+        let (statement, eager) = self.first_statement(&orm)?;
+        Self::run_first(&orm, statement, eager).await
+    }
+
+    /// The statement of `first()` and the relations to eager-load. Built before the
+    /// first await, so the future carries only what it still needs, not the builder.
+    fn first_statement(mut self, orm: &Orm) -> Result<(Statement, EagerLoads)> {
+        let mut select = self.take_select(orm)?;
+        self.check_eager()?;
+        select.limit = Some(1);
+        Ok((compiler::select(&select), std::mem::take(&mut self.eager)))
+    }
+
+    async fn run_first(
+        orm: &Orm,
+        statement: Statement,
+        eager: EagerLoads,
+    ) -> Result<Option<Instance<M>>> {
+        let result = orm.run(&statement).await?;
+        drop(statement);
+        let Some(mut first) = Instance::<M>::hydrate_first(result) else {
+            return Ok(None);
+        };
+        crate::relations::eager_load(orm, std::slice::from_mut(&mut first), &eager).await?;
+        Ok(Some(first))
+    }
+
+    /// Like [`first`](Self::first), but no record is `ModelNotFound`.
+    pub async fn first_or_fail(self) -> Result<Instance<M>> {
+        self.first().await?.ok_or(OrmError::ModelNotFound {
+            model: M::model_name(),
+            id: None,
+        })
+    }
+
+    /// The record whose primary key is `id`, within this query's conditions.
+    pub fn find(
+        self,
+        id: impl Into<Value>,
+    ) -> impl std::future::Future<Output = Result<Option<Instance<M>>>> {
+        let id = id.into();
+        async move {
+            let orm = Orm::current()?;
+            let (statement, eager) = self.find_statement(&orm, id)?;
+            Self::run_first(&orm, statement, eager).await
+        }
+    }
+
+    /// The statement of `find(id)`: `first()` with `primary key = id` added. On a query
+    /// with no conditions, order or limit of its own (`Post::find(id)`) it is the key
+    /// lookup of [`compiler::select_by_key`], whose text is fixed by the model and its
+    /// scopes and so comes from the text cache.
+    fn find_statement(self, orm: &Orm, id: Value) -> Result<(Statement, EagerLoads)> {
+        let unconstrained = self.filter.is_empty()
+            && self.orders.is_empty()
+            && self.limit.is_none()
+            && self.offset.is_none();
+        if !unconstrained {
+            return self.where_(M::PRIMARY_KEY, id).first_statement(orm);
+        }
+        if let Some(e) = self.error {
+            return Err(*e);
+        }
+        let (scopes, scope_shape) = model_scopes_shaped::<M>(orm, self.trashed);
+        let text_key = TextKey::new::<M>(Shape::FindByKey, scope_shape);
+        let known = text_cache::get(text_key);
+        let (table, key, cast) = match known {
+            // The text was compiled for this model before: its names passed the checks.
+            Some(_) => (
+                Ident::trusted_static(M::table_name()),
+                Ident::trusted_static(M::PRIMARY_KEY),
+                cast_of::<M>(M::PRIMARY_KEY),
+            ),
+            None => {
+                let (key, cast) = check_column_cast::<M>(M::PRIMARY_KEY)?;
+                (Ident::parse_static(M::table_name())?, key, cast)
+            }
+        };
+        self.check_eager()?;
+        let statement = text_cache::statement(text_key, known, |text| {
+            compiler::select_by_key(&table, (&key, cast.write(&id)), &scopes, text)
+        });
+        Ok((statement, self.eager))
+    }
+
+    /// Like [`find`](Self::find), but a missing record is `ModelNotFound` with the key.
+    pub fn find_or_fail(
+        self,
+        id: impl Into<Value>,
+    ) -> impl std::future::Future<Output = Result<Instance<M>>> {
+        let id = id.into();
+        let shown = match &id {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let find = self.find(id);
+        async move {
+            find.await?.ok_or(OrmError::ModelNotFound {
+                model: M::model_name(),
+                id: Some(shown),
+            })
+        }
+    }
+
+    /// The number of records [`all`](Self::all) would return (TS `count()`).
+    pub async fn count(mut self) -> Result<u64> {
+        let orm = Orm::current()?;
+        let select = self.take_select(&orm)?;
+        let result = orm.run(&compiler::count(&select)).await?;
+        Ok(first_u64(&result))
+    }
+
+    /// One page of results (TS `paginate(page, perPage)`), pages counted from 1.
+    ///
+    /// A page with rows costs one statement (the total rides along as a window count);
+    /// an empty page costs a second, `COUNT(*)`, to report the total. The builder's own
+    /// `limit`/`offset` are replaced by the page's.
+    pub async fn paginate(mut self, page: u64, per_page: u64) -> Result<Paginated<M>> {
+        let orm = Orm::current()?;
+        let invalid = OrmError::InvalidPagination { page, per_page };
+        if page == 0 || per_page == 0 {
+            return Err(invalid);
+        }
+        let offset = (page - 1).checked_mul(per_page).ok_or(invalid)?;
+        let mut select = self.take_select(&orm)?;
+        self.check_eager()?;
+        select.limit = Some(per_page);
+        select.offset = Some(offset);
+        let mut result = orm.run(&compiler::select_with_total(&select)).await?;
+        let total = match result.column_index(compiler::TOTAL_COLUMN) {
+            Some(i) if !result.is_empty() => {
+                let totals = result.remove_column(i).unwrap_or_default();
+                totals.first().and_then(Value::as_u64).unwrap_or(0)
+            }
+            _ => {
+                select.limit = None;
+                select.offset = None;
+                first_u64(&orm.run(&compiler::count(&select)).await?)
+            }
+        };
+        let mut data = Instance::<M>::hydrate_all(result);
+        crate::relations::eager_load(&orm, &mut data, &self.eager).await?;
+        Ok(Paginated::new(data, total, per_page, page))
+    }
+}
+
+/// The first column of the first row as a count (`COUNT(*)` results).
+fn first_u64(result: &QueryResult) -> u64 {
+    result
+        .first()
+        .and_then(|row| row.first())
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
+}

@@ -1,7 +1,10 @@
 //! Queries: the reference's "QueryBuilder API".
 //!
 //! [`ast`] says what a query means, [`compiler`] is the one place SQL text is written,
-//! [`QueryBuilder`] is the lazy chainable builder, [`Paginated`] the page result.
+//! [`QueryBuilder`] is the lazy chainable builder (chain methods, then terminals),
+//! [`Paginated`] the page result. `scopes` holds the conditions every query of a model
+//! carries (tenant, soft deletes); `text_cache` remembers the compiled text of queries
+//! whose text is fixed by their model (`Post::find(id)`).
 
 pub mod ast;
 mod builder;

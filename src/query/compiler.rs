@@ -140,11 +140,44 @@ impl Sql {
     }
 
     fn tail(&mut self, select: &Select) {
+        self.order_by(select);
+        self.limit_offset(select.limit, select.offset);
+    }
+
+    /// ` ORDER BY a ASC, b DESC` (nothing without orders).
+    fn order_by(&mut self, select: &Select) {
         for (i, (column, direction)) in select.orders.iter().enumerate() {
             self.push(if i == 0 { " ORDER BY " } else { ", " });
             self.ident(column).push(" ").push(direction.sql());
         }
-        self.limit_offset(select.limit, select.offset);
+    }
+
+    /// `, ROW_NUMBER() OVER (PARTITION BY p ORDER BY ...) AS "__roost_row"` for a
+    /// window, nothing without.
+    fn row_number(&mut self, window: Option<&Ident>, select: &Select) {
+        let Some(partition) = window else {
+            return;
+        };
+        self.push(", ROW_NUMBER() OVER (PARTITION BY ")
+            .ident(partition);
+        self.order_by(select);
+        self.push(") AS ").quoted(ROW_COLUMN);
+    }
+
+    /// `SELECT * FROM (<inner>) WHERE "__roost_row" > ? [AND "__roost_row" <= ?] ORDER
+    /// BY "__roost_row"`: the select's limit and offset, per partition.
+    fn per_partition(&mut self, select: &Select, inner: impl FnOnce(&mut Self)) {
+        let int = |n: u64| SqlValue::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+        let offset = select.offset.unwrap_or(0);
+        self.push("SELECT * FROM (");
+        inner(self);
+        self.push(") WHERE ").quoted(ROW_COLUMN).push(" > ");
+        self.param(int(offset));
+        if let Some(limit) = select.limit {
+            self.push(" AND ").quoted(ROW_COLUMN).push(" <= ");
+            self.param(int(offset.saturating_add(limit)));
+        }
+        self.push(" ORDER BY ").quoted(ROW_COLUMN);
     }
 
     fn limit_offset(&mut self, limit: Option<u64>, offset: Option<u64>) {
@@ -174,9 +207,37 @@ impl Sql {
 /// `SELECT * FROM t WHERE ... ORDER BY ... LIMIT ? OFFSET ?`
 pub fn select(select: &Select) -> Statement {
     let mut sql = Sql::new(128);
-    sql.push("SELECT * FROM ").ident(&select.table);
-    sql.where_clause(&select.filter, &select.scopes);
+    write_select(&mut sql, select, None);
     sql.tail(select);
+    sql.finish()
+}
+
+/// `SELECT * FROM t WHERE ...`, with the row number within `window`'s partition as an
+/// extra column when given.
+fn write_select(sql: &mut Sql, select: &Select, window: Option<&Ident>) {
+    sql.push("SELECT *");
+    sql.row_number(window, select);
+    sql.push(" FROM ").ident(&select.table);
+    sql.where_clause(&select.filter, &select.scopes);
+}
+
+/// The alias of the row number added by [`select_per_parent`] and
+/// [`select_through_per_parent`].
+pub const ROW_COLUMN: &str = "__roost_row";
+
+/// Like [`select`], with the select's `LIMIT` / `OFFSET` applied within each value of
+/// `partition` (a parent key) instead of to the whole result — "the latest 3 posts of
+/// each user" in one statement:
+///
+/// `SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "posts"."author_id" ORDER
+/// BY ...) AS "__roost_row" FROM "posts" WHERE ...) WHERE "__roost_row" > ? AND
+/// "__roost_row" <= ? ORDER BY "__roost_row"`
+///
+/// Rows come back with the extra column [`ROW_COLUMN`]; each parent's rows in the
+/// select's order.
+pub fn select_per_parent(select: &Select, partition: &Ident) -> Statement {
+    let mut sql = Sql::new(256);
+    sql.per_partition(select, |sql| write_select(sql, select, Some(partition)));
     sql.finish()
 }
 
@@ -321,6 +382,34 @@ pub fn select_through(
     pivot_columns: &[Ident],
 ) -> Statement {
     let mut sql = Sql::new(128 + pivot_columns.len() * 48);
+    write_through(&mut sql, select, (pivot, on, pivot_columns), None);
+    sql.tail(select);
+    sql.finish()
+}
+
+/// [`select_through`] with the select's `LIMIT` / `OFFSET` applied within each value of
+/// `partition` (the pivot's parent key), as [`select_per_parent`] does.
+pub fn select_through_per_parent(
+    select: &Select,
+    pivot: &Ident,
+    on: (&Ident, &Ident),
+    pivot_columns: &[Ident],
+    partition: &Ident,
+) -> Statement {
+    let mut sql = Sql::new(256 + pivot_columns.len() * 48);
+    sql.per_partition(select, |sql| {
+        write_through(sql, select, (pivot, on, pivot_columns), Some(partition))
+    });
+    sql.finish()
+}
+
+/// The joined SELECT of [`select_through`] without its ORDER BY / LIMIT.
+fn write_through(
+    sql: &mut Sql,
+    select: &Select,
+    (pivot, on, pivot_columns): (&Ident, (&Ident, &Ident), &[Ident]),
+    window: Option<&Ident>,
+) {
     sql.push("SELECT ").ident(&select.table).push(".*");
     for column in pivot_columns {
         let name = column.parts().1;
@@ -331,12 +420,11 @@ pub fn select_through(
             .push(" AS \"");
         sql.push(PIVOT_PREFIX).push(name).push("\"");
     }
+    sql.row_number(window, select);
     sql.push(" FROM ").ident(&select.table);
     sql.push(" INNER JOIN ").ident(pivot).push(" ON ");
     sql.ident(on.0).push(" = ").ident(on.1);
     sql.where_clause(&select.filter, &select.scopes);
-    sql.tail(select);
-    sql.finish()
 }
 
 /// Insert one pivot row per key of a list, the list bound as one JSON array:

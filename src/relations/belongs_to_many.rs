@@ -300,19 +300,27 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         );
         let mut select = Select::new(related_table);
         let fk = names.foreign_pivot_key.as_str();
+        let partition = names.qualified(&names.foreign_pivot_key)?;
         select.filter.push(Where {
             boolean: Boolean::And,
-            condition: key_condition::<Pivot>(
-                names.qualified(&names.foreign_pivot_key)?,
-                fk,
-                values,
-            ),
+            condition: key_condition::<Pivot>(partition.clone(), fk, values),
         });
         Constraint::apply(constraint, &mut select);
         select.scopes = model_scopes::<R>(orm, Constraint::trashed(constraint));
-        let statement =
-            compiler::select_through(&select, &names.pivot, (&on.0, &on.1), &names.columns);
-        let (result, pivots) = split_pivot(orm.run(&statement).await?);
+        let through = (&names.pivot, (&on.0, &on.1), names.columns.as_slice());
+        let per_parent = Constraint::per_parent(constraint);
+        let statement = if per_parent {
+            compiler::select_through_per_parent(
+                &select, through.0, through.1, through.2, &partition,
+            )
+        } else {
+            compiler::select_through(&select, through.0, through.1, through.2)
+        };
+        let mut result = orm.run(&statement).await?;
+        if per_parent {
+            Constraint::strip_row_number(&mut result);
+        }
+        let (result, pivots) = split_pivot(result);
         let mut related = Instance::<R>::hydrate_all(result);
         let pivot_keys: Vec<Option<String>> = pivots
             .iter()

@@ -5,14 +5,17 @@
 //!
 //! The closure runs once, when the constraint is added: a query builder only records,
 //! so nothing is sent then. Its columns are qualified with the related table, so they
-//! stay unambiguous in the join of a many-to-many load. This module must not write SQL.
+//! stay unambiguous in the join of a many-to-many load. `limit` / `offset` apply per
+//! parent (Laravel 11's eager-load limit): the level's one query numbers each parent's
+//! rows with a window function. This module must not write SQL.
 
 use std::any::TypeId;
 
 use crate::error::{OrmError, Result};
+use crate::executor::QueryResult;
 use crate::model::ModelDef;
 use crate::query::ast::{Boolean, Condition, Direction, Ident, Select, Where};
-use crate::query::Trashed;
+use crate::query::{compiler, Trashed};
 
 /// An eager-load constraint recorded by
 /// [`QueryBuilder::with_constraint`](crate::QueryBuilder::with_constraint): the related
@@ -27,6 +30,10 @@ pub struct Constraint {
     pub(crate) orders: Vec<(Ident, Direction)>,
     /// Which soft-deleted related rows to load.
     pub(crate) trashed: Trashed,
+    /// Rows per parent (`limit`), after skipping `offset` of each parent's.
+    pub(crate) limit: Option<u64>,
+    /// Rows of each parent to skip.
+    pub(crate) offset: Option<u64>,
 }
 
 impl Constraint {
@@ -36,6 +43,7 @@ impl Constraint {
         filter: Vec<Where>,
         orders: Vec<(Ident, Direction)>,
         trashed: Trashed,
+        (limit, offset): (Option<u64>, Option<u64>),
     ) -> Result<Self> {
         let table = R::table_name();
         Ok(Constraint {
@@ -50,6 +58,8 @@ impl Constraint {
                 .map(|(column, direction)| Ok((qualify(column, table)?, direction)))
                 .collect::<Result<_>>()?,
             trashed,
+            limit,
+            offset,
         })
     }
 
@@ -58,12 +68,28 @@ impl Constraint {
         constraint.map_or(Trashed::Exclude, |c| c.trashed)
     }
 
-    /// Add `constraint`'s conditions (one group, ANDed) and order to a relation's
-    /// select, whose own conditions are already in place.
+    /// Whether `constraint` limits rows per parent (`limit` / `offset`): the level's
+    /// query then numbers each parent's rows (see
+    /// [`compiler::select_per_parent`](crate::query::compiler::select_per_parent)).
+    pub(crate) fn per_parent(constraint: Option<&Constraint>) -> bool {
+        constraint.is_some_and(|c| c.limit.is_some() || c.offset.is_some())
+    }
+
+    /// Drop the row-number column a per-parent query adds.
+    pub(crate) fn strip_row_number(result: &mut QueryResult) {
+        if let Some(i) = result.column_index(compiler::ROW_COLUMN) {
+            result.remove_column(i);
+        }
+    }
+
+    /// Add `constraint`'s conditions (one group, ANDed), order, and per-parent limit and
+    /// offset to a relation's select, whose own conditions are already in place.
     pub(crate) fn apply(constraint: Option<&Constraint>, select: &mut Select) {
         let Some(constraint) = constraint else {
             return;
         };
+        select.limit = constraint.limit;
+        select.offset = constraint.offset;
         if !constraint.filter.is_empty() {
             select.filter.push(Where {
                 boolean: Boolean::And,

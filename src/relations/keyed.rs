@@ -46,14 +46,24 @@ async fn fetch_by_key<P: ModelDef, R: ModelDef>(
     let mut select = Select::new(crate::query::Ident::parse(R::table_name())?);
     select.filter.push(Where {
         boolean: Boolean::And,
-        condition: key_condition::<R>(column, related_column, values),
+        condition: key_condition::<R>(column.clone(), related_column, values),
     });
     Constraint::apply(constraint, &mut select);
     select.scopes = model_scopes::<R>(orm, Constraint::trashed(constraint));
-    if to_one && single {
-        select.limit = Some(1);
+    let per_parent = Constraint::per_parent(constraint);
+    let statement = if per_parent {
+        compiler::select_per_parent(&select, &column)
+    } else {
+        if to_one && single {
+            select.limit = Some(1);
+        }
+        compiler::select(&select)
+    };
+    let mut result = orm.run(&statement).await?;
+    if per_parent {
+        Constraint::strip_row_number(&mut result);
     }
-    let related = Instance::<R>::hydrate_all(orm.run(&compiler::select(&select)).await?);
+    let related = Instance::<R>::hydrate_all(result);
     Ok(Fetched::group(related, &keys, |_, row| {
         row.get(related_column).and_then(dict_key)
     }))

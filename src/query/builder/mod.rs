@@ -326,11 +326,12 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// Eager-load relation `name` (a path like `"posts.comments"` works too) with
     /// conditions and order of your own on the related model's query (Eloquent's
     /// `with(['posts' => fn ($q) => ...])`). `R` is the related model; the closure
-    /// gets its query and returns it with `where`s, groups, `order_by` and
-    /// `with_trashed` / `only_trashed` added. Still one query per level for all
-    /// parents. A constraint on another model than the relation loads, or one that uses
-    /// `limit`, `offset` or `with`, is [`OrmError::InvalidConstraint`] at the terminal,
-    /// before any query.
+    /// gets its query and returns it with `where`s, groups, `order_by`,
+    /// `with_trashed` / `only_trashed` and `limit` / `offset` added; `limit` and
+    /// `offset` count **per parent** ("the latest 3 posts of each user", as in Laravel
+    /// 11). Still one query per level for all parents. A constraint on another model
+    /// than the relation loads, or one that uses `with`, is
+    /// [`OrmError::InvalidConstraint`] at the terminal, before any query.
     ///
     /// ```no_run
     /// # use roost_orm::prelude::*;
@@ -366,20 +367,20 @@ impl<M: ModelDef> QueryBuilder<M> {
         if let Some(e) = self.error {
             return Err(*e);
         }
-        let unsupported = if self.limit.is_some() || self.offset.is_some() {
-            Some("limit and offset would cut the rows of all parents together")
-        } else if !self.eager.is_empty() {
-            Some("nested relations go in the name (\"posts.comments\"), not inside a constraint")
-        } else {
-            None
-        };
-        if let Some(reason) = unsupported {
+        if !self.eager.is_empty() {
             return Err(OrmError::InvalidConstraint {
                 relation: name.to_string(),
-                reason: reason.to_string(),
+                reason:
+                    "nested relations go in the name (\"posts.comments\"), not inside a constraint"
+                        .to_string(),
             });
         }
-        Constraint::new::<M>(self.filter, self.orders, self.trashed)
+        Constraint::new::<M>(
+            self.filter,
+            self.orders,
+            self.trashed,
+            (self.limit, self.offset),
+        )
     }
 
     /// The relation names recorded by [`with`](Self::with).

@@ -70,6 +70,9 @@ enum Terminal {
     LoadRemarks,
     /// Remarks (filtered by the chain's first numeric condition) with their thing.
     RemarksWithThing(i64),
+    /// The chain with `with_constraint("remarks", ...)`: an OR that names another
+    /// tenant, and a per-parent limit.
+    ConstrainedRemarks(&'static str, u64),
 }
 
 fn column() -> impl Strategy<Value = &'static str> {
@@ -111,6 +114,8 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         Just(Terminal::EagerRemarks),
         Just(Terminal::LoadRemarks),
         (0i64..200).prop_map(Terminal::RemarksWithThing),
+        (prop::sample::select(TENANTS.to_vec()), 1u64..4)
+            .prop_map(|(t, n)| Terminal::ConstrainedRemarks(t, n)),
     ]
 }
 
@@ -338,6 +343,29 @@ async fn run_case(
                         .related::<Remark>("remarks")
                         .map_err(|e| e.to_string())?;
                     check(own_refs(tenant, &remarks), "read by eager load")?;
+                }
+            }
+        }
+        Terminal::ConstrainedRemarks(other, per_parent) => {
+            let constrained = q.with_constraint("remarks", |r: QueryBuilder<Remark>| {
+                r.where_op("id", ">", 0)
+                    .or_where("org_id", *other)
+                    .order_by_desc("id")
+                    .limit(*per_parent)
+            });
+            if let Ok(rows) = constrained.all().await {
+                check(own(tenant, &rows), "read by constrained eager parent")?;
+                for row in &rows {
+                    let remarks = row
+                        .related::<Remark>("remarks")
+                        .map_err(|e| e.to_string())?;
+                    check(own_refs(tenant, &remarks), "read by constrained eager load")?;
+                    if remarks.len() as u64 > *per_parent {
+                        return Err(format!(
+                            "{} remarks for a limit of {per_parent}",
+                            remarks.len()
+                        ));
+                    }
                 }
             }
         }

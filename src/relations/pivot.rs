@@ -106,7 +106,35 @@ fn pivot_columns(
     Ok(extra)
 }
 
+/// The insert of `(parent, id)` pivot rows for `ids` (skipping existing pairs when
+/// `only_missing`), returning each inserted related key.
+fn insert_pairs(
+    names: &Resolved,
+    parent: SqlValue,
+    ids: &[Value],
+    extra: Vec<(Ident, SqlValue)>,
+    only_missing: bool,
+) -> crate::executor::Statement {
+    compiler::pivot_insert(
+        &names.pivot,
+        (&names.foreign_pivot_key, parent),
+        &names.related_pivot_key,
+        ids,
+        extra,
+        only_missing,
+    )
+}
+
 impl<R: ModelDef> BelongsToManyRelation<R> {
+    /// What every pivot write starts from: the request's `Orm`, the relation's names
+    /// and the parent's key.
+    fn start<P: ModelDef>(&self, parent: &Instance<P>) -> Result<(Orm, Resolved, SqlValue)> {
+        let orm = Orm::current()?;
+        let names = self.resolve::<P>()?;
+        let parent = parent_value(parent, &names)?;
+        Ok((orm, names, parent))
+    }
+
     /// Pair `ids` (related keys) with `parent` (Laravel `attach`): one pivot row each,
     /// in one statement. Returns the number of rows inserted. Pairs that already exist
     /// are inserted again unless the pivot has a unique key (as in Laravel; `sync`
@@ -134,22 +162,13 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         I: IntoIterator<Item = V>,
         V: Into<Value>,
     {
-        let orm = Orm::current()?;
-        let names = self.resolve::<P>()?;
-        let parent = parent_value(parent, &names)?;
+        let (orm, names, parent) = self.start(parent)?;
         let extra = extra_columns(&names, attributes.into_attributes()?)?;
         let ids = key_list(ids);
         if ids.is_empty() {
             return Ok(0);
         }
-        let statement = compiler::pivot_insert(
-            &names.pivot,
-            (&names.foreign_pivot_key, parent),
-            &names.related_pivot_key,
-            &ids,
-            extra,
-            false,
-        );
+        let statement = insert_pairs(&names, parent, &ids, extra, false);
         Ok(orm.run(&statement).await?.len() as u64)
     }
 
@@ -161,9 +180,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         I: IntoIterator<Item = V>,
         V: Into<Value>,
     {
-        let orm = Orm::current()?;
-        let names = self.resolve::<P>()?;
-        let parent = parent_value(parent, &names)?;
+        let (orm, names, parent) = self.start(parent)?;
         let ids = key_list(ids);
         if ids.is_empty() {
             return Ok(0);
@@ -182,9 +199,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
 
     /// Unpair everything from `parent` (Laravel `detach()` with no ids).
     pub async fn detach_all<P: ModelDef>(&self, parent: &Instance<P>) -> Result<u64> {
-        let orm = Orm::current()?;
-        let names = self.resolve::<P>()?;
-        let parent = parent_value(parent, &names)?;
+        let (orm, names, parent) = self.start(parent)?;
         let statement = compiler::delete(&names.pivot, &[owned_by(&names, parent)]);
         Ok(orm.run(&statement).await?.changes)
     }
@@ -198,9 +213,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         I: IntoIterator<Item = V>,
         V: Into<Value>,
     {
-        let orm = Orm::current()?;
-        let names = self.resolve::<P>()?;
-        let parent = parent_value(parent, &names)?;
+        let (orm, names, parent) = self.start(parent)?;
         let extra = extra_columns(&names, crate::model::Attributes::new())?;
         let ids = key_list(ids);
         let detach = compiler::delete_returning(
@@ -217,14 +230,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         );
         let mut statements = vec![detach];
         if !ids.is_empty() {
-            statements.push(compiler::pivot_insert(
-                &names.pivot,
-                (&names.foreign_pivot_key, parent),
-                &names.related_pivot_key,
-                &ids,
-                extra,
-                true,
-            ));
+            statements.push(insert_pairs(&names, parent, &ids, extra, true));
         }
         let mut results = orm.batch(&statements).await?.into_iter();
         let detached = results.next().map(returned).unwrap_or_default();
@@ -244,22 +250,13 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         I: IntoIterator<Item = V>,
         V: Into<Value>,
     {
-        let orm = Orm::current()?;
-        let names = self.resolve::<P>()?;
-        let parent = parent_value(parent, &names)?;
+        let (orm, names, parent) = self.start(parent)?;
         let extra = extra_columns(&names, crate::model::Attributes::new())?;
         let ids = key_list(ids);
         if ids.is_empty() {
             return Ok(SyncChanges::default());
         }
-        let statement = compiler::pivot_insert(
-            &names.pivot,
-            (&names.foreign_pivot_key, parent),
-            &names.related_pivot_key,
-            &ids,
-            extra,
-            true,
-        );
+        let statement = insert_pairs(&names, parent, &ids, extra, true);
         Ok(SyncChanges {
             attached: returned(orm.run(&statement).await?),
             detached: Vec::new(),
@@ -276,9 +273,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         I: IntoIterator<Item = V>,
         V: Into<Value>,
     {
-        let orm = Orm::current()?;
-        let names = self.resolve::<P>()?;
-        let parent = parent_value(parent, &names)?;
+        let (orm, names, parent) = self.start(parent)?;
         let extra = extra_columns(&names, crate::model::Attributes::new())?;
         let ids = key_list(ids);
         if ids.is_empty() {
@@ -309,14 +304,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
             ));
         }
         if !attach.is_empty() {
-            statements.push(compiler::pivot_insert(
-                &names.pivot,
-                (&names.foreign_pivot_key, parent),
-                &names.related_pivot_key,
-                &attach,
-                extra,
-                true,
-            ));
+            statements.push(insert_pairs(&names, parent, &attach, extra, true));
         }
         let mut results = orm.batch(&statements).await?.into_iter();
         let detached = match detach.is_empty() {
@@ -336,9 +324,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         id: impl Into<Value>,
         attributes: impl IntoAttributes,
     ) -> Result<u64> {
-        let orm = Orm::current()?;
-        let names = self.resolve::<P>()?;
-        let parent = parent_value(parent, &names)?;
+        let (orm, names, parent) = self.start(parent)?;
         let sets = pivot_columns(&names, attributes.into_attributes()?, &[UPDATED_AT])?;
         if sets.is_empty() {
             return Ok(0);

@@ -73,6 +73,12 @@ enum Terminal {
     /// The chain with `with_constraint("remarks", ...)`: an OR that names another
     /// tenant, and a per-parent limit.
     ConstrainedRemarks(&'static str, u64),
+    /// The chain's `update(...)`, trying to move rows to another tenant.
+    MassUpdate(i64),
+    /// The chain's `delete()` (soft), at most 5 rows.
+    MassDelete,
+    /// The chain's `force_delete()`, at most 1 row (so the data set lasts).
+    MassForceDelete,
 }
 
 fn column() -> impl Strategy<Value = &'static str> {
@@ -116,6 +122,9 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         (0i64..200).prop_map(Terminal::RemarksWithThing),
         (prop::sample::select(TENANTS.to_vec()), 1u64..4)
             .prop_map(|(t, n)| Terminal::ConstrainedRemarks(t, n)),
+        (0i64..1000).prop_map(Terminal::MassUpdate),
+        Just(Terminal::MassDelete),
+        Just(Terminal::MassForceDelete),
     ]
 }
 
@@ -368,6 +377,15 @@ async fn run_case(
                     }
                 }
             }
+        }
+        Terminal::MassUpdate(v) => {
+            let _ = q.update(json!({"a": *v, "org_id": "evil"})).await;
+        }
+        Terminal::MassDelete => {
+            let _ = q.limit(5).delete().await;
+        }
+        Terminal::MassForceDelete => {
+            let _ = q.limit(1).force_delete().await;
         }
         Terminal::LoadRemarks => {
             if let Ok(mut rows) = q.all().await {

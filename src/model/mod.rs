@@ -16,7 +16,7 @@ pub mod column;
 pub mod hooks;
 mod instance;
 pub mod naming;
-mod persistence;
+pub(crate) mod persistence;
 mod statics;
 mod timestamps;
 

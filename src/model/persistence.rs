@@ -32,7 +32,9 @@ fn check_names<M: ModelDef>(attributes: &Attributes) -> Result<()> {
 }
 
 /// Validated `(column, bound value)` pairs for a write.
-fn bound_columns<M: ModelDef>(attributes: &Attributes) -> Result<(Vec<Ident>, Vec<SqlValue>)> {
+pub(crate) fn bound_columns<M: ModelDef>(
+    attributes: &Attributes,
+) -> Result<(Vec<Ident>, Vec<SqlValue>)> {
     let mut columns = Vec::with_capacity(attributes.len());
     let mut values = Vec::with_capacity(attributes.len());
     for (name, value) in attributes {

@@ -362,6 +362,52 @@ pub fn delete(table: &Ident, conditions: &[Condition]) -> Statement {
     sql.finish()
 }
 
+/// `UPDATE t SET a = ?, ... WHERE <select's conditions>`: a query's mass update, which
+/// reports `changes` (no `RETURNING`). With an ORDER BY, LIMIT or OFFSET the rows are
+/// chosen by primary key through a subquery (`WHERE "id" IN (SELECT "id" FROM t WHERE
+/// ... LIMIT ?)`): `UPDATE ... LIMIT` is a compile-time option of SQLite D1 lacks.
+pub fn update_matching(select: &Select, key: &Ident, sets: Vec<(Ident, SqlValue)>) -> Statement {
+    let mut sql = Sql::new(96 + sets.len() * 16);
+    sql.push("UPDATE ").ident(&select.table).push(" SET ");
+    for (i, (column, value)) in sets.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.ident(&column).push(" = ");
+        sql.param(value);
+    }
+    matching(&mut sql, select, key);
+    sql.finish()
+}
+
+/// `DELETE FROM t WHERE <select's conditions>`: a query's mass delete, choosing rows as
+/// [`update_matching`] does.
+pub fn delete_matching(select: &Select, key: &Ident) -> Statement {
+    let mut sql = Sql::new(96);
+    sql.push("DELETE FROM ").ident(&select.table);
+    matching(&mut sql, select, key);
+    sql.finish()
+}
+
+/// The WHERE of a mass write: the select's conditions and scopes; with an ORDER BY,
+/// LIMIT or OFFSET, the rows are chosen by primary key through a subquery
+/// (`WHERE "id" IN (SELECT "id" FROM t WHERE ... ORDER BY ... LIMIT ?)`), since
+/// `UPDATE ... LIMIT` is a compile-time option of SQLite that D1 does not have.
+fn matching(sql: &mut Sql, select: &Select, key: &Ident) {
+    if select.orders.is_empty() && select.limit.is_none() && select.offset.is_none() {
+        sql.where_clause(&select.filter, &select.scopes);
+        return;
+    }
+    sql.push(" WHERE ")
+        .ident(key)
+        .push(" IN (SELECT ")
+        .ident(key);
+    sql.push(" FROM ").ident(&select.table);
+    sql.where_clause(&select.filter, &select.scopes);
+    sql.tail(select);
+    sql.push(")");
+}
+
 /// The alias prefix of pivot columns selected by [`select_through`]: pivot column `role`
 /// comes back as `__pivot_role`, apart from the related table's own columns.
 pub const PIVOT_PREFIX: &str = "__pivot_";

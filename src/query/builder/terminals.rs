@@ -1,5 +1,6 @@
 //! The terminals of [`QueryBuilder`]: `all`, `first`, `find`, `count`, `paginate` (and
-//! their `_or_fail` forms) — where a recorded query becomes an AST, then a statement
+//! their `_or_fail` forms), and the mass writes `update`, `delete`, `force_delete` —
+//! where a recorded query becomes an AST, then a statement
 //! (from [`compiler`], or the text cache for a key lookup), then instances with their
 //! eager loads. Nothing here writes SQL text.
 
@@ -8,12 +9,16 @@ use serde_json::Value;
 use super::QueryBuilder;
 use crate::error::{OrmError, Result};
 use crate::executor::{QueryResult, Statement};
-use crate::model::{cast_of, check_column_cast, Instance, ModelDef};
+use crate::model::persistence::bound_columns;
+use crate::model::{
+    cast_of, check_column, check_column_cast, now_timestamp, Attributes, Instance, IntoAttributes,
+    ModelDef, DELETED_AT, UPDATED_AT,
+};
 use crate::orm::Orm;
 use crate::query::ast::{Ident, Select};
 use crate::query::compiler;
 use crate::query::paginate::Paginated;
-use crate::query::scopes::{model_scopes, model_scopes_shaped};
+use crate::query::scopes::{model_scopes, model_scopes_shaped, tenant_of};
 use crate::query::text_cache::{self, Shape, TextKey};
 use crate::relations::EagerLoads;
 
@@ -219,4 +224,73 @@ fn first_u64(result: &QueryResult) -> u64 {
         .and_then(|row| row.first())
         .and_then(Value::as_u64)
         .unwrap_or(0)
+}
+
+/// Mass writes: Laravel's `$query->update([...])` / `->delete()` / `->forceDelete()`.
+///
+/// One statement each, with the model's scopes (a tenant's query writes only its own
+/// rows; soft-deleted rows are left alone unless `with_trashed` / `only_trashed`), and
+/// no model hooks (as in Laravel: no instance is loaded). `limit` / `offset` / `order_by`
+/// choose the rows through a primary-key subquery.
+impl<M: ModelDef> QueryBuilder<M> {
+    /// Set `attributes` on every matching record and return how many rows changed.
+    /// Values are cast and names checked as on a save; `updated_at` is touched when the
+    /// model has timestamps; a tenant column keeps the active tenant.
+    ///
+    /// ```no_run
+    /// # use roost_orm::prelude::*;
+    /// # use serde_json::json;
+    /// # struct Post; impl ModelDef for Post {}
+    /// # async fn f() -> roost_orm::Result<()> {
+    /// let archived = Post::where_op("views", "<", 10)
+    ///     .update(json!({"status": "archived"}))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn update(mut self, attributes: impl IntoAttributes) -> Result<u64> {
+        let orm = Orm::current()?;
+        let mut attributes = attributes.into_attributes()?;
+        if M::TIMESTAMPS && !attributes.contains_key(UPDATED_AT) {
+            attributes.insert(UPDATED_AT.to_string(), Value::String(now_timestamp()));
+        }
+        if let Some((column, org_id)) = tenant_of::<M>(&orm) {
+            if let Some(value) = attributes.get_mut(column) {
+                *value = Value::String(org_id);
+            }
+        }
+        let (columns, values) = bound_columns::<M>(&attributes)?;
+        let select = self.take_select(&orm)?;
+        if columns.is_empty() {
+            return Ok(0);
+        }
+        let key = check_column::<M>(M::PRIMARY_KEY)?;
+        let sets = columns.into_iter().zip(values).collect();
+        let statement = compiler::update_matching(&select, &key, sets);
+        Ok(orm.run(&statement).await?.changes)
+    }
+
+    /// Delete every matching record and return how many: a soft-deleting model's rows
+    /// get `deleted_at` (and `updated_at`) set, other rows are removed.
+    pub async fn delete(self) -> Result<u64> {
+        if !M::SOFT_DELETES {
+            return self.force_delete().await;
+        }
+        let now = Value::String(now_timestamp());
+        let mut attributes = Attributes::new();
+        attributes.insert(DELETED_AT.to_string(), now.clone());
+        if M::TIMESTAMPS {
+            attributes.insert(UPDATED_AT.to_string(), now);
+        }
+        self.update(attributes).await
+    }
+
+    /// Remove every matching record, soft deletes or not (Laravel `forceDelete`), and
+    /// return how many.
+    pub async fn force_delete(mut self) -> Result<u64> {
+        let orm = Orm::current()?;
+        let select = self.take_select(&orm)?;
+        let key = check_column::<M>(M::PRIMARY_KEY)?;
+        let statement = compiler::delete_matching(&select, &key);
+        Ok(orm.run(&statement).await?.changes)
+    }
 }

@@ -83,6 +83,24 @@ async fn sql_text_of_at_most_100_kb_and_32_function_arguments() {
 }
 
 #[tokio::test]
+async fn a_script_of_small_statements_may_exceed_100_kb() {
+    let db = db();
+    let rows: String = (0..3_000)
+        .map(|i| format!("INSERT INTO notes (title) VALUES ('note number {i:05}');\n"))
+        .collect();
+    assert!(rows.len() > 150_000);
+    db.execute_batch(&format!("BEGIN;\n{rows}COMMIT;")).unwrap();
+    let count = db
+        .run(&Statement::new("SELECT count(*) FROM notes", vec![]))
+        .await
+        .unwrap();
+    assert_eq!(count.first().unwrap()[0], serde_json::json!(3000));
+    // The limit is back for statements.
+    let long = Statement::new(format!("SELECT '{}'", "x".repeat(100_001)), vec![]);
+    assert!(is_database_error(db.run(&long).await, "statement too long"));
+}
+
+#[tokio::test]
 async fn at_most_100_columns_per_table() {
     let columns = |n: usize| {
         (0..n)

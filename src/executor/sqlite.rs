@@ -211,13 +211,25 @@ impl SqliteExecutor {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Run a script of SQL statements without parameters (schema setup, like
-    /// `wrangler d1 execute --command`). Model queries never go through here.
+    /// Run a script of SQL statements without parameters (schema setup and seeding,
+    /// like `wrangler d1 execute --file`). Model queries never go through here.
+    ///
+    /// A script may be longer than D1's 100 KB statement limit: SQLite checks that
+    /// limit against the whole text it is handed, so it is lifted for the script (a
+    /// seed file of many small statements is fine on D1 too, where each statement is
+    /// sent on its own).
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
-        self.conn()
-            .conn
-            .execute_batch(sql)
-            .map_err(|e| OrmError::database(e.to_string(), sql))
+        let guard = self.conn();
+        let conn = &guard.conn;
+        let limit = conn.limit(Limit::SQLITE_LIMIT_SQL_LENGTH).ok();
+        if limit.is_some() {
+            let _ = conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, i32::MAX);
+        }
+        let result = conn.execute_batch(sql);
+        if let Some(limit) = limit {
+            let _ = conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, limit);
+        }
+        result.map_err(|e| OrmError::database(e.to_string(), sql))
     }
 
     /// Run a closure with the raw connection (escape hatch for tests and benchmarks).

@@ -79,6 +79,8 @@ enum Terminal {
     MassDelete,
     /// The chain's `force_delete()`, at most 1 row (so the data set lasts).
     MassForceDelete,
+    /// The chain's `increment("a", n)`.
+    MassIncrement(i64),
 }
 
 fn column() -> impl Strategy<Value = &'static str> {
@@ -125,6 +127,7 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         (0i64..1000).prop_map(Terminal::MassUpdate),
         Just(Terminal::MassDelete),
         Just(Terminal::MassForceDelete),
+        (-3i64..4).prop_map(Terminal::MassIncrement),
     ]
 }
 
@@ -386,6 +389,9 @@ async fn run_case(
         }
         Terminal::MassForceDelete => {
             let _ = q.limit(1).force_delete().await;
+        }
+        Terminal::MassIncrement(n) => {
+            let _ = q.increment("a", *n).await;
         }
         Terminal::LoadRemarks => {
             if let Ok(mut rows) = q.all().await {

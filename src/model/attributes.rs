@@ -163,6 +163,31 @@ impl TrackedAttributes {
         self.original = Original::Current(None);
     }
 
+    /// Set `key` to a `value` just read back from the database: both the attribute and
+    /// its original, so it is clean; the other attributes keep their state (an
+    /// unsaved change elsewhere stays dirty).
+    pub(crate) fn store_value(&mut self, key: &str, value: Value) {
+        match &mut self.original {
+            Original::Unsaved => {}
+            Original::Current(columns) => {
+                if !self.current.contains_key(key) {
+                    // A new key: the shared names no longer match the map's keys.
+                    *columns = None;
+                }
+            }
+            Original::Snapshot { columns, values } => match columns.iter().position(|c| c == key) {
+                Some(i) => values[i] = value.clone(),
+                None => {
+                    let mut names = columns.to_vec();
+                    names.push(key.to_string());
+                    *columns = names.into();
+                    values.push(value.clone());
+                }
+            },
+        }
+        self.current.insert(key.to_string(), value);
+    }
+
     /// Take the map out, leaving it empty (the originals are kept).
     pub(crate) fn take(&mut self) -> Attributes {
         std::mem::take(&mut self.current)
@@ -363,6 +388,19 @@ mod tests {
         assert_eq!(attributes["id"], json!(2));
         attributes.insert("id".into(), json!(3));
         assert_eq!(attributes.get_original("id"), Some(&json!(2)));
+    }
+
+    #[test]
+    fn a_stored_value_is_clean_and_leaves_other_changes_dirty() {
+        let mut attributes = row();
+        attributes.store_value("id", json!(2));
+        assert!(!attributes.is_dirty());
+        attributes.insert("title".into(), json!("changed"));
+        attributes.store_value("id", json!(3));
+        attributes.store_value("views", json!(7));
+        assert_eq!(attributes.get_original("id"), Some(&json!(3)));
+        assert_eq!(attributes.get_original("views"), Some(&json!(7)));
+        assert_eq!(attributes.get_dirty().keys().collect::<Vec<_>>(), ["title"]);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::model::{
     cast_of, check_column, Attributes, Instance, ModelDef, CREATED_AT, DELETED_AT, UPDATED_AT,
 };
 use crate::orm::Orm;
-use crate::query::ast::{Condition, Ident, Operator, Select};
+use crate::query::ast::{Assignment, Condition, Ident, Operator, Select};
 use crate::query::compiler;
 use crate::query::scopes::{model_scopes, tenant_of, Trashed};
 use crate::value::SqlValue;
@@ -260,6 +260,100 @@ impl<M: ModelDef> Instance<M> {
             return Err(self.not_found());
         }
         self.sync_stored(result);
+        Ok(self)
+    }
+}
+
+/// An increment amount as a bound number (negated for a decrement): a JSON number, or
+/// `InvalidAttributes`.
+pub(crate) fn increment_amount(amount: Value, negate: bool) -> Result<SqlValue> {
+    let invalid = || OrmError::InvalidAttributes(format!("increment by a number, not {amount}"));
+    if let Some(n) = amount.as_i64() {
+        let n = if negate {
+            n.checked_neg().ok_or_else(invalid)?
+        } else {
+            n
+        };
+        return Ok(SqlValue::Integer(n));
+    }
+    match amount.as_f64() {
+        Some(f) if amount.is_number() => Ok(SqlValue::Real(if negate { -f } else { f })),
+        _ => Err(invalid()),
+    }
+}
+
+/// The `SET` of an increment of `column` on model `M`: `column = column + ?`, plus
+/// `updated_at` when the model has timestamps. The tenant column can't be incremented
+/// (that would move rows to another tenant).
+pub(crate) fn increment_sets<M: ModelDef>(
+    column: &str,
+    amount: SqlValue,
+) -> Result<Vec<(Ident, Assignment)>> {
+    let ident = check_column::<M>(column)?;
+    if M::TENANT_COLUMN == Some(ident.parts().1) {
+        return Err(OrmError::InvalidAttributes(format!(
+            "the tenant column {column} of [{}] can't be incremented",
+            M::model_name()
+        )));
+    }
+    let mut sets = vec![(ident, Assignment::Add(amount))];
+    if M::TIMESTAMPS && column != UPDATED_AT {
+        let now = SqlValue::Text(now_timestamp());
+        sets.push((Ident::parse_static(UPDATED_AT)?, Assignment::Value(now)));
+    }
+    Ok(sets)
+}
+
+impl<M: ModelDef> Instance<M> {
+    /// Add `amount` to attribute `column` in the database, atomically (`SET "views" =
+    /// "views" + ?`, so concurrent increments all count), and take the stored value
+    /// back (Laravel `$post->increment('views', 1)`). Touches `updated_at`; fires
+    /// `updating` / `updated`; other unsaved changes stay unsaved.
+    ///
+    /// ```no_run
+    /// # use roost_orm::prelude::*;
+    /// # struct Post; impl ModelDef for Post {}
+    /// # async fn f() -> roost_orm::Result<()> {
+    /// let mut post = Post::find_or_fail(1).await?;
+    /// post.increment("views", 1).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn increment(&mut self, column: &str, amount: impl Into<Value>) -> Result<&mut Self> {
+        self.add_to(column, increment_amount(amount.into(), false)?)
+            .await
+    }
+
+    /// Subtract `amount` from attribute `column` in the database, atomically (see
+    /// [`increment`](Self::increment)).
+    pub async fn decrement(&mut self, column: &str, amount: impl Into<Value>) -> Result<&mut Self> {
+        self.add_to(column, increment_amount(amount.into(), true)?)
+            .await
+    }
+
+    async fn add_to(&mut self, column: &str, amount: SqlValue) -> Result<&mut Self> {
+        let orm = Orm::current()?;
+        let sets = increment_sets::<M>(column, amount)?;
+        if !self.exists() {
+            return Err(self.not_found());
+        }
+        let conditions = self.key_conditions(&orm, Trashed::With)?;
+        fire_in_place(HookEvent::Updating, self).await?;
+        let written: Vec<String> = sets.iter().map(|(c, _)| c.parts().1.to_string()).collect();
+        let statement = compiler::update(&table::<M>()?, sets, &conditions);
+        let result = orm.run(&statement).await?;
+        let Some(row) = result.first() else {
+            return Err(self.not_found());
+        };
+        let mut changes = Attributes::new();
+        for name in written {
+            if let Some(mut value) = result.column_index(&name).and_then(|i| row.get(i)).cloned() {
+                cast_of::<M>(&name).read_in_place(&mut value);
+                self.attributes.store_value(&name, value.clone());
+                changes.insert(name, value);
+            }
+        }
+        self.set_changes(changes);
+        fire_in_place(HookEvent::Updated, self).await?;
         Ok(self)
     }
 }

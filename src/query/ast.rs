@@ -232,6 +232,21 @@ impl IntoOperator for String {
     }
 }
 
+/// The right-hand side of `SET column = ...` in an UPDATE.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Assignment {
+    /// `column = ?`
+    Value(SqlValue),
+    /// `column = column + ?`: an atomic increment (a negative amount decrements).
+    Add(SqlValue),
+}
+
+impl From<SqlValue> for Assignment {
+    fn from(value: SqlValue) -> Self {
+        Assignment::Value(value)
+    }
+}
+
 /// Sort direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Direction {

@@ -10,7 +10,7 @@
 //! outside it, so an `or_where` can never widen a scope (the original's tenant leak).
 
 use crate::executor::{SqlText, Statement};
-use crate::query::ast::{Boolean, Condition, Ident, Operator, Select, Where};
+use crate::query::ast::{Assignment, Boolean, Condition, Ident, Operator, Select, Where};
 use crate::value::SqlValue;
 
 /// The alias of the window total added by [`select_with_total`].
@@ -149,6 +149,18 @@ impl Sql {
         for (i, (column, direction)) in select.orders.iter().enumerate() {
             self.push(if i == 0 { " ORDER BY " } else { ", " });
             self.ident(column).push(" ").push(direction.sql());
+        }
+    }
+
+    /// ` SET a = ?, b = b + ?, ...`
+    fn sets<A: Into<Assignment>>(&mut self, sets: Vec<(Ident, A)>) {
+        for (i, (column, assignment)) in sets.into_iter().enumerate() {
+            self.push(if i == 0 { " SET " } else { ", " });
+            self.ident(&column).push(" = ");
+            match assignment.into() {
+                Assignment::Value(value) => self.param(value),
+                Assignment::Add(amount) => self.ident(&column).push(" + ").param(amount),
+            };
         }
     }
 
@@ -338,17 +350,15 @@ pub fn insert(table: &Ident, columns: &[Ident], rows: Vec<Vec<SqlValue>>) -> Sta
     sql.finish()
 }
 
-/// `UPDATE t SET a = ?, ... WHERE ... RETURNING *`
-pub fn update(table: &Ident, sets: Vec<(Ident, SqlValue)>, conditions: &[Condition]) -> Statement {
+/// `UPDATE t SET a = ?, b = b + ?, ... WHERE ... RETURNING *`
+pub fn update<A: Into<Assignment>>(
+    table: &Ident,
+    sets: Vec<(Ident, A)>,
+    conditions: &[Condition],
+) -> Statement {
     let mut sql = Sql::new(64 + sets.len() * 16);
-    sql.push("UPDATE ").ident(table).push(" SET ");
-    for (i, (column, value)) in sets.into_iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.ident(&column).push(" = ");
-        sql.param(value);
-    }
+    sql.push("UPDATE ").ident(table);
+    sql.sets(sets);
     sql.where_clause(&[], conditions);
     sql.push(" RETURNING *");
     sql.finish()
@@ -366,16 +376,14 @@ pub fn delete(table: &Ident, conditions: &[Condition]) -> Statement {
 /// reports `changes` (no `RETURNING`). With an ORDER BY, LIMIT or OFFSET the rows are
 /// chosen by primary key through a subquery (`WHERE "id" IN (SELECT "id" FROM t WHERE
 /// ... LIMIT ?)`): `UPDATE ... LIMIT` is a compile-time option of SQLite D1 lacks.
-pub fn update_matching(select: &Select, key: &Ident, sets: Vec<(Ident, SqlValue)>) -> Statement {
+pub fn update_matching<A: Into<Assignment>>(
+    select: &Select,
+    key: &Ident,
+    sets: Vec<(Ident, A)>,
+) -> Statement {
     let mut sql = Sql::new(96 + sets.len() * 16);
-    sql.push("UPDATE ").ident(&select.table).push(" SET ");
-    for (i, (column, value)) in sets.into_iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.ident(&column).push(" = ");
-        sql.param(value);
-    }
+    sql.push("UPDATE ").ident(&select.table);
+    sql.sets(sets);
     matching(&mut sql, select, key);
     sql.finish()
 }

@@ -14,7 +14,8 @@ pub(crate) mod scopes;
 mod text_cache;
 
 pub use ast::{
-    Boolean, Condition, Direction, Ident, IntoDirection, IntoOperator, Operator, Select, Where,
+    Assignment, Boolean, Condition, Direction, Ident, IntoDirection, IntoOperator, Operator,
+    Select, Where,
 };
 pub use builder::QueryBuilder;
 pub use paginate::Paginated;

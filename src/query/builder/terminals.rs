@@ -1,5 +1,6 @@
 //! The terminals of [`QueryBuilder`]: `all`, `first`, `find`, `count`, `paginate` (and
-//! their `_or_fail` forms), and the mass writes `update`, `delete`, `force_delete` —
+//! their `_or_fail` forms), and the mass writes `update`, `increment` / `decrement`,
+//! `delete`, `force_delete` —
 //! where a recorded query becomes an AST, then a statement
 //! (from [`compiler`], or the text cache for a key lookup), then instances with their
 //! eager loads. Nothing here writes SQL text.
@@ -9,7 +10,7 @@ use serde_json::Value;
 use super::QueryBuilder;
 use crate::error::{OrmError, Result};
 use crate::executor::{QueryResult, Statement};
-use crate::model::persistence::bound_columns;
+use crate::model::persistence::{bound_columns, increment_amount, increment_sets};
 use crate::model::{
     cast_of, check_column, check_column_cast, now_timestamp, Attributes, Instance, IntoAttributes,
     ModelDef, DELETED_AT, UPDATED_AT,
@@ -21,6 +22,7 @@ use crate::query::paginate::Paginated;
 use crate::query::scopes::{model_scopes, model_scopes_shaped, tenant_of};
 use crate::query::text_cache::{self, Shape, TextKey};
 use crate::relations::EagerLoads;
+use crate::value::SqlValue;
 
 impl<M: ModelDef> QueryBuilder<M> {
     /// The SELECT of this query. Terminals consume the builder, so its conditions are
@@ -282,6 +284,31 @@ impl<M: ModelDef> QueryBuilder<M> {
             attributes.insert(UPDATED_AT.to_string(), now);
         }
         self.update(attributes).await
+    }
+
+    /// Add `amount` to `column` on every matching record, atomically in the database
+    /// (`SET "views" = "views" + ?`) — Laravel's `$query->increment('views', 5)` —
+    /// touching `updated_at`. Returns how many rows changed. The tenant column can't be
+    /// incremented.
+    pub async fn increment(self, column: &str, amount: impl Into<Value>) -> Result<u64> {
+        let amount = increment_amount(amount.into(), false);
+        self.add_to(column, amount).await
+    }
+
+    /// Subtract `amount` from `column` on every matching record (see
+    /// [`increment`](Self::increment)).
+    pub async fn decrement(self, column: &str, amount: impl Into<Value>) -> Result<u64> {
+        let amount = increment_amount(amount.into(), true);
+        self.add_to(column, amount).await
+    }
+
+    async fn add_to(mut self, column: &str, amount: Result<SqlValue>) -> Result<u64> {
+        let orm = Orm::current()?;
+        let sets = increment_sets::<M>(column, amount?)?;
+        let select = self.take_select(&orm)?;
+        let key = check_column::<M>(M::PRIMARY_KEY)?;
+        let statement = compiler::update_matching(&select, &key, sets);
+        Ok(orm.run(&statement).await?.changes)
     }
 
     /// Remove every matching record, soft deletes or not (Laravel `forceDelete`), and

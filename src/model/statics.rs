@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::model::hooks::{self, HookEvent, HookReturn};
-use crate::model::{Instance, IntoAttributes, ModelDef};
+use crate::model::{Attributes, Instance, IntoAttributes, ModelDef};
 use crate::orm::Orm;
 use crate::query::{IntoOperator, QueryBuilder};
 use crate::runtime::MaybeSend;
@@ -94,6 +94,81 @@ pub trait Model: ModelDef {
         V: Into<Value>,
     {
         Self::query().where_in(column, values)
+    }
+
+    /// The first record whose columns equal `attributes`, or a new unsaved one made
+    /// from `attributes` and `values` (Laravel `firstOrNew`). A `null` matches `IS NULL`.
+    fn first_or_new(
+        attributes: impl IntoAttributes,
+        values: impl IntoAttributes,
+    ) -> impl Future<Output = Result<Instance<Self>>> + MaybeSend {
+        let lookup = Lookup::<Self>::new(attributes, values);
+        async move {
+            let Lookup {
+                query,
+                attributes,
+                values,
+            } = lookup?;
+            match query.first().await? {
+                Some(found) => Ok(found),
+                None => Instance::from_attributes(merged(attributes, values)),
+            }
+        }
+    }
+
+    /// The first record whose columns equal `attributes`, or one created from
+    /// `attributes` and `values` (Laravel `firstOrCreate`). Two statements at most; not
+    /// atomic (a unique index is what makes "create once" hold under concurrency).
+    ///
+    /// ```no_run
+    /// # use roost_orm::prelude::*;
+    /// # use serde_json::json;
+    /// # struct Tag; impl ModelDef for Tag {}
+    /// # async fn f() -> roost_orm::Result<()> {
+    /// let tag = Tag::first_or_create(json!({"slug": "rust"}), json!({"name": "Rust"})).await?;
+    /// # Ok(()) }
+    /// ```
+    fn first_or_create(
+        attributes: impl IntoAttributes,
+        values: impl IntoAttributes,
+    ) -> impl Future<Output = Result<Instance<Self>>> + MaybeSend {
+        let lookup = Lookup::<Self>::new(attributes, values);
+        async move {
+            let Lookup {
+                query,
+                attributes,
+                values,
+            } = lookup?;
+            match query.first().await? {
+                Some(found) => Ok(found),
+                None => Self::create(merged(attributes, values)).await,
+            }
+        }
+    }
+
+    /// The first record whose columns equal `attributes`, updated with `values`, or one
+    /// created from both (Laravel `updateOrCreate`). The update is a `save()`: hooks
+    /// fire and only changed columns are written. Not atomic, as in Laravel.
+    fn update_or_create(
+        attributes: impl IntoAttributes,
+        values: impl IntoAttributes,
+    ) -> impl Future<Output = Result<Instance<Self>>> + MaybeSend {
+        let lookup = Lookup::<Self>::new(attributes, values);
+        async move {
+            let Lookup {
+                query,
+                attributes,
+                values,
+            } = lookup?;
+            match query.first().await? {
+                Some(mut found) => {
+                    found.fill(values)?;
+                    found.save().await?;
+                    Ok(found)
+                }
+                None => Self::create(merged(attributes, values)).await,
+            }
+        }
     }
 
     /// A query that eager-loads relations (TS `with` on a fresh query).
@@ -190,3 +265,36 @@ pub trait Model: ModelDef {
 }
 
 impl<M: ModelDef> Model for M {}
+
+/// The query of `first_or_*` / `update_or_create`: `column = value` (or `IS NULL`) for
+/// each lookup attribute, with the attributes and values kept for a create.
+struct Lookup<M: ModelDef> {
+    query: QueryBuilder<M>,
+    attributes: Attributes,
+    values: Attributes,
+}
+
+impl<M: ModelDef> Lookup<M> {
+    fn new(attributes: impl IntoAttributes, values: impl IntoAttributes) -> Result<Self> {
+        let attributes = attributes.into_attributes()?;
+        let values = values.into_attributes()?;
+        let mut query = QueryBuilder::new();
+        for (column, value) in &attributes {
+            query = match value {
+                Value::Null => query.where_null(column),
+                value => query.where_(column, value.clone()),
+            };
+        }
+        Ok(Lookup {
+            query,
+            attributes,
+            values,
+        })
+    }
+}
+
+/// `attributes` with `values` over them.
+fn merged(mut attributes: Attributes, values: Attributes) -> Attributes {
+    attributes.extend(values);
+    attributes
+}

@@ -104,14 +104,9 @@ pub trait Model: ModelDef {
     ) -> impl Future<Output = Result<Instance<Self>>> + MaybeSend {
         let lookup = Lookup::<Self>::new(attributes, values);
         async move {
-            let Lookup {
-                query,
-                attributes,
-                values,
-            } = lookup?;
-            match query.first().await? {
-                Some(found) => Ok(found),
-                None => Instance::from_attributes(merged(attributes, values)),
+            match lookup?.run().await? {
+                Looked::Found(found, _) => Ok(found),
+                Looked::Missing(both) => Instance::from_attributes(both),
             }
         }
     }
@@ -134,14 +129,9 @@ pub trait Model: ModelDef {
     ) -> impl Future<Output = Result<Instance<Self>>> + MaybeSend {
         let lookup = Lookup::<Self>::new(attributes, values);
         async move {
-            let Lookup {
-                query,
-                attributes,
-                values,
-            } = lookup?;
-            match query.first().await? {
-                Some(found) => Ok(found),
-                None => Self::create(merged(attributes, values)).await,
+            match lookup?.run().await? {
+                Looked::Found(found, _) => Ok(found),
+                Looked::Missing(both) => Self::create(both).await,
             }
         }
     }
@@ -155,18 +145,13 @@ pub trait Model: ModelDef {
     ) -> impl Future<Output = Result<Instance<Self>>> + MaybeSend {
         let lookup = Lookup::<Self>::new(attributes, values);
         async move {
-            let Lookup {
-                query,
-                attributes,
-                values,
-            } = lookup?;
-            match query.first().await? {
-                Some(mut found) => {
+            match lookup?.run().await? {
+                Looked::Found(mut found, values) => {
                     found.fill(values)?;
                     found.save().await?;
                     Ok(found)
                 }
-                None => Self::create(merged(attributes, values)).await,
+                Looked::Missing(both) => Self::create(both).await,
             }
         }
     }
@@ -291,10 +276,24 @@ impl<M: ModelDef> Lookup<M> {
             values,
         })
     }
+
+    /// Run the lookup.
+    async fn run(self) -> Result<Looked<M>> {
+        Ok(match self.query.first().await? {
+            Some(found) => Looked::Found(found, self.values),
+            None => {
+                let mut both = self.attributes;
+                both.extend(self.values);
+                Looked::Missing(both)
+            }
+        })
+    }
 }
 
-/// `attributes` with `values` over them.
-fn merged(mut attributes: Attributes, values: Attributes) -> Attributes {
-    attributes.extend(values);
-    attributes
+/// What a [`Lookup`] found.
+enum Looked<M: ModelDef> {
+    /// The record, and the values (for `update_or_create`).
+    Found(Instance<M>, Attributes),
+    /// No record: the attributes with the values over them, for a new one.
+    Missing(Attributes),
 }

@@ -13,12 +13,51 @@ pub type Result<T, E = OrmError> = std::result::Result<T, E>;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum OrmError {
-    /// A model query ran outside a request scope (TS `OrmNotBootedError`).
+    /// A model query ran outside a request scope (TS `OrmNotBootedError`). `model` is
+    /// the model whose query or write asked, when one did.
     #[error(
-        "ORM not booted: no database is bound to this task. Run model queries inside \
-         `orm.scope(async {{ ... }})` (the Rust form of booting the app with OrmServiceProvider)"
+        "ORM not booted: {} ran with no database bound to this task. Run model queries inside \
+         `orm.scope(async {{ ... }})` (the Rust form of booting the app with OrmServiceProvider), \
+         e.g. `let orm = Orm::sqlite_memory()?; orm.scope(async {{ Post::all().await }}).await`",
+         .model.map(|m| format!("a query of model [{m}]")).unwrap_or_else(|| "a query".to_string())
     )]
-    OrmNotBooted,
+    OrmNotBooted {
+        /// The model type name, when a model's static or instance method asked.
+        model: Option<&'static str>,
+    },
+
+    /// A model's declaration cannot be used: an invalid table, primary-key, tenant or
+    /// column name, a column declared twice, a relation or pivot naming a bad column.
+    /// Reported by every query and write of the model, before any SQL: a model whose
+    /// tenant column can't be used never runs unscoped.
+    #[error("Model [{model}] is misconfigured: {reason}")]
+    InvalidModel {
+        /// The model type name.
+        model: &'static str,
+        /// What is wrong, and which const says it.
+        reason: String,
+    },
+
+    /// A primary-key value that can't be a key: an array or object (`find([1, 2])`).
+    #[error("Invalid key for model [{model}]: {key} can't be {value}; pass a number or a string")]
+    InvalidKey {
+        /// The model type name.
+        model: &'static str,
+        /// The key column.
+        key: &'static str,
+        /// The value given, as JSON.
+        value: String,
+    },
+
+    /// An integer outside SQLite's 64-bit range (SQLite would store it as a REAL,
+    /// changing it), or an increment that would overflow.
+    #[error("Value out of range{}: {value} does not fit SQLite's 64-bit integers", .column.as_ref().map(|c| format!(" for column [{c}]")).unwrap_or_default())]
+    ValueOutOfRange {
+        /// The column, when known.
+        column: Option<String>,
+        /// The value, as JSON (or the increment as `column + amount`).
+        value: String,
+    },
 
     /// `find_or_fail` / `first_or_fail` found no row (TS `ModelNotFoundError`).
     #[error("No query results for model [{model}]{}", .id.as_ref().map(|i| format!(" with key {i}")).unwrap_or_default())]
@@ -87,8 +126,8 @@ pub enum OrmError {
     #[error("Invalid identifier {0:?}: expected [A-Za-z_][A-Za-z0-9_]* or table.column")]
     InvalidIdentifier(String),
 
-    /// A comparison operator outside the documented set.
-    #[error("Invalid operator {0:?}: expected one of =, !=, >, <, >=, <=, like")]
+    /// A comparison operator outside the accepted set.
+    #[error("Invalid operator {0:?}: expected one of =, !=, <>, >, <, >=, <=, like, not like")]
     InvalidOperator(String),
 
     /// An `order_by` direction other than asc / desc.

@@ -13,10 +13,15 @@
 //! | string → TEXT           | BLOB → array of byte numbers, as D1's JS API does   |
 //! | array/object → TEXT (JSON text) — or BLOB for a column cast as [`Cast::Blob`](crate::model::Cast::Blob) |
 //!
+//! An integer outside SQLite's 64-bit range (a `u64` above `i64::MAX`) is
+//! [`OrmError::ValueOutOfRange`], never silently stored as a REAL.
+//!
 //! Blobs are arrays of numbers because that is what D1 returns for a BLOB column, so the
 //! same handler code sees the same JSON on both engines.
 
 use serde_json::Value;
+
+use crate::error::{OrmError, Result};
 
 /// One bound parameter: a SQLite storage class.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,19 +39,32 @@ pub enum SqlValue {
 }
 
 impl SqlValue {
-    /// The bound form of a JSON value (no column cast known).
-    pub fn from_json(value: &Value) -> SqlValue {
-        match value {
+    /// The bound form of a JSON value (no column cast known). An integer outside
+    /// SQLite's range is [`OrmError::ValueOutOfRange`] (SQLite would store it as a
+    /// REAL, silently changing it).
+    ///
+    /// ```
+    /// use roost_orm::SqlValue;
+    /// use serde_json::json;
+    /// assert_eq!(SqlValue::from_json(&json!(true)).unwrap(), SqlValue::Integer(1));
+    /// assert!(SqlValue::from_json(&json!(u64::MAX)).is_err());
+    /// ```
+    pub fn from_json(value: &Value) -> Result<SqlValue> {
+        Ok(match value {
             Value::Null => SqlValue::Null,
             Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
-            Value::Number(n) => match n.as_i64() {
-                Some(i) => SqlValue::Integer(i),
-                // u64 above i64::MAX or a float: SQLite stores it as REAL either way.
-                None => SqlValue::Real(n.as_f64().unwrap_or(f64::NAN)),
+            Value::Number(n) => match (n.as_i64(), n.is_f64()) {
+                (Some(i), _) => SqlValue::Integer(i),
+                (None, true) => match n.as_f64() {
+                    Some(f) => SqlValue::Real(f),
+                    None => return Err(out_of_range(value)),
+                },
+                // An integer above i64::MAX.
+                (None, false) => return Err(out_of_range(value)),
             },
             Value::String(s) => SqlValue::Text(s.clone()),
             Value::Array(_) | Value::Object(_) => SqlValue::Text(value.to_string()),
-        }
+        })
     }
 
     /// The JSON form of a stored value.
@@ -63,16 +81,27 @@ impl SqlValue {
     }
 }
 
-impl From<&Value> for SqlValue {
-    fn from(value: &Value) -> Self {
+fn out_of_range(value: &Value) -> OrmError {
+    OrmError::ValueOutOfRange {
+        column: None,
+        value: value.to_string(),
+    }
+}
+
+impl TryFrom<&Value> for SqlValue {
+    type Error = OrmError;
+
+    fn try_from(value: &Value) -> Result<Self> {
         SqlValue::from_json(value)
     }
 }
 
-impl From<Value> for SqlValue {
-    fn from(value: Value) -> Self {
+impl TryFrom<Value> for SqlValue {
+    type Error = OrmError;
+
+    fn try_from(value: Value) -> Result<Self> {
         match value {
-            Value::String(s) => SqlValue::Text(s),
+            Value::String(s) => Ok(SqlValue::Text(s)),
             other => SqlValue::from_json(&other),
         }
     }
@@ -115,14 +144,34 @@ mod tests {
 
     #[test]
     fn json_maps_to_storage_classes() {
-        assert_eq!(SqlValue::from_json(&json!(null)), SqlValue::Null);
-        assert_eq!(SqlValue::from_json(&json!(true)), SqlValue::Integer(1));
-        assert_eq!(SqlValue::from_json(&json!(7)), SqlValue::Integer(7));
-        assert_eq!(SqlValue::from_json(&json!(1.5)), SqlValue::Real(1.5));
-        assert_eq!(SqlValue::from_json(&json!("x")), SqlValue::Text("x".into()));
+        let bound = |v: Value| SqlValue::from_json(&v).unwrap();
+        assert_eq!(bound(json!(null)), SqlValue::Null);
+        assert_eq!(bound(json!(true)), SqlValue::Integer(1));
+        assert_eq!(bound(json!(7)), SqlValue::Integer(7));
+        assert_eq!(bound(json!(i64::MIN)), SqlValue::Integer(i64::MIN));
+        assert_eq!(bound(json!(1.5)), SqlValue::Real(1.5));
+        assert_eq!(bound(json!("x")), SqlValue::Text("x".into()));
         assert_eq!(
-            SqlValue::from_json(&json!({"a": [1]})),
+            bound(json!({"a": [1]})),
             SqlValue::Text("{\"a\":[1]}".into())
+        );
+    }
+
+    #[test]
+    fn integers_outside_sqlite_range_are_errors() {
+        for big in [json!(u64::MAX), json!(i64::MAX as u64 + 1)] {
+            assert_eq!(
+                SqlValue::from_json(&big),
+                Err(OrmError::ValueOutOfRange {
+                    column: None,
+                    value: big.to_string()
+                })
+            );
+        }
+        // A float is a float: stored as REAL, as asked.
+        assert_eq!(
+            SqlValue::from_json(&json!(1e300)).unwrap(),
+            SqlValue::Real(1e300)
         );
     }
 

@@ -73,7 +73,9 @@ async fn a_builder_can_be_run_again() {
 async fn create_outside_a_scope_is_orm_not_booted() {
     assert_eq!(
         PostFactory.create_one().await.unwrap_err(),
-        OrmError::OrmNotBooted
+        OrmError::OrmNotBooted {
+            model: Some("Post")
+        }
     );
 }
 

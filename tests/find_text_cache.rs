@@ -28,11 +28,12 @@ fn stmt(sql: &str, params: Vec<SqlValue>) -> Statement {
     Statement::new(sql, params)
 }
 
-const PLAIN: &str = "SELECT * FROM \"notes\" WHERE \"id\" = ? AND \"notes\".\"deleted_at\" IS NULL";
-const TENANT: &str = "SELECT * FROM \"notes\" WHERE \"id\" = ? AND \"notes\".\"org_id\" = ? AND \"notes\".\"deleted_at\" IS NULL";
+const PLAIN: &str =
+    "SELECT * FROM \"notes\" WHERE \"notes\".\"id\" = ? AND \"notes\".\"deleted_at\" IS NULL";
+const TENANT: &str = "SELECT * FROM \"notes\" WHERE \"notes\".\"id\" = ? AND \"notes\".\"org_id\" = ? AND \"notes\".\"deleted_at\" IS NULL";
 const TENANT_WITH_TRASHED: &str =
-    "SELECT * FROM \"notes\" WHERE \"id\" = ? AND \"notes\".\"org_id\" = ?";
-const TENANT_ONLY_TRASHED: &str = "SELECT * FROM \"notes\" WHERE \"id\" = ? AND \"notes\".\"org_id\" = ? AND \"notes\".\"deleted_at\" IS NOT NULL";
+    "SELECT * FROM \"notes\" WHERE \"notes\".\"id\" = ? AND \"notes\".\"org_id\" = ?";
+const TENANT_ONLY_TRASHED: &str = "SELECT * FROM \"notes\" WHERE \"notes\".\"id\" = ? AND \"notes\".\"org_id\" = ? AND \"notes\".\"deleted_at\" IS NOT NULL";
 
 #[tokio::test]
 async fn every_scope_shape_gets_its_own_text_and_this_calls_values() {
@@ -100,11 +101,11 @@ async fn a_constrained_find_is_compiled_as_a_where_plus_first() {
         vec![
             stmt(PLAIN, vec![I(1)]),
             stmt(
-                "SELECT * FROM \"notes\" WHERE \"title\" = ? AND \"id\" = ? AND \"notes\".\"deleted_at\" IS NULL LIMIT ?",
+                "SELECT * FROM \"notes\" WHERE \"notes\".\"title\" = ? AND \"notes\".\"id\" = ? AND \"notes\".\"deleted_at\" IS NULL LIMIT ?",
                 vec![T("x".into()), I(2), I(1)]
             ),
             stmt(
-                "SELECT * FROM \"notes\" WHERE \"id\" = ? AND \"notes\".\"deleted_at\" IS NULL ORDER BY \"id\" DESC LIMIT ?",
+                "SELECT * FROM \"notes\" WHERE \"notes\".\"id\" = ? AND \"notes\".\"deleted_at\" IS NULL ORDER BY \"notes\".\"id\" DESC LIMIT ?",
                 vec![I(3), I(1)]
             ),
             stmt(PLAIN, vec![I(4)]),
@@ -120,7 +121,10 @@ async fn a_bad_key_is_an_error_on_every_call_and_nothing_is_sent() {
         for _ in 0..2 {
             assert!(matches!(
                 BadKey::find(1).await,
-                Err(OrmError::InvalidIdentifier(_))
+                Err(OrmError::InvalidModel {
+                    model: "BadKey",
+                    ..
+                })
             ));
             assert!(matches!(
                 Note::query().with(["nope"]).find(1).await,

@@ -145,7 +145,11 @@ async fn the_sql_and_bad_amounts() {
         ));
         assert!(matches!(
             Post::query().decrement("views", i64::MIN).await,
-            Err(OrmError::InvalidAttributes(_))
+            Err(OrmError::ValueOutOfRange { .. })
+        ));
+        assert!(matches!(
+            Post::query().increment("views", u64::MAX).await,
+            Err(OrmError::ValueOutOfRange { .. })
         ));
         assert!(mock.statements().is_empty());
         Post::where_("status", "live")
@@ -155,10 +159,16 @@ async fn the_sql_and_bad_amounts() {
     })
     .await;
     let statement = mock.last().unwrap();
+    // An integer increment carries the overflow guard: SQLite would silently turn an
+    // overflowing INTEGER sum into a REAL; `abs(i64::MIN)` makes it an error instead.
     assert_eq!(
         statement.sql,
-        "UPDATE \"posts\" SET \"views\" = \"views\" + ?, \"updated_at\" = ? WHERE \"status\" = ? AND \"posts\".\"deleted_at\" IS NULL"
+        "UPDATE \"posts\" SET \"views\" = CASE WHEN typeof(\"posts\".\"views\") = 'integer' \
+         AND typeof(\"posts\".\"views\" + ?) = 'real' THEN abs(-9223372036854775808) \
+         ELSE \"posts\".\"views\" + ? END, \"updated_at\" = ? \
+         WHERE \"posts\".\"status\" = ? AND \"posts\".\"deleted_at\" IS NULL"
     );
     assert_eq!(statement.params[0], SqlValue::Integer(2));
-    assert_eq!(statement.params[2], SqlValue::Text("live".into()));
+    assert_eq!(statement.params[1], SqlValue::Integer(2));
+    assert_eq!(statement.params[3], SqlValue::Text("live".into()));
 }

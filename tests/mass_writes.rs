@@ -225,7 +225,7 @@ async fn the_sql_and_bad_input() {
         mock.statements(),
         [
             Statement::new(
-                "UPDATE \"post_comments\" SET \"body\" = ? WHERE \"a\" = ? OR \"b\" = ?",
+                "UPDATE \"post_comments\" SET \"body\" = ? WHERE \"post_comments\".\"a\" = ? OR \"post_comments\".\"b\" = ?",
                 vec![
                     SqlValue::Text("z".into()),
                     SqlValue::Integer(1),
@@ -233,7 +233,7 @@ async fn the_sql_and_bad_input() {
                 ]
             ),
             Statement::new(
-                "DELETE FROM \"posts\" WHERE \"id\" IN (SELECT \"id\" FROM \"posts\" WHERE \"status\" = ? AND \"posts\".\"deleted_at\" IS NULL ORDER BY \"id\" DESC LIMIT ?)",
+                "DELETE FROM \"posts\" WHERE \"posts\".\"id\" IN (SELECT \"posts\".\"id\" FROM \"posts\" WHERE \"posts\".\"status\" = ? AND \"posts\".\"deleted_at\" IS NULL ORDER BY \"posts\".\"id\" DESC LIMIT ?)",
                 vec![SqlValue::Text("draft".into()), SqlValue::Integer(3)]
             ),
         ]

@@ -169,8 +169,10 @@ async fn ordering_limit_offset() {
             .await
             .unwrap();
         assert_eq!(titles(&rows), ["post 5", "post 6"]);
-        // count respects limit/offset: it counts what all() would return.
-        assert_eq!(Post::query().limit(4).offset(3).count().await.unwrap(), 3);
+        // count ignores limit/offset, as Laravel's and the original's do: it counts
+        // every matching row (6 posts here).
+        assert_eq!(Post::query().limit(4).offset(3).count().await.unwrap(), 6);
+        assert_eq!(Post::query().limit(1).count().await.unwrap(), 6);
         let err = Post::query()
             .order_by("id", "sideways")
             .all()

@@ -60,7 +60,10 @@ fn each_statement_is_logged() {
     assert!(get(0, "sql").starts_with("INSERT INTO \"users\""));
     assert_eq!(get(0, "params"), "4");
     assert_eq!(get(0, "rows"), "1");
-    assert_eq!(get(1, "sql"), "SELECT * FROM \"users\" WHERE \"name\" = ?");
+    assert_eq!(
+        get(1, "sql"),
+        "SELECT * FROM \"users\" WHERE \"users\".\"name\" = ?"
+    );
     assert_eq!(get(1, "params"), "1");
     assert!(!get(1, "duration_us").is_empty());
     assert!(get(2, "error").contains("UNIQUE"), "{:?}", events[2]);

@@ -81,7 +81,7 @@ async fn nested_eager_load_binds_each_key_list_as_one_parameter() {
         mock.statements(),
         [
             stmt(
-                r#"SELECT * FROM "users" WHERE "id" < ?"#,
+                r#"SELECT * FROM "users" WHERE "users"."id" < ?"#,
                 vec![SqlValue::Integer(3)]
             ),
             stmt(
@@ -175,13 +175,13 @@ async fn sync_is_one_batch_of_delete_and_insert() {
         mock.statements(),
         [
             stmt(
-                r#"DELETE FROM "taggings" WHERE "post_id" = ? AND "tag_id" NOT IN (SELECT value FROM json_each(?)) RETURNING "tag_id""#,
+                r#"DELETE FROM "taggings" WHERE "taggings"."post_id" = ? AND "taggings"."tag_id" NOT IN (SELECT value FROM json_each(?)) RETURNING "taggings"."tag_id""#,
                 vec![SqlValue::Integer(1), SqlValue::Text("[2,3]".into())]
             ),
             stmt(
                 concat!(
                     r#"INSERT INTO "taggings" ("post_id", "tag_id") SELECT ?, "value" FROM json_each(?) "#,
-                    r#"WHERE "value" NOT IN (SELECT "tag_id" FROM "taggings" WHERE "post_id" = ?) RETURNING "tag_id""#
+                    r#"WHERE "value" NOT IN (SELECT "taggings"."tag_id" FROM "taggings" WHERE "taggings"."post_id" = ?) RETURNING "taggings"."tag_id""#
                 ),
                 vec![
                     SqlValue::Integer(1),
@@ -214,17 +214,17 @@ async fn toggle_reads_the_pairs_then_writes_both_ways_in_one_batch() {
         mock.statements(),
         [
             stmt(
-                r#"SELECT * FROM "taggings" WHERE "post_id" = ? AND "tag_id" IN (SELECT value FROM json_each(?))"#,
+                r#"SELECT * FROM "taggings" WHERE "taggings"."post_id" = ? AND "taggings"."tag_id" IN (SELECT value FROM json_each(?))"#,
                 vec![SqlValue::Integer(1), SqlValue::Text("[2,3]".into())]
             ),
             stmt(
-                r#"DELETE FROM "taggings" WHERE "post_id" = ? AND "tag_id" IN (SELECT value FROM json_each(?)) RETURNING "tag_id""#,
+                r#"DELETE FROM "taggings" WHERE "taggings"."post_id" = ? AND "taggings"."tag_id" IN (SELECT value FROM json_each(?)) RETURNING "taggings"."tag_id""#,
                 vec![SqlValue::Integer(1), SqlValue::Text("[2]".into())]
             ),
             stmt(
                 concat!(
                     r#"INSERT INTO "taggings" ("post_id", "tag_id") SELECT ?, "value" FROM json_each(?) "#,
-                    r#"WHERE "value" NOT IN (SELECT "tag_id" FROM "taggings" WHERE "post_id" = ?) RETURNING "tag_id""#
+                    r#"WHERE "value" NOT IN (SELECT "taggings"."tag_id" FROM "taggings" WHERE "taggings"."post_id" = ?) RETURNING "taggings"."tag_id""#
                 ),
                 vec![
                     SqlValue::Integer(1),

@@ -11,20 +11,28 @@ use serde_json::json;
 
 #[tokio::test]
 async fn statics_outside_a_scope_fail_with_orm_not_booted() {
+    let not_booted = OrmError::OrmNotBooted {
+        model: Some("User"),
+    };
     let err = User::find(1).await.unwrap_err();
-    assert_eq!(err, OrmError::OrmNotBooted);
-    assert!(err.to_string().contains("orm.scope"), "{err}");
-    assert_eq!(User::all().await.unwrap_err(), OrmError::OrmNotBooted);
+    assert_eq!(err, not_booted);
+    // The message names the model that asked and says how to fix it.
+    let message = err.to_string();
+    assert!(message.contains("[User]"), "{message}");
+    assert!(message.contains("orm.scope"), "{message}");
+    assert_eq!(User::all().await.unwrap_err(), not_booted);
     assert_eq!(
         User::create(json!({"name": "x"})).await.unwrap_err(),
-        OrmError::OrmNotBooted
+        not_booted
     );
-    assert_eq!(
-        User::query().count().await.unwrap_err(),
-        OrmError::OrmNotBooted
-    );
+    assert_eq!(User::query().count().await.unwrap_err(), not_booted);
     let mut u = User::make(json!({"name": "x"})).unwrap();
-    assert_eq!(u.save().await.unwrap_err(), OrmError::OrmNotBooted);
+    assert_eq!(u.save().await.unwrap_err(), not_booted);
+    // Outside any model, the error says so.
+    assert_eq!(
+        Orm::current().unwrap_err(),
+        OrmError::OrmNotBooted { model: None }
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]

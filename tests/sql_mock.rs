@@ -30,10 +30,10 @@ async fn finds_and_simple_queries() {
     assert_eq!(
         mock.statements(),
         vec![
-            stmt("SELECT * FROM \"users\" WHERE \"id\" = ?", vec![I(5)]),
+            stmt("SELECT * FROM \"users\" WHERE \"users\".\"id\" = ?", vec![I(5)]),
             stmt("SELECT * FROM \"users\"", vec![]),
             stmt(
-                "SELECT * FROM \"posts\" WHERE \"id\" = ? AND \"posts\".\"deleted_at\" IS NULL",
+                "SELECT * FROM \"posts\" WHERE \"posts\".\"id\" = ? AND \"posts\".\"deleted_at\" IS NULL",
                 vec![T("7".into())]
             ),
             stmt("SELECT * FROM \"post_comments\"", vec![]),
@@ -80,26 +80,26 @@ async fn builder_chains() {
         mock.statements(),
         vec![
             stmt(
-                "SELECT * FROM \"posts\" WHERE (\"status\" = ? OR \"status\" = ? AND \"views\" >= ? \
-                 AND \"author_id\" IS NULL AND \"meta\" IS NOT NULL) AND \"posts\".\"deleted_at\" IS NULL \
-                 ORDER BY \"views\" DESC, \"id\" ASC LIMIT ? OFFSET ?",
+                "SELECT * FROM \"posts\" WHERE (\"posts\".\"status\" = ? OR \"posts\".\"status\" = ? AND \"posts\".\"views\" >= ? \
+                 AND \"posts\".\"author_id\" IS NULL AND \"posts\".\"meta\" IS NOT NULL) AND \"posts\".\"deleted_at\" IS NULL \
+                 ORDER BY \"posts\".\"views\" DESC, \"posts\".\"id\" ASC LIMIT ? OFFSET ?",
                 vec![T("draft".into()), T("review".into()), I(10), I(5), I(10)]
             ),
             stmt(
-                "SELECT * FROM \"posts\" WHERE \"id\" IN (SELECT value FROM json_each(?)) LIMIT ?",
+                "SELECT * FROM \"posts\" WHERE \"posts\".\"id\" IN (SELECT value FROM json_each(?)) LIMIT ?",
                 vec![T("[1,2,3]".into()), I(1)]
             ),
             stmt(
-                "SELECT COUNT(*) AS \"aggregate\" FROM \"posts\" WHERE \"title\" LIKE ? AND \"posts\".\"deleted_at\" IS NOT NULL",
+                "SELECT COUNT(*) AS \"aggregate\" FROM \"posts\" WHERE \"posts\".\"title\" LIKE ? AND \"posts\".\"deleted_at\" IS NOT NULL",
                 vec![T("%rust%".into())]
             ),
             stmt(
-                "SELECT COUNT(*) AS \"aggregate\" FROM (SELECT 1 FROM \"users\" WHERE \"admin\" = ? LIMIT ?)",
-                vec![I(1), I(3)]
+                "SELECT COUNT(*) AS \"aggregate\" FROM \"users\" WHERE \"users\".\"admin\" = ?",
+                vec![I(1)]
             ),
             stmt("SELECT * FROM \"users\" LIMIT ? OFFSET ?", vec![I(-1), I(2)]),
             stmt(
-                "SELECT * FROM \"users\" WHERE \"id\" NOT IN (SELECT value FROM json_each(?))",
+                "SELECT * FROM \"users\" WHERE \"users\".\"id\" NOT IN (SELECT value FROM json_each(?))",
                 vec![T("[]".into())]
             ),
         ]
@@ -123,7 +123,7 @@ async fn paginate_is_one_statement_when_the_page_has_rows() {
     assert_eq!(
         mock.statements(),
         vec![stmt(
-            "SELECT *, COUNT(*) OVER () AS \"__roost_total\" FROM \"users\" WHERE \"name\" = ? LIMIT ? OFFSET ?",
+            "SELECT *, COUNT(*) OVER () AS \"__roost_total\" FROM \"users\" WHERE \"users\".\"name\" = ? LIMIT ? OFFSET ?",
             vec![T("x".into()), I(2), I(2)]
         )]
     );
@@ -211,17 +211,20 @@ async fn writes() {
     let s = mock.statements();
     assert_eq!(
         s[0].sql,
-        "UPDATE \"posts\" SET \"title\" = ?, \"updated_at\" = ? WHERE \"id\" = ? RETURNING *"
+        "UPDATE \"posts\" SET \"title\" = ?, \"updated_at\" = ? WHERE \"posts\".\"id\" = ? RETURNING *"
     );
     assert_eq!(s[0].params[0], T("U".into()));
     assert_eq!(s[0].params[2], I(9));
     assert_eq!(
         s[1].sql,
-        "UPDATE \"posts\" SET \"deleted_at\" = ?, \"updated_at\" = ? WHERE \"id\" = ? RETURNING *"
+        "UPDATE \"posts\" SET \"deleted_at\" = ?, \"updated_at\" = ? WHERE \"posts\".\"id\" = ? RETURNING *"
     );
     assert_eq!(
         s[2],
-        stmt("DELETE FROM \"posts\" WHERE \"id\" = ?", vec![I(9)])
+        stmt(
+            "DELETE FROM \"posts\" WHERE \"posts\".\"id\" = ?",
+            vec![I(9)]
+        )
     );
     assert_eq!(s.len(), 3);
 }
@@ -278,8 +281,8 @@ async fn nested_groups() {
     assert_eq!(
         mock.statements(),
         vec![stmt(
-            "SELECT * FROM \"posts\" WHERE (\"status\" = ? AND (\"views\" > ? OR \"published\" = ?) \
-             OR (\"meta\" IS NULL)) AND \"posts\".\"deleted_at\" IS NULL",
+            "SELECT * FROM \"posts\" WHERE (\"posts\".\"status\" = ? AND (\"posts\".\"views\" > ? OR \"posts\".\"published\" = ?) \
+             OR (\"posts\".\"meta\" IS NULL)) AND \"posts\".\"deleted_at\" IS NULL",
             vec![T("published".into()), I(100), I(1)]
         )]
     );

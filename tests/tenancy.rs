@@ -339,7 +339,7 @@ async fn the_tenant_condition_is_anded_outside_the_callers_group() {
     let s = mock.last().unwrap();
     assert_eq!(
         s.sql,
-        "SELECT * FROM \"notes\" WHERE (\"title\" = ? OR \"title\" = ?) AND \"notes\".\"org_id\" = ? \
+        "SELECT * FROM \"notes\" WHERE (\"notes\".\"title\" = ? OR \"notes\".\"title\" = ?) AND \"notes\".\"org_id\" = ? \
          AND \"notes\".\"deleted_at\" IS NULL"
     );
     assert_eq!(

@@ -18,6 +18,15 @@
 //! to `LIMIT ?` while planning and marks the statement expired whenever that parameter
 //! is bound again, so every cached `SELECT ... LIMIT ?` (each `find`, `first`,
 //! `paginate`) was silently re-prepared on every run — about 85% of a `find`.
+//!
+//! Every connection also turns off SQLite's "double-quoted string" misfeature
+//! (`SQLITE_DBCONFIG_DQS_DML` / `DQS_DDL`): with it on, an unknown double-quoted name
+//! such as a misspelled `"titel"` silently becomes the string `'titel'`, so
+//! `WHERE "titel" = 'titel'` matches every row. D1 keeps the misfeature on (a Worker
+//! can't reconfigure its connection), which is why the compiler also qualifies every
+//! column reference; here the two defences are both in force, so a local test fails
+//! where D1 would. A script run through [`SqliteExecutor::execute_batch`] must spell
+//! string literals with single quotes, as standard SQL does.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -174,6 +183,14 @@ impl SqliteExecutor {
         // Keep cached statements prepared (see the module docs).
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
             .map_err(|e| OrmError::database(e.to_string(), "<db config>"))?;
+        // An unknown double-quoted name is an error, never a string (see the module docs).
+        for dqs in [
+            DbConfig::SQLITE_DBCONFIG_DQS_DML,
+            DbConfig::SQLITE_DBCONFIG_DQS_DDL,
+        ] {
+            conn.set_db_config(dqs, false)
+                .map_err(|e| OrmError::database(e.to_string(), "<db config>"))?;
+        }
         for (limit, value) in D1_LIMITS {
             conn.set_limit(limit, value)
                 .map_err(|e| OrmError::database(e.to_string(), "<limits>"))?;

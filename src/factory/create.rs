@@ -97,7 +97,7 @@ impl<M: ModelDef> Node<M> {
             after_creating: builder.after_creating_callbacks().to_vec(),
             specs: builder.child_specs().to_vec(),
             children: Vec::new(),
-            attach: (M::table_name().to_string(), true),
+            attach: (crate::model::table_of::<M>().to_string(), true),
         })
     }
 
@@ -281,7 +281,7 @@ pub(crate) async fn create<F: Factory>(
     builder: &FactoryBuilder<F>,
     n: usize,
 ) -> Result<Vec<Instance<F::Model>>> {
-    let orm = Orm::current()?;
+    let orm = Orm::current_for::<F::Model>()?;
     let instances = builder.make_n(n, None)?;
     if instances.is_empty() {
         return Ok(instances);

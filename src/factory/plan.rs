@@ -56,7 +56,7 @@ pub(crate) fn rows_per_statement(columns: usize) -> usize {
 
 /// Plan the INSERTs of `rows` into `M`'s table.
 pub(crate) fn plan<M: ModelDef>(rows: Vec<Row>) -> Result<InsertPlan> {
-    let table = Ident::parse(M::table_name())?;
+    let table = Ident::parse(crate::model::table_of::<M>())?;
     let mut supplied_keys = Vec::with_capacity(rows.len());
     // Groups by column list, in order of first appearance.
     let mut group_of: HashMap<Vec<Ident>, usize> = HashMap::new();

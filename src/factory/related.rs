@@ -186,7 +186,7 @@ impl<P: ModelDef, C: Factory> ChildSpec<P> for HasSpec<C> {
                 self.keys
                     .relation
                     .clone()
-                    .unwrap_or_else(|| C::Model::table_name().to_string()),
+                    .unwrap_or_else(|| crate::model::table_of::<C::Model>().to_string()),
                 self.keys.many,
             );
             Ok(Box::new(node) as Box<dyn ChildNode>)

@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 
+use crate::error::Result;
 use crate::value::SqlValue;
 
 /// The SQL type of a column (its SQLite affinity / D1 type).
@@ -84,10 +85,18 @@ impl Cast {
                 _ => Value::String(s),
             },
             (Cast::Json, Value::String(s)) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
-            (Cast::Integer, Value::Number(n)) if n.as_i64().is_none() => n
-                .as_f64()
-                .map(|f| Value::from(f.trunc() as i64))
-                .unwrap_or(Value::Number(n)),
+            // A REAL within i64's range truncates; one outside it is kept as it is
+            // (saturating to i64::MAX would show a value that isn't stored).
+            (Cast::Integer, Value::Number(n)) if n.as_i64().is_none() => match n.as_f64() {
+                Some(f)
+                    if f.is_finite()
+                        && f.trunc() >= -9.223_372_036_854_776e18
+                        && f.trunc() < 9.223_372_036_854_776e18 =>
+                {
+                    Value::from(f.trunc() as i64)
+                }
+                _ => Value::Number(n),
+            },
             (Cast::Integer, Value::String(s)) => match s.trim().parse::<i64>() {
                 Ok(i) => Value::from(i),
                 Err(_) => Value::String(s),
@@ -113,9 +122,10 @@ impl Cast {
         }
     }
 
-    /// The bound form of an attribute for a column with this cast.
-    pub fn write(self, value: &Value) -> SqlValue {
-        match (self, value) {
+    /// The bound form of an attribute for a column with this cast. An integer outside
+    /// SQLite's range is [`OrmError::ValueOutOfRange`](crate::OrmError::ValueOutOfRange).
+    pub fn write(self, value: &Value) -> Result<SqlValue> {
+        Ok(match (self, value) {
             (_, Value::Null) => SqlValue::Null,
             (Cast::Json, v) => SqlValue::Text(v.to_string()),
             (Cast::Blob, Value::Array(items)) => {
@@ -125,12 +135,12 @@ impl Cast {
                     .collect();
                 match bytes {
                     Some(b) => SqlValue::Blob(b),
-                    None => SqlValue::from_json(value),
+                    None => SqlValue::from_json(value)?,
                 }
             }
             (Cast::Blob, Value::String(s)) => SqlValue::Blob(s.as_bytes().to_vec()),
-            (_, v) => SqlValue::from_json(v),
-        }
+            (_, v) => SqlValue::from_json(v)?,
+        })
     }
 }
 
@@ -224,6 +234,28 @@ impl Column {
         self.cast = cast;
         self
     }
+
+    /// The bound value of a caller's `value` for this column: the one rule every
+    /// condition (`where_`, `where_in`, ...), write and relation key goes through, so
+    /// they all agree on what a value means. The cast's write form, then the column's
+    /// TEXT affinity for an integer (SQLite applies affinity to `column = ?` but not
+    /// to the values of `IN (SELECT value FROM json_each(?))`, so without it the number
+    /// `5` would find the text `'5'` through `where_` and not through `where_in`).
+    ///
+    /// ```
+    /// use roost_orm::model::Column;
+    /// use roost_orm::SqlValue;
+    /// use serde_json::json;
+    /// assert_eq!(Column::text("code").bind(&json!(5)).unwrap(), SqlValue::Text("5".into()));
+    /// assert_eq!(Column::json("meta").bind(&json!("x")).unwrap(), SqlValue::Text("\"x\"".into()));
+    /// assert!(Column::integer("n").bind(&json!(u64::MAX)).is_err());
+    /// ```
+    pub fn bind(&self, value: &Value) -> Result<SqlValue> {
+        Ok(match (self.sql_type, self.cast.write(value)?) {
+            (ColumnType::Text, SqlValue::Integer(n)) => SqlValue::Text(n.to_string()),
+            (_, bound) => bound,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -283,19 +315,53 @@ mod tests {
 
     #[test]
     fn casts_bind_attribute_forms() {
-        assert_eq!(Cast::Boolean.write(&json!(true)), SqlValue::Integer(1));
-        assert_eq!(Cast::Json.write(&json!([1])), SqlValue::Text("[1]".into()));
+        let write = |cast: Cast, v: Value| cast.write(&v).unwrap();
+        assert_eq!(write(Cast::Boolean, json!(true)), SqlValue::Integer(1));
+        assert_eq!(write(Cast::Json, json!([1])), SqlValue::Text("[1]".into()));
         assert_eq!(
-            Cast::Json.write(&json!("s")),
+            write(Cast::Json, json!("s")),
             SqlValue::Text("\"s\"".into())
         );
         assert_eq!(
-            Cast::Blob.write(&json!([0, 255])),
+            write(Cast::Blob, json!([0, 255])),
             SqlValue::Blob(vec![0, 255])
         );
         assert_eq!(
-            Cast::Blob.write(&json!([0, 256])),
+            write(Cast::Blob, json!([0, 256])),
             SqlValue::Text("[0,256]".into())
+        );
+        assert!(Cast::Integer.write(&json!(u64::MAX)).is_err());
+        assert!(Cast::None.write(&json!(u64::MAX)).is_err());
+        // JSON text of a huge number is text: the value is kept exactly.
+        assert_eq!(
+            write(Cast::Json, json!(u64::MAX)),
+            SqlValue::Text(u64::MAX.to_string())
+        );
+    }
+
+    #[test]
+    fn integer_casts_never_saturate() {
+        assert_eq!(Cast::Integer.read(json!(1e19)), json!(1e19));
+        assert_eq!(Cast::Integer.read(json!(-2.5)), json!(-2));
+    }
+
+    #[test]
+    fn binding_applies_text_affinity_to_integers() {
+        assert_eq!(
+            Column::text("c").bind(&json!(5)).unwrap(),
+            SqlValue::Text("5".into())
+        );
+        assert_eq!(
+            Column::text("c").bind(&json!(true)).unwrap(),
+            SqlValue::Text("1".into())
+        );
+        assert_eq!(
+            Column::integer("c").bind(&json!("5")).unwrap(),
+            SqlValue::Text("5".into())
+        );
+        assert_eq!(
+            Column::text("c").bind(&json!(1.5)).unwrap(),
+            SqlValue::Real(1.5)
         );
     }
 }

@@ -13,6 +13,7 @@
 
 mod attributes;
 pub mod column;
+mod config;
 pub mod hooks;
 mod instance;
 pub mod naming;
@@ -22,13 +23,17 @@ mod timestamps;
 
 pub use attributes::{Attributes, IntoAttributes, TrackedAttributes};
 pub use column::{Cast, Column, ColumnType};
+pub(crate) use config::check_model;
 pub use hooks::{clear_all_hooks, HookEvent, HookReturn};
 pub use instance::Instance;
 pub use statics::Model;
 pub use timestamps::now_timestamp;
 
+use serde_json::Value;
+
 use crate::error::{OrmError, Result};
 use crate::query::Ident;
+use crate::value::SqlValue;
 
 /// Column written on insert when [`ModelDef::TIMESTAMPS`] is on.
 pub const CREATED_AT: &str = "created_at";
@@ -47,11 +52,19 @@ pub const DELETED_AT: &str = "deleted_at";
 ///     const SOFT_DELETES: bool = true;
 ///     const COLUMNS: &'static [Column] = &[Column::integer("id"), Column::text("body")];
 /// }
+/// # use roost_orm::model::Model;
 /// assert_eq!(PostComment::table_name(), "post_comments");
 /// assert_eq!(PostComment::model_name(), "PostComment");
 /// ```
+///
+/// A declaration is checked once per model type, at its first query or write: an
+/// invalid table, key, tenant or column name, a column declared twice, or a relation
+/// naming a bad column makes every query and write of the model
+/// [`OrmError::InvalidModel`], before any SQL (see the README's table of
+/// misconfigurations).
 pub trait ModelDef: Sized + 'static {
     /// Table name; `None` derives it from the type name (`PostComment` → `post_comments`).
+    /// Read it with [`Model::table_name`]: it is fixed per model type.
     const TABLE: Option<&'static str> = None;
     /// Primary-key column. Default `id`.
     const PRIMARY_KEY: &'static str = "id";
@@ -87,13 +100,15 @@ pub trait ModelDef: Sized + 'static {
     fn model_name() -> &'static str {
         naming::short_type_name(std::any::type_name::<Self>())
     }
+}
 
-    /// The table name: [`ModelDef::TABLE`] or the derived one.
-    fn table_name() -> &'static str {
-        match Self::TABLE {
-            Some(t) => t,
-            None => naming::derived_table_name::<Self>(),
-        }
+/// The table of model `M`: [`ModelDef::TABLE`] or the name derived from the type. Not
+/// a trait method a model could override: the table is fixed per model type, which
+/// is what cached statement text relies on.
+pub(crate) fn table_of<M: ModelDef>() -> &'static str {
+    match M::TABLE {
+        Some(t) => t,
+        None => naming::derived_table_name::<M>(),
     }
 }
 
@@ -142,7 +157,7 @@ pub(crate) fn check_column<M: ModelDef>(name: &str) -> Result<Ident> {
     }
     let ident = Ident::parse(name)?;
     let (table, column) = ident.parts();
-    if (table.is_none() || table == Some(M::table_name())) && !is_known_column::<M>(column) {
+    if (table.is_none() || table == Some(table_of::<M>())) && !is_known_column::<M>(column) {
         return Err(OrmError::UnknownColumn {
             model: M::model_name(),
             column: name.to_string(),
@@ -151,12 +166,50 @@ pub(crate) fn check_column<M: ModelDef>(name: &str) -> Result<Ident> {
     Ok(ident)
 }
 
-/// [`check_column`] and the column's cast, found with one lookup for a declared column.
-pub(crate) fn check_column_cast<M: ModelDef>(name: &str) -> Result<(Ident, Cast)> {
-    if let Some(column) = column_of::<M>(name) {
-        return Ok((Ident::parse_static(column.name)?, column.cast));
-    }
+/// A column named by an attribute key of a write (`create`, `set` + `save`, `update`,
+/// `increment`, ...): [`check_column`], and a bare name — `posts.title` is a column
+/// reference, not an attribute, and can't be written.
+pub(crate) fn check_attribute<M: ModelDef>(name: &str) -> Result<Ident> {
     let ident = check_column::<M>(name)?;
-    let cast = cast_of::<M>(ident.parts().1);
-    Ok((ident, cast))
+    if ident.parts().0.is_some() {
+        return Err(OrmError::InvalidAttributes(format!(
+            "attribute [{name}] of model [{}] names a table; write the bare column name",
+            M::model_name()
+        )));
+    }
+    Ok(ident)
+}
+
+/// The declared column `ident` refers to: its name, bare or qualified with `M`'s table.
+fn declared<M: ModelDef>(ident: &Ident) -> Option<&'static Column> {
+    match ident.parts() {
+        (None, column) => column_of::<M>(column),
+        (Some(table), column) if table == table_of::<M>() => column_of::<M>(column),
+        _ => None,
+    }
+}
+
+/// The bound value of a caller's `value` for column `ident` of `M` — the one rule of
+/// [`Column::bind`] for a declared column, the plain JSON mapping otherwise. Every
+/// condition, write and relation key binds through here.
+pub(crate) fn bind_value<M: ModelDef>(ident: &Ident, value: &Value) -> Result<SqlValue> {
+    let bound = match declared::<M>(ident) {
+        Some(column) => column.bind(value),
+        None => SqlValue::from_json(value),
+    };
+    bound.map_err(|e| match e {
+        OrmError::ValueOutOfRange {
+            column: None,
+            value,
+        } => OrmError::ValueOutOfRange {
+            column: Some(ident.to_string()),
+            value,
+        },
+        other => other,
+    })
+}
+
+/// [`bind_value`] for each of `values`.
+pub(crate) fn bind_values<M: ModelDef>(ident: &Ident, values: &[Value]) -> Result<Vec<SqlValue>> {
+    values.iter().map(|v| bind_value::<M>(ident, v)).collect()
 }

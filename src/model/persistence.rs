@@ -12,7 +12,8 @@ use crate::error::{OrmError, Result};
 use crate::model::hooks::{fire_in_place, HookEvent};
 use crate::model::timestamps::now_timestamp;
 use crate::model::{
-    cast_of, check_column, Attributes, Instance, ModelDef, CREATED_AT, DELETED_AT, UPDATED_AT,
+    bind_value, cast_of, check_attribute, table_of, Attributes, Instance, ModelDef, CREATED_AT,
+    DELETED_AT, UPDATED_AT,
 };
 use crate::orm::Orm;
 use crate::query::ast::{Assignment, Condition, Ident, Operator, Select};
@@ -21,14 +22,16 @@ use crate::query::scopes::{model_scopes, tenant_of, Trashed};
 use crate::value::SqlValue;
 
 fn table<M: ModelDef>() -> Result<Ident> {
-    Ident::parse_static(M::table_name())
+    Ident::parse_static(table_of::<M>())
 }
 
-/// Check every attribute name of a write (valid identifier, known column).
+/// Check every attribute of a write: a bare, known column name and a value that binds
+/// (an integer within SQLite's range) — all before hooks run or SQL is sent.
 fn check_names<M: ModelDef>(attributes: &Attributes) -> Result<()> {
-    attributes
-        .keys()
-        .try_for_each(|name| check_column::<M>(name).map(drop))
+    attributes.iter().try_for_each(|(name, value)| {
+        let column = check_attribute::<M>(name)?;
+        bind_value::<M>(&column, value).map(drop)
+    })
 }
 
 /// Validated `(column, bound value)` pairs for a write.
@@ -38,8 +41,9 @@ pub(crate) fn bound_columns<M: ModelDef>(
     let mut columns = Vec::with_capacity(attributes.len());
     let mut values = Vec::with_capacity(attributes.len());
     for (name, value) in attributes {
-        columns.push(check_column::<M>(name)?);
-        values.push(cast_of::<M>(name).write(value));
+        let column = check_attribute::<M>(name)?;
+        values.push(bind_value::<M>(&column, value)?);
+        columns.push(column);
     }
     Ok((columns, values))
 }
@@ -56,12 +60,14 @@ impl<M: ModelDef> Instance<M> {
                 model: M::model_name(),
                 key: M::PRIMARY_KEY,
             })?;
+        let column = Ident::parse_static(M::PRIMARY_KEY)?;
+        let value = bind_value::<M>(&column, key)?;
         let mut conditions = vec![Condition::Compare {
-            column: Ident::parse_static(M::PRIMARY_KEY)?,
+            column,
             op: Operator::Eq,
-            value: cast_of::<M>(M::PRIMARY_KEY).write(key),
+            value,
         }];
-        conditions.extend(model_scopes::<M>(orm, trashed));
+        conditions.extend(model_scopes::<M>(orm, trashed)?);
         Ok(conditions)
     }
 
@@ -79,7 +85,7 @@ impl<M: ModelDef> Instance<M> {
     /// UPDATE of the changed columns when existing (`updating` / `updated`), nothing when
     /// clean. Attributes are replaced by the stored row afterwards.
     pub async fn save(&mut self) -> Result<&mut Self> {
-        let orm = Orm::current()?;
+        let orm = Orm::current_for::<M>()?;
         if self.exists() {
             self.perform_update(&orm).await?;
         } else {
@@ -184,7 +190,7 @@ impl<M: ModelDef> Instance<M> {
     /// `updated_at`) and keep the instance; otherwise remove the row. Fires `deleting`
     /// and `deleted`. A never-saved instance is left alone.
     pub async fn delete(&mut self) -> Result<()> {
-        let orm = Orm::current()?;
+        let orm = Orm::current_for::<M>()?;
         if !self.exists() {
             return Ok(());
         }
@@ -227,7 +233,7 @@ impl<M: ModelDef> Instance<M> {
     /// Remove the row even with soft deletes (Eloquent `forceDelete`). Fires `deleting`
     /// and `deleted`.
     pub async fn force_delete(&mut self) -> Result<()> {
-        let orm = Orm::current()?;
+        let orm = Orm::current_for::<M>()?;
         if !self.exists() {
             return Ok(());
         }
@@ -251,7 +257,7 @@ impl<M: ModelDef> Instance<M> {
     /// Re-read the record from the database (soft-deleted or not), dropping unsaved
     /// changes (Eloquent `refresh`).
     pub async fn refresh(&mut self) -> Result<&mut Self> {
-        let orm = Orm::current()?;
+        let orm = Orm::current_for::<M>()?;
         let mut select = Select::new(table::<M>()?);
         select.scopes = self.key_conditions(&orm, Trashed::With)?;
         select.limit = Some(1);
@@ -264,21 +270,38 @@ impl<M: ModelDef> Instance<M> {
     }
 }
 
-/// An increment amount as a bound number (negated for a decrement): a JSON number, or
-/// `InvalidAttributes`.
+/// An increment amount as a bound number (negated for a decrement): a JSON number
+/// within SQLite's range, or an error.
 pub(crate) fn increment_amount(amount: Value, negate: bool) -> Result<SqlValue> {
     let invalid = || OrmError::InvalidAttributes(format!("increment by a number, not {amount}"));
-    if let Some(n) = amount.as_i64() {
-        let n = if negate {
-            n.checked_neg().ok_or_else(invalid)?
-        } else {
-            n
-        };
-        return Ok(SqlValue::Integer(n));
+    if !amount.is_number() {
+        return Err(invalid());
     }
-    match amount.as_f64() {
-        Some(f) if amount.is_number() => Ok(SqlValue::Real(if negate { -f } else { f })),
-        _ => Err(invalid()),
+    match SqlValue::from_json(&amount)? {
+        SqlValue::Integer(n) if negate => match n.checked_neg() {
+            Some(n) => Ok(SqlValue::Integer(n)),
+            None => Err(OrmError::ValueOutOfRange {
+                column: None,
+                value: format!("-({amount})"),
+            }),
+        },
+        SqlValue::Real(f) if negate => Ok(SqlValue::Real(-f)),
+        bound => Ok(bound),
+    }
+}
+
+/// The error of an increment the database refused as an overflow (the compiler's
+/// guard raises SQLite's `integer overflow`): [`OrmError::ValueOutOfRange`] naming the
+/// column; other errors as they are.
+pub(crate) fn overflow_error(error: OrmError, column: &str, amount: &SqlValue) -> OrmError {
+    match error {
+        OrmError::Database { message, .. } if message.contains("integer overflow") => {
+            OrmError::ValueOutOfRange {
+                column: Some(column.to_string()),
+                value: format!("{column} + {amount:?}"),
+            }
+        }
+        other => other,
     }
 }
 
@@ -289,7 +312,7 @@ pub(crate) fn increment_sets<M: ModelDef>(
     column: &str,
     amount: SqlValue,
 ) -> Result<Vec<(Ident, Assignment)>> {
-    let ident = check_column::<M>(column)?;
+    let ident = check_attribute::<M>(column)?;
     if M::TENANT_COLUMN == Some(ident.parts().1) {
         return Err(OrmError::InvalidAttributes(format!(
             "the tenant column {column} of [{}] can't be incremented",
@@ -331,8 +354,8 @@ impl<M: ModelDef> Instance<M> {
     }
 
     async fn add_to(&mut self, column: &str, amount: SqlValue) -> Result<&mut Self> {
-        let orm = Orm::current()?;
-        let sets = increment_sets::<M>(column, amount)?;
+        let orm = Orm::current_for::<M>()?;
+        let sets = increment_sets::<M>(column, amount.clone())?;
         if !self.exists() {
             return Err(self.not_found());
         }
@@ -340,7 +363,10 @@ impl<M: ModelDef> Instance<M> {
         fire_in_place(HookEvent::Updating, self).await?;
         let written: Vec<String> = sets.iter().map(|(c, _)| c.parts().1.to_string()).collect();
         let statement = compiler::update(&table::<M>()?, sets, &conditions);
-        let result = orm.run(&statement).await?;
+        let result = orm
+            .run(&statement)
+            .await
+            .map_err(|e| overflow_error(e, column, &amount))?;
         let Some(row) = result.first() else {
             return Err(self.not_found());
         };

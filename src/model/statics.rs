@@ -31,6 +31,13 @@ use crate::runtime::MaybeSend;
 /// # Ok(()) }
 /// ```
 pub trait Model: ModelDef {
+    /// The table name (TS `static tableName`): [`ModelDef::TABLE`], or derived from the
+    /// type name (`PostComment` → `post_comments`). Fixed per model type: `Model` is
+    /// implemented for every [`ModelDef`] and can't be overridden.
+    fn table_name() -> &'static str {
+        crate::model::table_of::<Self>()
+    }
+
     /// A query with no conditions.
     fn query() -> QueryBuilder<Self> {
         QueryBuilder::new()
@@ -230,15 +237,20 @@ pub trait Model: ModelDef {
     /// ```
     fn without_tenant_scope<F, Fut>(f: F) -> impl Future<Output = Fut::Output> + MaybeSend
     where
-        F: FnOnce() -> Fut,
+        F: FnOnce() -> Fut + MaybeSend,
         Fut: Future + MaybeSend,
     {
-        let inner = f();
+        // The bypass covers all of `f`: its synchronous part runs inside the bypassing
+        // scope too, not only the future it returns.
         async move {
             match Orm::current() {
-                Ok(orm) => orm.bypassing(TypeId::of::<Self>()).scope(inner).await,
+                Ok(orm) => {
+                    let bypassing = orm.bypassing(TypeId::of::<Self>());
+                    let inner = bypassing.scope_sync(f);
+                    bypassing.scope(inner).await
+                }
                 // No request scope: nothing to bypass; queries inside report OrmNotBooted.
-                Err(_) => inner.await,
+                Err(_) => f().await,
             }
         }
     }

@@ -194,7 +194,18 @@ impl Orm {
 
     /// The `Orm` of the current request scope, or `OrmNotBooted`.
     pub fn current() -> Result<Orm> {
-        scope::current()
+        scope::current().ok_or(crate::OrmError::OrmNotBooted { model: None })
+    }
+
+    /// The `Orm` of the current request scope for an operation of model `M`: first
+    /// the check of `M`'s declaration ([`OrmError::InvalidModel`](crate::OrmError::InvalidModel)
+    /// for a misconfigured model), then the scope (`OrmNotBooted` naming `M`). Every
+    /// model query and write starts here, so neither can run for a bad declaration.
+    pub fn current_for<M: crate::model::ModelDef>() -> Result<Orm> {
+        crate::model::check_model::<M>()?;
+        scope::current().ok_or(crate::OrmError::OrmNotBooted {
+            model: Some(M::model_name()),
+        })
     }
 
     /// The executor, borrowed under the read lock (never held across an await).

@@ -11,7 +11,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::error::{OrmError, Result};
 use crate::orm::Orm;
 
 thread_local! {
@@ -62,11 +61,9 @@ impl<F: Future> Future for Scoped<F> {
     }
 }
 
-/// The `Orm` of the current request scope.
-pub(crate) fn current() -> Result<Orm> {
-    CURRENT
-        .with(|current| current.borrow().clone())
-        .ok_or(OrmError::OrmNotBooted)
+/// The `Orm` of the current request scope, if any.
+pub(crate) fn current() -> Option<Orm> {
+    CURRENT.with(|current| current.borrow().clone())
 }
 
 /// Run `f` with `orm` as the current scope, synchronously.

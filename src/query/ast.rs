@@ -10,8 +10,6 @@ use std::sync::RwLock;
 
 use once_cell::sync::Lazy;
 
-use serde_json::Value;
-
 use crate::error::{OrmError, Result};
 use crate::value::SqlValue;
 
@@ -156,7 +154,11 @@ impl fmt::Display for Ident {
     }
 }
 
-/// A comparison operator (TS `Operator`).
+/// A comparison operator (TS `Operator`, plus Laravel's `<>` spelling and `not like`).
+///
+/// Parsed from `=`, `!=` / `<>`, `>`, `<`, `>=`, `<=`, `like` and `not like` (any case,
+/// surrounding spaces ignored); anything else — `==` included — is
+/// [`OrmError::InvalidOperator`], never SQL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operator {
     /// `=`
@@ -173,6 +175,8 @@ pub enum Operator {
     Lte,
     /// `like` (SQLite LIKE: case-insensitive for ASCII; D1 caps patterns at 50 bytes)
     Like,
+    /// `not like`
+    NotLike,
 }
 
 impl Operator {
@@ -186,6 +190,7 @@ impl Operator {
             Operator::Gte => ">=",
             Operator::Lte => "<=",
             Operator::Like => "LIKE",
+            Operator::NotLike => "NOT LIKE",
         }
     }
 }
@@ -193,19 +198,31 @@ impl Operator {
 impl FromStr for Operator {
     type Err = OrmError;
 
-    /// Parse the TS operator strings; `<>` is accepted as `!=`, `LIKE` in any case.
+    /// Parse the TS operator strings; `<>` is accepted as `!=` (as Laravel does),
+    /// `like` / `not like` in any case. `==` is not SQL and is rejected.
     fn from_str(s: &str) -> Result<Operator> {
         Ok(match s.trim() {
-            "=" | "==" => Operator::Eq,
+            "=" => Operator::Eq,
             "!=" | "<>" => Operator::NotEq,
             ">" => Operator::Gt,
             "<" => Operator::Lt,
             ">=" => Operator::Gte,
             "<=" => Operator::Lte,
             other if other.eq_ignore_ascii_case("like") => Operator::Like,
+            other if is_not_like(other) => Operator::NotLike,
             other => return Err(OrmError::InvalidOperator(other.to_string())),
         })
     }
+}
+
+/// `not like` in any case, with any run of spaces between the words.
+fn is_not_like(s: &str) -> bool {
+    let mut words = s.split_ascii_whitespace();
+    matches!(
+        (words.next(), words.next(), words.next()),
+        (Some(not), Some(like), None)
+            if not.eq_ignore_ascii_case("not") && like.eq_ignore_ascii_case("like")
+    )
 }
 
 /// An operator argument: an [`Operator`] or its TS string.
@@ -324,8 +341,8 @@ pub enum Condition {
     In {
         /// The column.
         column: Ident,
-        /// The values.
-        values: Vec<Value>,
+        /// The bound values (each made by the column's rule, as a `Compare` value is).
+        values: Vec<SqlValue>,
         /// `NOT IN`.
         negated: bool,
     },
@@ -426,6 +443,15 @@ mod tests {
             "; DROP".parse::<Operator>(),
             Err(OrmError::InvalidOperator("; DROP".into()))
         );
+        assert_eq!("<>".parse::<Operator>().unwrap(), Operator::NotEq);
+        assert_eq!("Not  LIKE".parse::<Operator>().unwrap(), Operator::NotLike);
+        for bad in ["==", "not", "not like x", "like like", "=<", ""] {
+            assert_eq!(
+                bad.parse::<Operator>(),
+                Err(OrmError::InvalidOperator(bad.trim().into())),
+                "{bad:?}"
+            );
+        }
         assert!("sideways".parse::<Direction>().is_err());
         assert_eq!("DESC".parse::<Direction>().unwrap(), Direction::Desc);
     }

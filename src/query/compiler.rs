@@ -8,6 +8,15 @@
 //!
 //! The caller's conditions are one group; scopes (soft deletes, tenant) are ANDed
 //! outside it, so an `or_where` can never widen a scope (the original's tenant leak).
+//!
+//! Every column reference in an expression position (conditions, ORDER BY, the
+//! right-hand side of SET, RETURNING) is written qualified, `"posts"."title"`, never
+//! bare. SQLite — and D1, whose connection a Worker can't reconfigure — reads an
+//! unknown *bare* double-quoted name as a string literal (the "DQS" misfeature), so a
+//! misspelled `"titel" = ?` would compare two strings and match every row; a qualified
+//! unknown name is always `no such column`. Names in positions that are not
+//! expressions (the table after FROM / UPDATE / INTO, the column list of an INSERT,
+//! the target of a SET) are written bare: SQLite never reads those as strings.
 
 use crate::executor::{SqlText, Statement};
 use crate::query::ast::{Assignment, Boolean, Condition, Ident, Operator, Select, Where};
@@ -19,26 +28,31 @@ pub const TOTAL_COLUMN: &str = "__roost_total";
 /// The writer: SQL text and its parameters, in order. In params-only mode (text
 /// already known) the same walk binds the parameters and writes no text, so the two
 /// can never disagree on order.
-struct Sql {
+struct Sql<'a> {
     text: String,
     params: Vec<SqlValue>,
     write_text: bool,
+    /// The table that qualifies bare column names (the statement's FROM / UPDATE /
+    /// DELETE table).
+    from: &'a str,
 }
 
-impl Sql {
-    fn new(capacity: usize) -> Self {
+impl<'a> Sql<'a> {
+    fn new(capacity: usize, from: &'a Ident) -> Self {
         Sql {
             text: String::with_capacity(capacity),
             params: Vec::with_capacity(4),
             write_text: true,
+            from: from.as_str(),
         }
     }
 
-    fn params_only() -> Self {
+    fn params_only(from: &'a Ident) -> Self {
         Sql {
             text: String::new(),
             params: Vec::with_capacity(4),
             write_text: false,
+            from: from.as_str(),
         }
     }
 
@@ -49,6 +63,8 @@ impl Sql {
         self
     }
 
+    /// A name in a position that is not an expression: a table, or a column of an
+    /// INSERT's list. Written as given.
     fn ident(&mut self, ident: &Ident) -> &mut Self {
         // Plain pushes: `write!` would run the formatting machinery for every name.
         let (table, column) = ident.parts();
@@ -56,6 +72,20 @@ impl Sql {
             self.quoted(table).push(".");
         }
         self.quoted(column)
+    }
+
+    /// A column in an expression position: always `"table"."column"` (a bare name gets
+    /// the statement's table), so an unknown name can't be read as a string.
+    fn column(&mut self, ident: &Ident) -> &mut Self {
+        let (table, column) = ident.parts();
+        self.quoted(table.unwrap_or(self.from)).push(".");
+        self.quoted(column)
+    }
+
+    /// The target of `SET target = ...`: the bare column name (SQLite's grammar has
+    /// no qualified form there, and never reads a SET target as a string).
+    fn target(&mut self, ident: &Ident) -> &mut Self {
+        self.quoted(ident.parts().1)
     }
 
     fn quoted(&mut self, name: &str) -> &mut Self {
@@ -76,24 +106,16 @@ impl Sql {
     fn condition(&mut self, condition: &Condition) {
         match condition {
             Condition::Compare { column, op, value } => {
-                self.ident(column).push(" ").push(op.sql()).push(" ");
+                self.column(column).push(" ").push(op.sql()).push(" ");
                 self.param(value.clone());
             }
             Condition::In {
                 column,
                 values,
                 negated,
-            } => {
-                self.ident(column)
-                    .push(if *negated { " NOT IN " } else { " IN " })
-                    .push("(SELECT value FROM json_each(");
-                self.param(SqlValue::Text(
-                    serde_json::Value::from(values.clone()).to_string(),
-                ));
-                self.push("))");
-            }
+            } => self.in_list(column, values, *negated),
             Condition::Null { column, negated } => {
-                self.ident(column)
+                self.column(column)
                     .push(if *negated { " IS NOT NULL" } else { " IS NULL" });
             }
             Condition::Group(group) => {
@@ -102,6 +124,45 @@ impl Sql {
                 self.push(")");
             }
         }
+    }
+
+    /// `column [NOT] IN (SELECT value FROM json_each(?))`: the list as one JSON-array
+    /// parameter, whatever its length. JSON has no bytes, so BLOB values travel as hex
+    /// text read back with `unhex` (a list of both kinds is two tests of the column).
+    fn in_list(&mut self, column: &Ident, values: &[SqlValue], negated: bool) {
+        let (blobs, others): (Vec<&SqlValue>, Vec<&SqlValue>) =
+            values.iter().partition(|v| matches!(v, SqlValue::Blob(_)));
+        let both = !blobs.is_empty() && !others.is_empty();
+        if both {
+            self.push("(");
+        }
+        if !others.is_empty() || blobs.is_empty() {
+            self.in_json(column, negated, "value", json_array(others.iter().copied()));
+        }
+        if both {
+            self.push(if negated { " AND " } else { " OR " });
+        }
+        if !blobs.is_empty() {
+            self.in_json(
+                column,
+                negated,
+                "unhex(value)",
+                json_array(blobs.iter().copied()),
+            );
+        }
+        if both {
+            self.push(")");
+        }
+    }
+
+    fn in_json(&mut self, column: &Ident, negated: bool, item: &str, list: String) {
+        self.column(column)
+            .push(if negated { " NOT IN " } else { " IN " })
+            .push("(SELECT ")
+            .push(item)
+            .push(" FROM json_each(");
+        self.param(SqlValue::Text(list));
+        self.push("))");
     }
 
     fn group(&mut self, group: &[Where]) {
@@ -148,18 +209,32 @@ impl Sql {
     fn order_by(&mut self, select: &Select) {
         for (i, (column, direction)) in select.orders.iter().enumerate() {
             self.push(if i == 0 { " ORDER BY " } else { ", " });
-            self.ident(column).push(" ").push(direction.sql());
+            self.column(column).push(" ").push(direction.sql());
         }
     }
 
-    /// ` SET a = ?, b = b + ?, ...`
+    /// ` SET a = ?, b = b + ?, ...`. An integer increment is guarded: when the sum of
+    /// an INTEGER and the amount leaves SQLite's range (where SQLite would silently
+    /// store a REAL) the statement fails with SQLite's `integer overflow` — raised by
+    /// `abs(i64::MIN)` — and changes nothing.
     fn sets<A: Into<Assignment>>(&mut self, sets: Vec<(Ident, A)>) {
         for (i, (column, assignment)) in sets.into_iter().enumerate() {
             self.push(if i == 0 { " SET " } else { ", " });
-            self.ident(&column).push(" = ");
+            self.target(&column).push(" = ");
             match assignment.into() {
                 Assignment::Value(value) => self.param(value),
-                Assignment::Add(amount) => self.ident(&column).push(" + ").param(amount),
+                Assignment::Add(amount @ SqlValue::Integer(_)) => {
+                    self.push("CASE WHEN typeof(").column(&column);
+                    self.push(") = 'integer' AND typeof(")
+                        .column(&column)
+                        .push(" + ");
+                    self.param(amount.clone());
+                    self.push(") = 'real' THEN abs(-9223372036854775808) ELSE ")
+                        .column(&column)
+                        .push(" + ");
+                    self.param(amount).push(" END")
+                }
+                Assignment::Add(amount) => self.column(&column).push(" + ").param(amount),
             };
         }
     }
@@ -171,7 +246,7 @@ impl Sql {
             return;
         };
         self.push(", ROW_NUMBER() OVER (PARTITION BY ")
-            .ident(partition);
+            .column(partition);
         self.order_by(select);
         self.push(") AS ").quoted(ROW_COLUMN);
     }
@@ -217,8 +292,14 @@ impl Sql {
 }
 
 /// `SELECT * FROM t WHERE ... ORDER BY ... LIMIT ? OFFSET ?`
+///
+/// ```
+/// use roost_orm::query::{compiler, Ident, Select};
+/// let select = Select::new(Ident::parse("posts").unwrap());
+/// assert_eq!(compiler::select(&select).sql, "SELECT * FROM \"posts\"");
+/// ```
 pub fn select(select: &Select) -> Statement {
-    let mut sql = Sql::new(128);
+    let mut sql = Sql::new(128, &select.table);
     write_select(&mut sql, select, None);
     sql.tail(select);
     sql.finish()
@@ -248,7 +329,7 @@ pub const ROW_COLUMN: &str = "__roost_row";
 /// Rows come back with the extra column [`ROW_COLUMN`]; each parent's rows in the
 /// select's order.
 pub fn select_per_parent(select: &Select, partition: &Ident) -> Statement {
-    let mut sql = Sql::new(256);
+    let mut sql = Sql::new(256, &select.table);
     sql.per_partition(select, |sql| write_select(sql, select, Some(partition)));
     sql.finish()
 }
@@ -266,8 +347,8 @@ pub fn select_by_key(
     text: Option<SqlText>,
 ) -> Statement {
     let mut sql = match text {
-        Some(_) => Sql::params_only(),
-        None => Sql::new(96),
+        Some(_) => Sql::params_only(table),
+        None => Sql::new(96, table),
     };
     let filter = Where {
         boolean: Boolean::And,
@@ -291,7 +372,7 @@ pub fn select_by_key(
 /// Like [`select`], with the total number of matching rows (ignoring LIMIT/OFFSET) in
 /// an extra column [`TOTAL_COLUMN`] of every row: a page and its total in one statement.
 pub fn select_with_total(select: &Select) -> Statement {
-    let mut sql = Sql::new(160);
+    let mut sql = Sql::new(160, &select.table);
     sql.push("SELECT *, COUNT(*) OVER () AS \"")
         .push(TOTAL_COLUMN)
         .push("\" FROM ")
@@ -301,28 +382,21 @@ pub fn select_with_total(select: &Select) -> Statement {
     sql.finish()
 }
 
-/// `SELECT COUNT(*)` of the rows [`select`] would return (ORDER BY dropped; LIMIT and
-/// OFFSET respected through a subquery).
+/// `SELECT COUNT(*)` of the rows matching the select's conditions and scopes. ORDER BY,
+/// LIMIT and OFFSET are not part of a count (as in Laravel and the original: `count()`
+/// counts every matching row).
 pub fn count(select: &Select) -> Statement {
-    let mut sql = Sql::new(64);
-    if select.limit.is_none() && select.offset.is_none() {
-        sql.push("SELECT COUNT(*) AS \"aggregate\" FROM ")
-            .ident(&select.table);
-        sql.where_clause(&select.filter, &select.scopes);
-    } else {
-        sql.push("SELECT COUNT(*) AS \"aggregate\" FROM (SELECT 1 FROM ")
-            .ident(&select.table);
-        sql.where_clause(&select.filter, &select.scopes);
-        sql.limit_offset(select.limit, select.offset);
-        sql.push(")");
-    }
+    let mut sql = Sql::new(64, &select.table);
+    sql.push("SELECT COUNT(*) AS \"aggregate\" FROM ")
+        .ident(&select.table);
+    sql.where_clause(&select.filter, &select.scopes);
     sql.finish()
 }
 
 /// `INSERT INTO t (cols) VALUES (?, ...), (?, ...) RETURNING *` — one statement for
 /// all rows (each row must have one value per column); no columns → `DEFAULT VALUES`.
 pub fn insert(table: &Ident, columns: &[Ident], rows: Vec<Vec<SqlValue>>) -> Statement {
-    let mut sql = Sql::new(64 + columns.len() * 16);
+    let mut sql = Sql::new(64 + columns.len() * 16, table);
     sql.push("INSERT INTO ").ident(table);
     if columns.is_empty() {
         sql.push(" DEFAULT VALUES RETURNING *");
@@ -333,7 +407,7 @@ pub fn insert(table: &Ident, columns: &[Ident], rows: Vec<Vec<SqlValue>>) -> Sta
         if i > 0 {
             sql.push(", ");
         }
-        sql.ident(c);
+        sql.target(c);
     }
     sql.push(") VALUES ");
     for (r, row) in rows.into_iter().enumerate() {
@@ -356,7 +430,7 @@ pub fn update<A: Into<Assignment>>(
     sets: Vec<(Ident, A)>,
     conditions: &[Condition],
 ) -> Statement {
-    let mut sql = Sql::new(64 + sets.len() * 16);
+    let mut sql = Sql::new(64 + sets.len() * 16, table);
     sql.push("UPDATE ").ident(table);
     sql.sets(sets);
     sql.where_clause(&[], conditions);
@@ -366,7 +440,7 @@ pub fn update<A: Into<Assignment>>(
 
 /// `DELETE FROM t WHERE ...`
 pub fn delete(table: &Ident, conditions: &[Condition]) -> Statement {
-    let mut sql = Sql::new(48);
+    let mut sql = Sql::new(48, table);
     sql.push("DELETE FROM ").ident(table);
     sql.where_clause(&[], conditions);
     sql.finish()
@@ -381,7 +455,7 @@ pub fn update_matching<A: Into<Assignment>>(
     key: &Ident,
     sets: Vec<(Ident, A)>,
 ) -> Statement {
-    let mut sql = Sql::new(96 + sets.len() * 16);
+    let mut sql = Sql::new(96 + sets.len() * 16, &select.table);
     sql.push("UPDATE ").ident(&select.table);
     sql.sets(sets);
     matching(&mut sql, select, key);
@@ -391,7 +465,7 @@ pub fn update_matching<A: Into<Assignment>>(
 /// `DELETE FROM t WHERE <select's conditions>`: a query's mass delete, choosing rows as
 /// [`update_matching`] does.
 pub fn delete_matching(select: &Select, key: &Ident) -> Statement {
-    let mut sql = Sql::new(96);
+    let mut sql = Sql::new(96, &select.table);
     sql.push("DELETE FROM ").ident(&select.table);
     matching(&mut sql, select, key);
     sql.finish()
@@ -407,9 +481,9 @@ fn matching(sql: &mut Sql, select: &Select, key: &Ident) {
         return;
     }
     sql.push(" WHERE ")
-        .ident(key)
+        .column(key)
         .push(" IN (SELECT ")
-        .ident(key);
+        .column(key);
     sql.push(" FROM ").ident(&select.table);
     sql.where_clause(&select.filter, &select.scopes);
     sql.tail(select);
@@ -435,7 +509,7 @@ pub fn select_through(
     on: (&Ident, &Ident),
     pivot_columns: &[Ident],
 ) -> Statement {
-    let mut sql = Sql::new(128 + pivot_columns.len() * 48);
+    let mut sql = Sql::new(128 + pivot_columns.len() * 48, &select.table);
     write_through(&mut sql, select, (pivot, on, pivot_columns), None);
     sql.tail(select);
     sql.finish()
@@ -450,7 +524,7 @@ pub fn select_through_per_parent(
     pivot_columns: &[Ident],
     partition: &Ident,
 ) -> Statement {
-    let mut sql = Sql::new(256 + pivot_columns.len() * 48);
+    let mut sql = Sql::new(256 + pivot_columns.len() * 48, &select.table);
     sql.per_partition(select, |sql| {
         write_through(sql, select, (pivot, on, pivot_columns), Some(partition))
     });
@@ -477,7 +551,7 @@ fn write_through(
     sql.row_number(window, select);
     sql.push(" FROM ").ident(&select.table);
     sql.push(" INNER JOIN ").ident(pivot).push(" ON ");
-    sql.ident(on.0).push(" = ").ident(on.1);
+    sql.column(on.0).push(" = ").column(on.1);
     sql.where_clause(&select.filter, &select.scopes);
 }
 
@@ -493,16 +567,16 @@ pub fn pivot_insert(
     pivot: &Ident,
     parent: (&Ident, SqlValue),
     related_column: &Ident,
-    related_keys: &[serde_json::Value],
+    related_keys: &[SqlValue],
     extra: Vec<(Ident, SqlValue)>,
     only_missing: bool,
 ) -> Statement {
     let (parent_column, parent_key) = parent;
-    let mut sql = Sql::new(160 + extra.len() * 24);
+    let mut sql = Sql::new(160 + extra.len() * 24, pivot);
     sql.push("INSERT INTO ").ident(pivot).push(" (");
-    sql.ident(parent_column).push(", ").ident(related_column);
+    sql.target(parent_column).push(", ").target(related_column);
     for (column, _) in &extra {
-        sql.push(", ").ident(column);
+        sql.push(", ").target(column);
     }
     sql.push(") SELECT ");
     sql.param(parent_key.clone());
@@ -512,33 +586,66 @@ pub fn pivot_insert(
         sql.param(value);
     }
     sql.push(" FROM json_each(");
-    sql.param(SqlValue::Text(
-        serde_json::Value::from(related_keys.to_vec()).to_string(),
-    ));
+    sql.param(SqlValue::Text(json_array(related_keys)));
     sql.push(")");
     if only_missing {
         sql.push(" WHERE \"value\" NOT IN (SELECT ")
-            .ident(related_column)
+            .column(related_column)
             .push(" FROM ")
             .ident(pivot)
             .push(" WHERE ")
-            .ident(parent_column)
+            .column(parent_column)
             .push(" = ");
         sql.param(parent_key);
         sql.push(")");
     }
-    sql.push(" RETURNING ").ident(related_column);
+    sql.push(" RETURNING ").column(related_column);
     sql.finish()
 }
 
 /// `DELETE FROM t WHERE ... RETURNING cols` — a delete that reports what it removed.
 pub fn delete_returning(table: &Ident, conditions: &[Condition], returning: &[Ident]) -> Statement {
-    let mut sql = Sql::new(64);
+    let mut sql = Sql::new(64, table);
     sql.push("DELETE FROM ").ident(table);
     sql.where_clause(&[], conditions);
     for (i, column) in returning.iter().enumerate() {
         sql.push(if i == 0 { " RETURNING " } else { ", " });
-        sql.ident(column);
+        sql.column(column);
     }
     sql.finish()
+}
+
+/// Bound values as the text of one JSON array, for `json_each`: NULL → `null`, numbers
+/// as numbers, text as strings, bytes as hex strings (read back with `unhex`).
+fn json_array<'v>(values: impl IntoIterator<Item = &'v SqlValue>) -> String {
+    use std::fmt::Write;
+    let mut text = String::from("[");
+    for (i, value) in values.into_iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        match value {
+            SqlValue::Null => text.push_str("null"),
+            SqlValue::Integer(n) => {
+                let _ = write!(text, "{n}");
+            }
+            SqlValue::Real(f) => match serde_json::Number::from_f64(*f) {
+                Some(n) => {
+                    let _ = write!(text, "{n}");
+                }
+                // NaN / infinity have no JSON form; SQLite stores them as NULL too.
+                None => text.push_str("null"),
+            },
+            SqlValue::Text(s) => text.push_str(&serde_json::Value::from(s.as_str()).to_string()),
+            SqlValue::Blob(bytes) => {
+                text.push('"');
+                for b in bytes {
+                    let _ = write!(text, "{b:02X}");
+                }
+                text.push('"');
+            }
+        }
+    }
+    text.push(']');
+    text
 }

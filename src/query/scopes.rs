@@ -6,7 +6,8 @@
 
 use std::any::TypeId;
 
-use crate::model::{ModelDef, DELETED_AT};
+use crate::error::Result;
+use crate::model::{table_of, ModelDef, DELETED_AT};
 use crate::orm::Orm;
 use crate::query::ast::{Condition, Ident, Operator};
 use crate::value::SqlValue;
@@ -23,9 +24,10 @@ pub enum Trashed {
     Only,
 }
 
-/// The scope conditions of model `M` in `orm`'s request.
-pub(crate) fn model_scopes<M: ModelDef>(orm: &Orm, trashed: Trashed) -> Vec<Condition> {
-    model_scopes_shaped::<M>(orm, trashed).0
+/// The scope conditions of model `M` in `orm`'s request. A scope column that is not a
+/// valid name is an error, never a missing condition.
+pub(crate) fn model_scopes<M: ModelDef>(orm: &Orm, trashed: Trashed) -> Result<Vec<Condition>> {
+    Ok(model_scopes_shaped::<M>(orm, trashed)?.0)
 }
 
 /// Which of a model's scopes apply. For one model type this is all the SQL text of
@@ -42,27 +44,24 @@ pub(crate) struct ScopeShape {
 pub(crate) fn model_scopes_shaped<M: ModelDef>(
     orm: &Orm,
     trashed: Trashed,
-) -> (Vec<Condition>, ScopeShape) {
+) -> Result<(Vec<Condition>, ScopeShape)> {
     let mut scopes = Vec::new();
     let mut shape = ScopeShape::default();
     if let Some((column, org_id)) = tenant_of::<M>(orm) {
-        if let Ok(column) = Ident::qualified_static(M::table_name(), column) {
-            scopes.push(Condition::Compare {
-                column,
-                op: Operator::Eq,
-                value: SqlValue::Text(org_id),
-            });
-            shape.tenant = true;
-        }
+        scopes.push(Condition::Compare {
+            column: Ident::qualified_static(table_of::<M>(), column)?,
+            op: Operator::Eq,
+            value: SqlValue::Text(org_id),
+        });
+        shape.tenant = true;
     }
     if M::SOFT_DELETES && trashed != Trashed::With {
-        if let Ok(column) = Ident::qualified_static(M::table_name(), DELETED_AT) {
-            let negated = trashed == Trashed::Only;
-            scopes.push(Condition::Null { column, negated });
-            shape.deleted = Some(negated);
-        }
+        let column = Ident::qualified_static(table_of::<M>(), DELETED_AT)?;
+        let negated = trashed == Trashed::Only;
+        scopes.push(Condition::Null { column, negated });
+        shape.deleted = Some(negated);
     }
-    (scopes, shape)
+    Ok((scopes, shape))
 }
 
 /// `(tenant column, org id)` when model `M` is tenant-scoped in `orm`'s request right

@@ -127,7 +127,7 @@ impl<M: ModelDef> Instance<M> {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let orm = Orm::current()?;
+        let orm = Orm::current_for::<M>()?;
         eager_load(
             &orm,
             std::slice::from_mut(self),
@@ -146,6 +146,6 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    let orm = Orm::current()?;
+    let orm = Orm::current_for::<M>()?;
     eager_load(&orm, records, &EagerLoads::of_names(relations)).await
 }

@@ -121,7 +121,7 @@ pub(crate) struct Resolved {
     pub(crate) foreign_pivot_key: Ident,
     pub(crate) related_pivot_key: Ident,
     pub(crate) parent_key: &'static str,
-    related_key: &'static str,
+    pub(crate) related_key: &'static str,
     pub(crate) timestamps: bool,
     columns: Vec<Ident>,
 }
@@ -196,7 +196,10 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         match self.table {
             Some(table) => table.to_string(),
             None => {
-                let mut names = [singularize(P::table_name()), singularize(R::table_name())];
+                let mut names = [
+                    singularize(crate::model::table_of::<P>()),
+                    singularize(crate::model::table_of::<R>()),
+                ];
                 names.sort();
                 names.join("_")
             }
@@ -207,7 +210,11 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
     pub fn foreign_pivot_key<P: ModelDef>(&self) -> String {
         match self.foreign_pivot_key {
             Some(key) => key.to_string(),
-            None => format!("{}_{}", singularize(P::table_name()), P::PRIMARY_KEY),
+            None => format!(
+                "{}_{}",
+                singularize(crate::model::table_of::<P>()),
+                P::PRIMARY_KEY
+            ),
         }
     }
 
@@ -215,7 +222,11 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
     pub fn related_pivot_key(&self) -> String {
         match self.related_pivot_key {
             Some(key) => key.to_string(),
-            None => format!("{}_{}", singularize(R::table_name()), R::PRIMARY_KEY),
+            None => format!(
+                "{}_{}",
+                singularize(crate::model::table_of::<R>()),
+                R::PRIMARY_KEY
+            ),
         }
     }
 
@@ -288,25 +299,31 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         parents: &[Instance<P>],
         constraint: Option<&Constraint>,
     ) -> Result<Fetched<R>> {
+        crate::model::check_model::<R>()?;
         let names = self.resolve::<P>()?;
         let (values, keys) = parent_keys(parents, names.parent_key);
         if values.is_empty() {
             return Ok(Fetched::empty(parents.len()));
         }
-        let related_table = Ident::parse(R::table_name())?;
+        let table = crate::model::table_of::<R>();
+        let related_table = Ident::parse_static(table)?;
         let on = (
             names.qualified(&names.related_pivot_key)?,
-            Ident::parse(&format!("{}.{}", R::table_name(), names.related_key))?,
+            Ident::parse(&format!("{table}.{}", names.related_key))?,
         );
         let mut select = Select::new(related_table);
         let fk = names.foreign_pivot_key.as_str();
         let partition = names.qualified(&names.foreign_pivot_key)?;
         select.filter.push(Where {
             boolean: Boolean::And,
-            condition: key_condition::<Pivot>(partition.clone(), fk, values),
+            condition: key_condition::<P>(
+                partition.clone(),
+                &Ident::parse_static(names.parent_key)?,
+                values,
+            )?,
         });
         Constraint::apply(constraint, &mut select);
-        select.scopes = model_scopes::<R>(orm, Constraint::trashed(constraint));
+        select.scopes = model_scopes::<R>(orm, Constraint::trashed(constraint))?;
         let through = (&names.pivot, (&on.0, &on.1), names.columns.as_slice());
         let per_parent = Constraint::per_parent(constraint);
         let statement = if per_parent {

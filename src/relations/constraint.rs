@@ -45,7 +45,7 @@ impl Constraint {
         trashed: Trashed,
         (limit, offset): (Option<u64>, Option<u64>),
     ) -> Result<Self> {
-        let table = R::table_name();
+        let table = crate::model::table_of::<R>();
         Ok(Constraint {
             model: TypeId::of::<R>(),
             model_name: R::model_name(),

@@ -10,7 +10,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use crate::model::{cast_of, Instance, ModelDef};
+use crate::error::Result;
+use crate::model::{bind_values, Instance, ModelDef};
 use crate::query::ast::{Condition, Ident, Operator};
 use crate::relations::loaded::{AnyInstance, Loaded};
 
@@ -53,18 +54,20 @@ pub(crate) fn parent_keys<P: ModelDef>(
 }
 
 /// `column = ?` for one key, `column IN (SELECT value FROM json_each(?))` for several:
-/// one bound parameter either way. The cast is the one of `R`'s column `name`.
+/// one bound parameter either way. The values bind by the rule of column `rule` of
+/// model `R` (the compared column when it is a model's, else the key the values came
+/// from).
 pub(crate) fn key_condition<R: ModelDef>(
     column: Ident,
-    name: &str,
+    rule: &Ident,
     values: Vec<Value>,
-) -> Condition {
-    if let [one] = values.as_slice() {
-        let value = cast_of::<R>(name).write(one);
+) -> Result<Condition> {
+    let mut values = bind_values::<R>(rule, &values)?;
+    Ok(if values.len() == 1 {
         Condition::Compare {
             column,
             op: Operator::Eq,
-            value,
+            value: values.remove(0),
         }
     } else {
         Condition::In {
@@ -72,7 +75,7 @@ pub(crate) fn key_condition<R: ModelDef>(
             values,
             negated: false,
         }
-    }
+    })
 }
 
 /// Related rows of a set of parents: each row once, and per parent the indices of its

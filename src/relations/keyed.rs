@@ -17,7 +17,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::error::Result;
-use crate::model::{check_column, Instance, ModelDef};
+use crate::model::{check_column, table_of, Instance, ModelDef};
 use crate::orm::Orm;
 use crate::query::ast::{Boolean, Select, Where};
 use crate::query::compiler;
@@ -37,19 +37,21 @@ async fn fetch_by_key<P: ModelDef, R: ModelDef>(
     to_one: bool,
     constraint: Option<&Constraint>,
 ) -> Result<Fetched<R>> {
+    crate::model::check_model::<R>()?;
     let (values, keys) = parent_keys(parents, parent_column);
     if values.is_empty() {
         return Ok(Fetched::empty(parents.len()));
     }
-    let column = check_column::<R>(&format!("{}.{related_column}", R::table_name()))?;
+    let table = table_of::<R>();
+    let column = check_column::<R>(&format!("{table}.{related_column}"))?;
     let single = values.len() == 1;
-    let mut select = Select::new(crate::query::Ident::parse(R::table_name())?);
+    let mut select = Select::new(crate::query::Ident::parse_static(table)?);
     select.filter.push(Where {
         boolean: Boolean::And,
-        condition: key_condition::<R>(column.clone(), related_column, values),
+        condition: key_condition::<R>(column.clone(), &column, values)?,
     });
     Constraint::apply(constraint, &mut select);
-    select.scopes = model_scopes::<R>(orm, Constraint::trashed(constraint));
+    select.scopes = model_scopes::<R>(orm, Constraint::trashed(constraint))?;
     let per_parent = Constraint::per_parent(constraint);
     let statement = if per_parent {
         compiler::select_per_parent(&select, &column)

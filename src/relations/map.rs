@@ -132,6 +132,8 @@ impl EagerTree {
 /// A relation entry with its types erased.
 trait Eager<P: ModelDef>: Send + Sync {
     fn related_model(&self) -> &'static str;
+    /// The relation's own names (keys, pivot), without the related model's check.
+    fn check_keys(&self) -> Result<()>;
     fn check(&self, name: &str, nested: &EagerTree) -> Result<()>;
     fn load<'a>(
         &'a self,
@@ -148,8 +150,13 @@ impl<P: ModelDef, T: RelationImpl<P>> Eager<P> for T {
         T::Related::model_name()
     }
 
+    fn check_keys(&self) -> Result<()> {
+        RelationImpl::check(self)
+    }
+
     fn check(&self, name: &str, nested: &EagerTree) -> Result<()> {
         RelationImpl::check(self)?;
+        crate::model::check_model::<T::Related>()?;
         if let Some(constraint) = &nested.constraint {
             constraint.check_model::<T::Related>(name)?;
         }
@@ -302,6 +309,15 @@ impl<M: ModelDef> RelationMap<M> {
         self.entries.get(name).map(|e| e.related_model())
     }
 
+    /// Check every declared relation's names (keys, pivot), for the model check:
+    /// the first fault with the relation's name.
+    pub(crate) fn check_declarations(&self) -> std::result::Result<(), (String, OrmError)> {
+        for (name, entry) in &self.entries {
+            entry.check_keys().map_err(|e| (name.clone(), e))?;
+        }
+        Ok(())
+    }
+
     /// Number of declared relations.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -429,13 +445,13 @@ pub(crate) async fn load_many_named<P: ModelDef, T: Relation<P>>(
     parents: &mut [Instance<P>],
     name: Option<&str>,
 ) -> Result<()> {
-    let orm = Orm::current()?;
+    let orm = Orm::current_for::<P>()?;
     RelationImpl::check(relation)?;
     let name = match name {
         Some(name) => name.to_string(),
         None => match relation_map::<P>().name_of(relation) {
             Some(declared) => declared.to_string(),
-            None if T::MANY => T::Related::table_name().to_string(),
+            None if T::MANY => crate::model::table_of::<T::Related>().to_string(),
             None => to_snake_case(T::Related::model_name()),
         },
     };
@@ -452,7 +468,7 @@ pub(crate) async fn load_one_parent<P: ModelDef, T: Relation<P>>(
     relation: &T,
     parent: &Instance<P>,
 ) -> Result<Vec<Instance<T::Related>>> {
-    let orm = Orm::current()?;
+    let orm = Orm::current_for::<P>()?;
     RelationImpl::check(relation)?;
     let fetched = relation
         .fetch(&orm, std::slice::from_ref(parent), None)

@@ -14,7 +14,10 @@ use serde_json::Value;
 
 use crate::error::{OrmError, Result};
 use crate::executor::QueryResult;
-use crate::model::{now_timestamp, Instance, IntoAttributes, ModelDef, CREATED_AT, UPDATED_AT};
+use crate::model::{
+    bind_value, bind_values, now_timestamp, Instance, IntoAttributes, ModelDef, CREATED_AT,
+    UPDATED_AT,
+};
 use crate::orm::Orm;
 use crate::query::ast::{Condition, Ident, Operator, Select};
 use crate::query::compiler;
@@ -53,16 +56,22 @@ fn returned(result: QueryResult) -> Vec<Value> {
         .collect()
 }
 
-/// The parent's key: the value the pivot's foreign key holds.
+/// The parent's key: the value the pivot's foreign key holds, bound by the rule of
+/// the parent's key column.
 fn parent_value<P: ModelDef>(parent: &Instance<P>, names: &Resolved) -> Result<SqlValue> {
-    parent
+    let value = parent
         .get(names.parent_key)
         .filter(|v| !v.is_null())
-        .map(SqlValue::from_json)
         .ok_or(OrmError::MissingPrimaryKey {
             model: P::model_name(),
             key: names.parent_key,
-        })
+        })?;
+    bind_value::<P>(&Ident::parse_static(names.parent_key)?, value)
+}
+
+/// Related keys bound by the rule of the related model's key column.
+fn bound_ids<R: ModelDef>(names: &Resolved, ids: &[Value]) -> Result<Vec<SqlValue>> {
+    bind_values::<R>(&Ident::parse_static(names.related_key)?, ids)
 }
 
 /// `foreign_pivot_key = parent`.
@@ -101,7 +110,7 @@ fn pivot_columns(
         if column.parts().0.is_some() {
             return Err(OrmError::InvalidIdentifier(name.clone()));
         }
-        extra.push((column, SqlValue::from_json(value)));
+        extra.push((column, SqlValue::from_json(value)?));
     }
     Ok(extra)
 }
@@ -111,7 +120,7 @@ fn pivot_columns(
 fn insert_pairs(
     names: &Resolved,
     parent: SqlValue,
-    ids: &[Value],
+    ids: &[SqlValue],
     extra: Vec<(Ident, SqlValue)>,
     only_missing: bool,
 ) -> crate::executor::Statement {
@@ -129,7 +138,8 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
     /// What every pivot write starts from: the request's `Orm`, the relation's names
     /// and the parent's key.
     fn start<P: ModelDef>(&self, parent: &Instance<P>) -> Result<(Orm, Resolved, SqlValue)> {
-        let orm = Orm::current()?;
+        let orm = Orm::current_for::<P>()?;
+        crate::model::check_model::<R>()?;
         let names = self.resolve::<P>()?;
         let parent = parent_value(parent, &names)?;
         Ok((orm, names, parent))
@@ -164,7 +174,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
     {
         let (orm, names, parent) = self.start(parent)?;
         let extra = extra_columns(&names, attributes.into_attributes()?)?;
-        let ids = key_list(ids);
+        let ids = bound_ids::<R>(&names, &key_list(ids))?;
         if ids.is_empty() {
             return Ok(0);
         }
@@ -181,7 +191,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         V: Into<Value>,
     {
         let (orm, names, parent) = self.start(parent)?;
-        let ids = key_list(ids);
+        let ids = bound_ids::<R>(&names, &key_list(ids))?;
         if ids.is_empty() {
             return Ok(0);
         }
@@ -215,7 +225,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
     {
         let (orm, names, parent) = self.start(parent)?;
         let extra = extra_columns(&names, crate::model::Attributes::new())?;
-        let ids = key_list(ids);
+        let ids = bound_ids::<R>(&names, &key_list(ids))?;
         let detach = compiler::delete_returning(
             &names.pivot,
             &[
@@ -252,7 +262,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
     {
         let (orm, names, parent) = self.start(parent)?;
         let extra = extra_columns(&names, crate::model::Attributes::new())?;
-        let ids = key_list(ids);
+        let ids = bound_ids::<R>(&names, &key_list(ids))?;
         if ids.is_empty() {
             return Ok(SyncChanges::default());
         }
@@ -279,13 +289,15 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         if ids.is_empty() {
             return Ok(SyncChanges::default());
         }
-        let among_ids = |values: Vec<Value>| Condition::In {
-            column: names.related_pivot_key.clone(),
-            values,
-            negated: false,
+        let among_ids = |values: &[Value]| -> Result<Condition> {
+            Ok(Condition::In {
+                column: names.related_pivot_key.clone(),
+                values: bound_ids::<R>(&names, values)?,
+                negated: false,
+            })
         };
         let mut read = Select::new(names.pivot.clone());
-        read.scopes = vec![owned_by(&names, parent.clone()), among_ids(ids.clone())];
+        read.scopes = vec![owned_by(&names, parent.clone()), among_ids(&ids)?];
         let result = orm.run(&compiler::select(&read)).await?;
         let column = result.column_index(names.related_pivot_key.as_str());
         let paired: HashSet<String> = result
@@ -299,11 +311,12 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         if !detach.is_empty() {
             statements.push(compiler::delete_returning(
                 &names.pivot,
-                &[owned_by(&names, parent.clone()), among_ids(detach.clone())],
+                &[owned_by(&names, parent.clone()), among_ids(&detach)?],
                 std::slice::from_ref(&names.related_pivot_key),
             ));
         }
         if !attach.is_empty() {
+            let attach = bound_ids::<R>(&names, &attach)?;
             statements.push(insert_pairs(&names, parent, &attach, extra, true));
         }
         let mut results = orm.batch(&statements).await?.into_iter();
@@ -335,7 +348,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
             Condition::Compare {
                 column: names.related_pivot_key.clone(),
                 op: Operator::Eq,
-                value: SqlValue::from_json(&id),
+                value: bind_value::<R>(&Ident::parse_static(names.related_key)?, &id)?,
             },
         ];
         let statement = compiler::update(&names.pivot, sets, &conditions);

@@ -14,7 +14,7 @@ use std::marker::PhantomData;
 use serde_json::Value;
 
 use crate::error::{OrmError, Result};
-use crate::model::{check_column, check_column_cast, ModelDef};
+use crate::model::{bind_value, bind_values, check_column, ModelDef};
 use crate::query::ast::{
     Boolean, Condition, Direction, Ident, IntoDirection, IntoOperator, Operator, Where,
 };
@@ -131,11 +131,12 @@ impl<M: ModelDef> QueryBuilder<M> {
                 return self;
             }
         };
-        match check_column_cast::<M>(column) {
-            Ok((column, cast)) => {
-                let value = cast.write(&value);
-                self.push(boolean, Condition::Compare { column, op, value });
-            }
+        let compare = check_column::<M>(column).and_then(|column| {
+            let value = bind_value::<M>(&column, &value)?;
+            Ok(Condition::Compare { column, op, value })
+        });
+        match compare {
+            Ok(condition) => self.push(boolean, condition),
             Err(e) => self.fail(e),
         }
         self
@@ -169,15 +170,18 @@ impl<M: ModelDef> QueryBuilder<M> {
         V: Into<Value>,
     {
         if let Some(ident) = self.column(column) {
-            let values = values.into_iter().map(Into::into).collect();
-            self.push(
-                Boolean::And,
-                Condition::In {
-                    column: ident,
-                    values,
-                    negated,
-                },
-            );
+            let values: Vec<Value> = values.into_iter().map(Into::into).collect();
+            match bind_values::<M>(&ident, &values) {
+                Ok(values) => self.push(
+                    Boolean::And,
+                    Condition::In {
+                        column: ident,
+                        values,
+                        negated,
+                    },
+                ),
+                Err(e) => self.fail(e),
+            }
         }
         self
     }

@@ -10,9 +10,9 @@ use serde_json::Value;
 use super::QueryBuilder;
 use crate::error::{OrmError, Result};
 use crate::executor::{QueryResult, Statement};
-use crate::model::persistence::{bound_columns, increment_amount, increment_sets};
+use crate::model::persistence::{bound_columns, increment_amount, increment_sets, overflow_error};
 use crate::model::{
-    cast_of, check_column, check_column_cast, now_timestamp, Attributes, Instance, IntoAttributes,
+    bind_value, check_column, now_timestamp, table_of, Attributes, Instance, IntoAttributes,
     ModelDef, DELETED_AT, UPDATED_AT,
 };
 use crate::orm::Orm;
@@ -31,9 +31,9 @@ impl<M: ModelDef> QueryBuilder<M> {
         if let Some(e) = &self.error {
             return Err((**e).clone());
         }
-        let mut select = Select::new(Ident::parse_static(M::table_name())?);
+        let mut select = Select::new(Ident::parse_static(crate::model::table_of::<M>())?);
         select.filter = std::mem::take(&mut self.filter);
-        select.scopes = model_scopes::<M>(orm, self.trashed);
+        select.scopes = model_scopes::<M>(orm, self.trashed)?;
         select.orders = std::mem::take(&mut self.orders);
         select.limit = self.limit;
         select.offset = self.offset;
@@ -42,7 +42,7 @@ impl<M: ModelDef> QueryBuilder<M> {
 
     /// The statement `all()` would send, without sending it (Laravel `toSql`).
     pub fn to_statement(&self) -> Result<Statement> {
-        let orm = Orm::current()?;
+        let orm = Orm::current_for::<M>()?;
         Ok(compiler::select(&self.clone().take_select(&orm)?))
     }
 
@@ -59,7 +59,7 @@ impl<M: ModelDef> QueryBuilder<M> {
 
     /// Run the query and return every matching record (TS `all()`).
     pub async fn all(mut self) -> Result<Vec<Instance<M>>> {
-        let orm = Orm::current()?;
+        let orm = Orm::current_for::<M>()?;
         let select = self.take_select(&orm)?;
         self.check_eager()?;
         self.fetch(&orm, compiler::select(&select)).await
@@ -72,7 +72,7 @@ impl<M: ModelDef> QueryBuilder<M> {
 
     /// Run the query with `LIMIT 1` and return the first record, or `None`.
     pub async fn first(self) -> Result<Option<Instance<M>>> {
-        let orm = Orm::current()?;
+        let orm = Orm::current_for::<M>()?;
         let (statement, eager) = self.first_statement(&orm)?;
         Self::run_first(&orm, statement, eager).await
     }
@@ -115,7 +115,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     ) -> impl std::future::Future<Output = Result<Option<Instance<M>>>> {
         let id = id.into();
         async move {
-            let orm = Orm::current()?;
+            let orm = Orm::current_for::<M>()?;
             let (statement, eager) = self.find_statement(&orm, id)?;
             Self::run_first(&orm, statement, eager).await
         }
@@ -126,6 +126,13 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// lookup of [`compiler::select_by_key`], whose text is fixed by the model and its
     /// scopes and so comes from the text cache.
     fn find_statement(self, orm: &Orm, id: Value) -> Result<(Statement, EagerLoads)> {
+        if id.is_array() || id.is_object() {
+            return Err(OrmError::InvalidKey {
+                model: M::model_name(),
+                key: M::PRIMARY_KEY,
+                value: id.to_string(),
+            });
+        }
         let unconstrained = self.filter.is_empty()
             && self.orders.is_empty()
             && self.limit.is_none()
@@ -136,24 +143,24 @@ impl<M: ModelDef> QueryBuilder<M> {
         if let Some(e) = self.error {
             return Err(*e);
         }
-        let (scopes, scope_shape) = model_scopes_shaped::<M>(orm, self.trashed);
+        let (scopes, scope_shape) = model_scopes_shaped::<M>(orm, self.trashed)?;
         let text_key = TextKey::new::<M>(Shape::FindByKey, scope_shape);
         let known = text_cache::get(text_key);
-        let (table, key, cast) = match known {
+        let (table, key) = match known {
             // The text was compiled for this model before: its names passed the checks.
             Some(_) => (
-                Ident::trusted_static(M::table_name()),
+                Ident::trusted_static(table_of::<M>()),
                 Ident::trusted_static(M::PRIMARY_KEY),
-                cast_of::<M>(M::PRIMARY_KEY),
             ),
-            None => {
-                let (key, cast) = check_column_cast::<M>(M::PRIMARY_KEY)?;
-                (Ident::parse_static(M::table_name())?, key, cast)
-            }
+            None => (
+                Ident::parse_static(table_of::<M>())?,
+                check_column::<M>(M::PRIMARY_KEY)?,
+            ),
         };
+        let id = bind_value::<M>(&key, &id)?;
         self.check_eager()?;
         let statement = text_cache::statement(text_key, known, |text| {
-            compiler::select_by_key(&table, (&key, cast.write(&id)), &scopes, text)
+            compiler::select_by_key(&table, (&key, id.clone()), &scopes, text)
         });
         Ok((statement, self.eager))
     }
@@ -177,9 +184,11 @@ impl<M: ModelDef> QueryBuilder<M> {
         }
     }
 
-    /// The number of records [`all`](Self::all) would return (TS `count()`).
+    /// The number of records matching the query's conditions and scopes (TS `count()`).
+    /// `limit`, `offset` and `order_by` don't apply to a count, as in Laravel and the
+    /// original: `Post::query().limit(5).count()` counts every matching post.
     pub async fn count(mut self) -> Result<u64> {
-        let orm = Orm::current()?;
+        let orm = Orm::current_for::<M>()?;
         let select = self.take_select(&orm)?;
         let result = orm.run(&compiler::count(&select)).await?;
         Ok(first_u64(&result))
@@ -191,7 +200,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// an empty page costs a second, `COUNT(*)`, to report the total. The builder's own
     /// `limit`/`offset` are replaced by the page's.
     pub async fn paginate(mut self, page: u64, per_page: u64) -> Result<Paginated<M>> {
-        let orm = Orm::current()?;
+        let orm = Orm::current_for::<M>()?;
         let invalid = OrmError::InvalidPagination { page, per_page };
         if page == 0 || per_page == 0 {
             return Err(invalid);
@@ -250,7 +259,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// # Ok(()) }
     /// ```
     pub async fn update(mut self, attributes: impl IntoAttributes) -> Result<u64> {
-        let orm = Orm::current()?;
+        let orm = Orm::current_for::<M>()?;
         let mut attributes = attributes.into_attributes()?;
         if M::TIMESTAMPS && !attributes.contains_key(UPDATED_AT) {
             attributes.insert(UPDATED_AT.to_string(), Value::String(now_timestamp()));
@@ -303,18 +312,22 @@ impl<M: ModelDef> QueryBuilder<M> {
     }
 
     async fn add_to(mut self, column: &str, amount: Result<SqlValue>) -> Result<u64> {
-        let orm = Orm::current()?;
-        let sets = increment_sets::<M>(column, amount?)?;
+        let orm = Orm::current_for::<M>()?;
+        let amount = amount?;
+        let sets = increment_sets::<M>(column, amount.clone())?;
         let select = self.take_select(&orm)?;
         let key = check_column::<M>(M::PRIMARY_KEY)?;
         let statement = compiler::update_matching(&select, &key, sets);
-        Ok(orm.run(&statement).await?.changes)
+        let result = orm.run(&statement).await;
+        Ok(result
+            .map_err(|e| overflow_error(e, column, &amount))?
+            .changes)
     }
 
     /// Remove every matching record, soft deletes or not (Laravel `forceDelete`), and
     /// return how many.
     pub async fn force_delete(mut self) -> Result<u64> {
-        let orm = Orm::current()?;
+        let orm = Orm::current_for::<M>()?;
         let select = self.take_select(&orm)?;
         let key = check_column::<M>(M::PRIMARY_KEY)?;
         let statement = compiler::delete_matching(&select, &key);

@@ -1,0 +1,105 @@
+//! The check of a model's declaration: its consts and relations, validated as a whole
+//! once per model type, before the model's first query or write.
+//!
+//! Every model operation asks for the request's `Orm` through
+//! [`Orm::current_for`](crate::Orm::current_for), which runs [`check_model`] first, so
+//! a misconfigured model never reaches SQL — in particular a tenant column that isn't
+//! a usable name is an error, never a query without the tenant condition. The
+//! verdict (pass or the first fault) is remembered per thread and per type; a
+//! declaration is made of consts and cannot change while the program runs.
+//!
+//! | declaration                         | fault                                   |
+//! |-------------------------------------|-----------------------------------------|
+//! | `TABLE` / derived table name        | not a plain identifier                  |
+//! | `PRIMARY_KEY`                       | not a plain identifier                  |
+//! | `TENANT_COLUMN`                     | not a plain identifier; the primary key |
+//! | `COLUMNS`                           | a name not a plain identifier; a name twice |
+//! | `relations`                         | a key or pivot name invalid or unknown  |
+//!
+//! This module only judges declarations; it must not build queries.
+
+use std::any::TypeId;
+use std::cell::RefCell;
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
+
+use crate::error::{OrmError, Result};
+use crate::model::{table_of, ModelDef};
+use crate::query::Ident;
+
+thread_local! {
+    static VERDICTS: RefCell<FxHashMap<TypeId, Option<OrmError>>> = RefCell::default();
+}
+
+/// `Ok` when model `M`'s declaration is usable, else [`OrmError::InvalidModel`] naming
+/// the fault. Cheap after the first call (one per-thread map lookup).
+pub(crate) fn check_model<M: ModelDef>() -> Result<()> {
+    let id = TypeId::of::<M>();
+    let known = VERDICTS.with(|v| v.borrow().get(&id).cloned());
+    let verdict = match known {
+        Some(verdict) => verdict,
+        None => {
+            // Judged outside the borrow: declaring relations runs the model's code.
+            // Provisionally passed while judged, so a check reached again from inside
+            // the judgement (a relation's model naming this one) can't recurse.
+            VERDICTS.with(|v| v.borrow_mut().insert(id, None));
+            let verdict = judge::<M>().err();
+            VERDICTS.with(|v| v.borrow_mut().insert(id, verdict.clone()));
+            verdict
+        }
+    };
+    match verdict {
+        None => Ok(()),
+        Some(e) => Err(e),
+    }
+}
+
+fn invalid<M: ModelDef>(reason: String) -> OrmError {
+    OrmError::InvalidModel {
+        model: M::model_name(),
+        reason,
+    }
+}
+
+/// A name a const declares, which must be a plain `[A-Za-z_][A-Za-z0-9_]*` identifier.
+fn plain<M: ModelDef>(what: &str, name: &'static str) -> Result<()> {
+    match Ident::parse_static(name) {
+        Ok(ident) if ident.parts().0.is_none() => Ok(()),
+        _ => Err(invalid::<M>(format!(
+            "{what} {name:?} is not a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*)"
+        ))),
+    }
+}
+
+fn judge<M: ModelDef>() -> Result<()> {
+    let table = table_of::<M>();
+    let table_const = if M::TABLE.is_some() {
+        "TABLE"
+    } else {
+        "the table name derived from the type name (set TABLE)"
+    };
+    plain::<M>(table_const, table)?;
+    plain::<M>("PRIMARY_KEY", M::PRIMARY_KEY)?;
+    if let Some(tenant) = M::TENANT_COLUMN {
+        plain::<M>("TENANT_COLUMN", tenant)?;
+        if tenant == M::PRIMARY_KEY {
+            return Err(invalid::<M>(format!(
+                "TENANT_COLUMN {tenant:?} is the primary key; the tenant id needs a column of its own"
+            )));
+        }
+    }
+    let mut seen = HashSet::new();
+    for column in M::COLUMNS {
+        plain::<M>("a COLUMNS entry", column.name)?;
+        if !seen.insert(column.name) {
+            return Err(invalid::<M>(format!(
+                "COLUMNS declares {:?} twice",
+                column.name
+            )));
+        }
+    }
+    crate::relations::relation_map::<M>()
+        .check_declarations()
+        .map_err(|(name, e)| invalid::<M>(format!("relation [{name}]: {e}")))
+}

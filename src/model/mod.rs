@@ -62,6 +62,17 @@ pub const DELETED_AT: &str = "deleted_at";
 /// naming a bad column makes every query and write of the model
 /// [`OrmError::InvalidModel`], before any SQL (see the README's table of
 /// misconfigurations).
+///
+/// The table is fixed per type: it is [`ModelDef::TABLE`] (or derived), read through
+/// [`Model::table_name`], which a model cannot override:
+///
+/// ```compile_fail
+/// use roost_orm::model::ModelDef;
+/// struct Moving;
+/// impl ModelDef for Moving {
+///     fn table_name() -> &'static str { "somewhere_else" } // not a ModelDef item
+/// }
+/// ```
 pub trait ModelDef: Sized + 'static {
     /// Table name; `None` derives it from the type name (`PostComment` → `post_comments`).
     /// Read it with [`Model::table_name`]: it is fixed per model type.

@@ -275,6 +275,12 @@ impl<M: ModelDef> Lookup<M> {
     fn new(attributes: impl IntoAttributes, values: impl IntoAttributes) -> Result<Self> {
         let attributes = attributes.into_attributes()?;
         let values = values.into_attributes()?;
+        // Both maps may become a write: their keys must be attributes (bare column
+        // names), checked — after the model's declaration — before the lookup is sent.
+        crate::model::check_model::<M>()?;
+        for name in attributes.keys().chain(values.keys()) {
+            crate::model::check_attribute::<M>(name)?;
+        }
         let mut query = QueryBuilder::new();
         for (column, value) in &attributes {
             query = match value {

@@ -436,3 +436,45 @@ fn the_table_name_is_fixed_by_the_model_type() {
         SqlValue::Integer(i64::MAX)
     );
 }
+
+#[tokio::test]
+async fn an_unreadable_tenant_header_fails_the_lookup_never_runs_unscoped() {
+    use roost_orm::tenant::{HeaderOrgResolver, TenantScopeMiddleware};
+    let (orm, _db) = setup();
+    let middleware = TenantScopeMiddleware::new(
+        HeaderOrgResolver("x-org".into()),
+        |slug: String| async move { Ok((slug == "a").then_some("a")) },
+        orm.tenant().clone(),
+    );
+    let header = http::HeaderValue::from_bytes(b"a\xff").unwrap();
+    let request = http::Request::builder()
+        .header("x-org", header)
+        .body(())
+        .unwrap();
+    let ran = orm
+        .scope(middleware.handle(request, |_| async { Scoped::all().await }))
+        .await;
+    assert!(
+        matches!(&ran, Err(OrmError::TenantNotResolved { .. })),
+        "{ran:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_tenant_database_is_an_error_by_default() {
+    use roost_orm::tenant::{OrmConfig, OrmServiceProvider, TenantStrategy};
+    let bindings =
+        std::collections::HashMap::from([("DB".to_string(), SqliteExecutor::memory().unwrap())]);
+    let provider = OrmServiceProvider::new(OrmConfig {
+        tenant_strategy: TenantStrategy::Database,
+        ..OrmConfig::default()
+    });
+    let orm = provider.boot(&bindings).unwrap();
+    tenant(&orm, "acme");
+    assert_eq!(
+        provider.apply_tenant(&orm, &bindings).unwrap_err(),
+        OrmError::TenantBindingNotFound {
+            binding: "DB_TENANT_ACME".into()
+        }
+    );
+}

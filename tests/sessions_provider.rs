@@ -244,12 +244,17 @@ async fn database_strategy_picks_the_tenants_binding() {
     provider.apply_tenant(&orm, &bindings).unwrap();
     assert_eq!(names(&orm).await, ["acme"]);
 
-    // Missing binding: fall back to the shared one (with a warning)...
-    let orm = provider.boot(&bindings).unwrap();
+    // Missing binding: fall back to the shared one (with a warning) only when asked...
+    let lenient = OrmServiceProvider::new(OrmConfig {
+        strict_tenant_binding: false,
+        ..config.clone()
+    });
+    let orm = lenient.boot(&bindings).unwrap();
     orm.tenant().set(TenantContextData::new("2", "globex"));
-    provider.apply_tenant(&orm, &bindings).unwrap();
+    lenient.apply_tenant(&orm, &bindings).unwrap();
     assert_eq!(names(&orm).await, ["shared"]);
-    // ...or fail when strict.
+    // ...else fail: strict is the default.
+    assert!(OrmConfig::default().strict_tenant_binding);
     let strict = OrmServiceProvider::new(OrmConfig {
         strict_tenant_binding: true,
         ..config

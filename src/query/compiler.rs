@@ -334,7 +334,7 @@ pub fn select_per_parent(select: &Select, partition: &Ident) -> Statement {
     sql.finish()
 }
 
-/// `SELECT * FROM t WHERE "key" = ? AND <scopes>`: a find by primary key, without
+/// `SELECT * FROM t WHERE "t"."key" = ? AND <scopes>`: a find by primary key, without
 /// building a [`Select`]. No `LIMIT`: a primary key matches one row at most, and a
 /// bound limit would cost a parameter and a check on every call (the caller reads the
 /// first row either way). With `text` (what an earlier call returned for the same
@@ -448,7 +448,7 @@ pub fn delete(table: &Ident, conditions: &[Condition]) -> Statement {
 
 /// `UPDATE t SET a = ?, ... WHERE <select's conditions>`: a query's mass update, which
 /// reports `changes` (no `RETURNING`). With an ORDER BY, LIMIT or OFFSET the rows are
-/// chosen by primary key through a subquery (`WHERE "id" IN (SELECT "id" FROM t WHERE
+/// chosen by primary key through a subquery (`WHERE "t"."id" IN (SELECT "t"."id" FROM t WHERE
 /// ... LIMIT ?)`): `UPDATE ... LIMIT` is a compile-time option of SQLite D1 lacks.
 pub fn update_matching<A: Into<Assignment>>(
     select: &Select,
@@ -473,7 +473,7 @@ pub fn delete_matching(select: &Select, key: &Ident) -> Statement {
 
 /// The WHERE of a mass write: the select's conditions and scopes; with an ORDER BY,
 /// LIMIT or OFFSET, the rows are chosen by primary key through a subquery
-/// (`WHERE "id" IN (SELECT "id" FROM t WHERE ... ORDER BY ... LIMIT ?)`), since
+/// (`WHERE "t"."id" IN (SELECT "t"."id" FROM t WHERE ... ORDER BY ... LIMIT ?)`), since
 /// `UPDATE ... LIMIT` is a compile-time option of SQLite that D1 does not have.
 fn matching(sql: &mut Sql, select: &Select, key: &Ident) {
     if select.orders.is_empty() && select.limit.is_none() && select.offset.is_none() {
@@ -561,7 +561,7 @@ fn write_through(
 /// json_each(?) RETURNING "tag_id"`
 ///
 /// With `only_missing`, keys already paired with `parent` are skipped
-/// (`WHERE "value" NOT IN (SELECT "tag_id" FROM "post_tag" WHERE "post_id" = ?)`). The
+/// (`WHERE "value" NOT IN (SELECT "post_tag"."tag_id" FROM "post_tag" WHERE "post_tag"."post_id" = ?)`). The
 /// statement returns the related key of each inserted row.
 pub fn pivot_insert(
     pivot: &Ident,

@@ -28,11 +28,13 @@ pub trait RequestParts {
 }
 
 impl<B> RequestParts for http::Request<B> {
+    /// A header that is present but not UTF-8 is read lossily, never as absent: absent
+    /// means "no tenant", while an unreadable slug must fail the org lookup
+    /// (`TenantNotResolved`), not run the request unscoped.
     fn header(&self, name: &str) -> Option<String> {
         self.headers()
             .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
     }
 
     fn path(&self) -> String {

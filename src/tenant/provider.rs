@@ -7,12 +7,13 @@
 //! | `database.useSession` | `use_session` | `DATABASE_USE_SESSION` (`true`/`false`) | `false` |
 //! | `database.d1Binding` | `d1_binding` | `DATABASE_D1_BINDING` | `DB` |
 //! | `database.tenantBindingPattern` | `tenant_binding_pattern` | `DATABASE_TENANT_BINDING_PATTERN` | `DB_TENANT_{SLUG}` |
-//! | — | `strict_tenant_binding` | `DATABASE_STRICT_TENANT_BINDING` | `false` |
+//! | — | `strict_tenant_binding` | `DATABASE_STRICT_TENANT_BINDING` | `true` |
 //!
 //! Each request gets its own `Orm` (own tenant context, own session); the `database`
 //! strategy switches that request's database to the tenant's binding once the tenant is
-//! known, falling back to the shared binding with a `tracing` warning — or failing with
-//! `TenantBindingNotFound` when `strict_tenant_binding` is on.
+//! known. A tenant without a binding is `TenantBindingNotFound` (fail closed: the shared
+//! database may hold other tenants' rows); `strict_tenant_binding = false` opts into
+//! the original's fallback to the shared binding, with a `tracing` warning.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -45,8 +46,8 @@ pub struct OrmConfig {
     pub d1_binding: String,
     /// The per-tenant binding pattern.
     pub tenant_binding_pattern: String,
-    /// Fail (instead of falling back to the shared binding) when a tenant's binding
-    /// is missing.
+    /// Fail when a tenant's binding is missing (the default); `false` falls back to the
+    /// shared binding with a warning, as the original does.
     pub strict_tenant_binding: bool,
 }
 
@@ -57,7 +58,7 @@ impl Default for OrmConfig {
             use_session: false,
             d1_binding: "DB".to_string(),
             tenant_binding_pattern: DEFAULT_TENANT_BINDING_PATTERN.to_string(),
-            strict_tenant_binding: false,
+            strict_tenant_binding: true,
         }
     }
 }
@@ -194,8 +195,8 @@ impl OrmServiceProvider {
 
     /// Once `orm`'s tenant is set: with the `database` strategy, move the request to
     /// the tenant's binding (`DB_TENANT_ACME_CORP` for `acme-corp`). A missing binding
-    /// falls back to the shared one with a warning, or fails when strict. No-op for
-    /// the `row` strategy or without a tenant.
+    /// is `TenantBindingNotFound`, or — with `strict_tenant_binding` off — falls back to
+    /// the shared one with a warning. No-op for the `row` strategy or without a tenant.
     pub fn apply_tenant<S: BindingSource>(&self, orm: &Orm, source: &S) -> Result<()> {
         if self.config.tenant_strategy != TenantStrategy::Database {
             return Ok(());

@@ -110,20 +110,31 @@ async fn builder_chains() {
 async fn paginate_is_one_statement_when_the_page_has_rows() {
     let (orm, mock) = mock();
     mock.push(QueryResult::rows(
-        ["id", "name", "__roost_total"],
+        ["id", "name", "__roost_page_row", "__roost_total"],
         [
-            vec![json!(3), json!("c"), json!(12)],
-            vec![json!(4), json!("d"), json!(12)],
+            vec![json!(3), json!("c"), json!(1), json!(12)],
+            vec![json!(4), json!("d"), json!(1), json!(12)],
         ],
     ));
     let page = orm
-        .scope(async { User::where_("name", "x").paginate(2, 2).await })
+        .scope(async {
+            User::where_("name", "x")
+                .order_by_desc("id")
+                .paginate(2, 2)
+                .await
+        })
         .await
         .unwrap();
+    // The filter is written twice and bound once (numbered placeholders); the count
+    // is a scalar aggregate, not a window over every matching row.
     assert_eq!(
         mock.statements(),
         vec![stmt(
-            "SELECT *, COUNT(*) OVER () AS \"__roost_total\" FROM \"users\" WHERE \"users\".\"name\" = ? LIMIT ? OFFSET ?",
+            "SELECT \"__roost_page\".*, \"__roost_count\".\"__roost_total\" \
+             FROM (SELECT COUNT(*) AS \"__roost_total\" FROM \"users\" WHERE \"users\".\"name\" = ?1) AS \"__roost_count\" \
+             LEFT JOIN (SELECT *, 1 AS \"__roost_page_row\" FROM \"users\" WHERE \"users\".\"name\" = ?1 \
+             ORDER BY \"users\".\"id\" DESC LIMIT ?2 OFFSET ?3) AS \"__roost_page\" ON TRUE \
+             ORDER BY \"__roost_page\".\"id\" DESC",
             vec![T("x".into()), I(2), I(2)]
         )]
     );
@@ -135,19 +146,19 @@ async fn paginate_is_one_statement_when_the_page_has_rows() {
 }
 
 #[tokio::test]
-async fn paginate_counts_separately_only_for_an_empty_page() {
+async fn paginate_is_one_statement_for_an_empty_page_too() {
     let (orm, mock) = mock();
-    mock.push(QueryResult::rows(["id", "__roost_total"], []));
-    mock.push(QueryResult::rows(["aggregate"], [vec![json!(4)]]));
+    // What SQLite returns for an empty page: one filler row, the total beside NULLs.
+    mock.push(QueryResult::rows(
+        ["id", "__roost_page_row", "__roost_total"],
+        [vec![json!(null), json!(null), json!(4)]],
+    ));
     let page = orm
         .scope(async { User::query().paginate(3, 2).await })
         .await
         .unwrap();
-    assert_eq!(
-        mock.statements()[1],
-        stmt("SELECT COUNT(*) AS \"aggregate\" FROM \"users\"", vec![])
-    );
-    assert_eq!((page.total, page.last_page), (4, 2));
+    assert_eq!(mock.statements().len(), 1);
+    assert_eq!((page.total, page.last_page, page.data.len()), (4, 2, 0));
 }
 
 #[tokio::test]

@@ -22,8 +22,12 @@ use crate::executor::{SqlText, Statement};
 use crate::query::ast::{Assignment, Boolean, Condition, Ident, Operator, Select, Where};
 use crate::value::SqlValue;
 
-/// The alias of the window total added by [`select_with_total`].
+/// The alias of the total that [`paginate`] adds to the page's rows.
 pub const TOTAL_COLUMN: &str = "__roost_total";
+
+/// The alias of the marker column of [`paginate`]: `1` on every row of the page, NULL
+/// on the one filler row that carries the total of an empty page.
+pub const PAGE_ROW_COLUMN: &str = "__roost_page_row";
 
 /// The writer: SQL text and its parameters, in order. In params-only mode (text
 /// already known) the same walk binds the parameters and writes no text, so the two
@@ -32,6 +36,9 @@ struct Sql<'a> {
     text: String,
     params: Vec<SqlValue>,
     write_text: bool,
+    /// Placeholders written `?NNN` (numbered from 1 in binding order) instead of `?`,
+    /// so a clause written twice can bind its values once.
+    numbered: bool,
     /// The table that qualifies bare column names (the statement's FROM / UPDATE /
     /// DELETE table).
     from: &'a str,
@@ -43,6 +50,7 @@ impl<'a> Sql<'a> {
             text: String::with_capacity(capacity),
             params: Vec::with_capacity(4),
             write_text: true,
+            numbered: false,
             from: from.as_str(),
         }
     }
@@ -52,6 +60,7 @@ impl<'a> Sql<'a> {
             text: String::new(),
             params: Vec::with_capacity(4),
             write_text: false,
+            numbered: false,
             from: from.as_str(),
         }
     }
@@ -98,9 +107,16 @@ impl<'a> Sql<'a> {
     }
 
     fn param(&mut self, value: SqlValue) -> &mut Self {
-        self.push("?");
         self.params.push(value);
-        self
+        if self.numbered {
+            if self.write_text {
+                use std::fmt::Write;
+                let _ = write!(self.text, "?{}", self.params.len());
+            }
+            self
+        } else {
+            self.push("?")
+        }
     }
 
     fn condition(&mut self, condition: &Condition) {
@@ -369,18 +385,68 @@ pub fn select_by_key(
     }
 }
 
-/// Like [`select`], with the total number of matching rows (ignoring LIMIT/OFFSET) in
-/// an extra column [`TOTAL_COLUMN`] of every row: a page and its total in one statement.
-pub fn select_with_total(select: &Select) -> Statement {
-    let mut sql = Sql::new(160, &select.table);
-    sql.push("SELECT *, COUNT(*) OVER () AS \"")
-        .push(TOTAL_COLUMN)
-        .push("\" FROM ")
-        .ident(&select.table);
-    sql.where_clause(&select.filter, &select.scopes);
+/// One page and the total of matching rows, in one statement whether or not the page
+/// has rows:
+///
+/// `SELECT "__roost_page".*, "__roost_count"."__roost_total" FROM (SELECT COUNT(*) AS
+/// "__roost_total" FROM t WHERE <w>) AS "__roost_count" LEFT JOIN (SELECT *, 1 AS
+/// "__roost_page_row" FROM t WHERE <w> ORDER BY ... LIMIT ?N OFFSET ?M) AS
+/// "__roost_page" ON TRUE ORDER BY "__roost_page"."col" ...`
+///
+/// The count is a scalar aggregate, so its cost is the matching rows' index or table
+/// scan, never a materialised numbering of every row (`COUNT(*) OVER ()` costs the
+/// whole filtered table even for a page of 20). The WHERE is written twice but its
+/// values are bound once: placeholders are numbered (`?1`, `?2`, ...) and both copies
+/// use the same numbers, so a filter keeps its share of D1's 100 parameters. An empty
+/// page comes back as one row whose [`PAGE_ROW_COLUMN`] is NULL, carrying the total.
+pub fn paginate(select: &Select) -> Statement {
+    let mut filter = Sql::new(64, &select.table);
+    filter.numbered = true;
+    filter.where_clause(&select.filter, &select.scopes);
+    let Sql {
+        text: where_text,
+        params,
+        ..
+    } = filter;
+    let mut sql = Sql::new(256 + 2 * where_text.len(), &select.table);
+    sql.numbered = true;
+    sql.params = params;
+    sql.push("SELECT ")
+        .quoted(PAGE_ALIAS)
+        .push(".*, ")
+        .quoted(COUNT_ALIAS)
+        .push(".")
+        .quoted(TOTAL_COLUMN);
+    sql.push(" FROM (SELECT COUNT(*) AS ")
+        .quoted(TOTAL_COLUMN)
+        .push(" FROM ")
+        .ident(&select.table)
+        .push(&where_text)
+        .push(") AS ")
+        .quoted(COUNT_ALIAS);
+    sql.push(" LEFT JOIN (SELECT *, 1 AS ")
+        .quoted(PAGE_ROW_COLUMN)
+        .push(" FROM ")
+        .ident(&select.table)
+        .push(&where_text);
     sql.tail(select);
+    sql.push(") AS ").quoted(PAGE_ALIAS).push(" ON TRUE");
+    // The page's order again outside the join, which promises none of its own.
+    for (i, (column, direction)) in select.orders.iter().enumerate() {
+        sql.push(if i == 0 { " ORDER BY " } else { ", " });
+        sql.quoted(PAGE_ALIAS)
+            .push(".")
+            .quoted(column.parts().1)
+            .push(" ")
+            .push(direction.sql());
+    }
     sql.finish()
 }
+
+/// The alias of the page subquery of [`paginate`].
+const PAGE_ALIAS: &str = "__roost_page";
+/// The alias of the count subquery of [`paginate`].
+const COUNT_ALIAS: &str = "__roost_count";
 
 /// `SELECT COUNT(*)` of the rows matching the select's conditions and scopes. ORDER BY,
 /// LIMIT and OFFSET are not part of a count (as in Laravel and the original: `count()`

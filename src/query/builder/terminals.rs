@@ -196,9 +196,10 @@ impl<M: ModelDef> QueryBuilder<M> {
 
     /// One page of results (TS `paginate(page, perPage)`), pages counted from 1.
     ///
-    /// A page with rows costs one statement (the total rides along as a window count);
-    /// an empty page costs a second, `COUNT(*)`, to report the total. The builder's own
-    /// `limit`/`offset` are replaced by the page's.
+    /// One statement, with or without rows on the page: the page and a scalar
+    /// `COUNT(*)` of the matching rows (see [`compiler::paginate`]), so its cost grows
+    /// with the page and the filter's matches, never with a numbering of the whole
+    /// table. The builder's own `limit`/`offset` are replaced by the page's.
     pub async fn paginate(mut self, page: u64, per_page: u64) -> Result<Paginated<M>> {
         let orm = Orm::current_for::<M>()?;
         let invalid = OrmError::InvalidPagination { page, per_page };
@@ -210,21 +211,27 @@ impl<M: ModelDef> QueryBuilder<M> {
         self.check_eager()?;
         select.limit = Some(per_page);
         select.offset = Some(offset);
-        let mut result = orm.run(&compiler::select_with_total(&select)).await?;
-        let total = match result.column_index(compiler::TOTAL_COLUMN) {
-            Some(i) if !result.is_empty() => {
-                let totals = result.remove_column(i).unwrap_or_default();
-                totals.first().and_then(Value::as_u64).unwrap_or(0)
-            }
-            _ => {
-                select.limit = None;
-                select.offset = None;
-                first_u64(&orm.run(&compiler::count(&select)).await?)
-            }
-        };
+        let mut result = orm.run(&compiler::paginate(&select)).await?;
+        let total = take_column(&mut result, compiler::TOTAL_COLUMN)
+            .first()
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let marks = take_column(&mut result, compiler::PAGE_ROW_COLUMN);
+        if marks.iter().any(Value::is_null) {
+            // The filler row of an empty page: no record.
+            result = QueryResult::with_columns(result.columns.clone(), 0);
+        }
         let mut data = Instance::<M>::hydrate_all(result);
         crate::relations::eager_load(&orm, &mut data, &self.eager).await?;
         Ok(Paginated::new(data, total, per_page, page))
+    }
+}
+
+/// Remove column `name` from `result` and return its values (none when absent).
+fn take_column(result: &mut QueryResult, name: &str) -> Vec<Value> {
+    match result.column_index(name) {
+        Some(i) => result.remove_column(i).unwrap_or_default(),
+        None => Vec::new(),
     }
 }
 

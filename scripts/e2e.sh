@@ -13,7 +13,10 @@
 #      apply; both databases have the same schema;
 # 4. seeds tests/e2e/seed.sql, starts `wrangler dev --local` on 127.0.0.1 and a free
 #    port, waits for /health, drives every endpoint (tests/e2e/driver.py), stops
-#    wrangler by its PID, and checks the stored rows;
+#    wrangler by its PID, and checks the stored rows. This run also serves the fail-closed
+#    probes (E2E_PROBES=true, examples/worker/src/probes.rs): a misspelled column on a
+#    model without COLUMNS, a tenant column that is not an identifier, and what D1 does
+#    with an unknown double-quoted name (docs/d1-dqs.md);
 # 5. the `database` tenant strategy: migrates and seeds the shared database and one per
 #    tenant (DB_TENANT_ACME, DB_TENANT_GLOBEX), runs the Worker again with
 #    DATABASE_TENANT_STRATEGY=database (strict), drives it, and checks that each
@@ -164,7 +167,7 @@ serve() {
   log "wrangler dev ready on $BASE (pid $WRANGLER_PID)"
 }
 
-serve "$PW"
+serve "$PW" --var E2E_PROBES:true
 "${DRIVER[@]}" http --base "$BASE"
 log "endpoints driven"
 stop_wrangler

@@ -5,7 +5,7 @@ Python 3 standard library only. Results accumulate in a state file across invoca
 the shell script can add its own checks (wrangler and migration-runner agreement) and one
 closing line counts everything:
 
-    driver.py http --base http://127.0.0.1:PORT --state FILE   # drive every endpoint
+    driver.py http --base http://127.0.0.1:PORT --state FILE   # drive every endpoint and probe
     driver.py db --db FILE [--db FILE2] --state FILE           # look at the stored rows
     driver.py http-database --base URL --state FILE            # the `database` strategy run
     driver.py record NAME ok|fail [DETAIL] --state FILE        # a check made elsewhere
@@ -15,6 +15,9 @@ The data the checks rely on is tests/e2e/seed.sql: organizations acme (id 1: use
 posts 1-3; comments 1-3) and globex (id 2: users 3, 4; posts 4, 5; comment 4). The
 `database` strategy run adds an organization umbrella (id 3) without a database of its
 own, and gives acme and globex their own databases (tests/e2e/seed-tenant-*.sql).
+The seed's notes (acme: 1, 2; globex: 3, 4) are what the fail-closed probes
+(/probe/..., examples/worker/src/probes.rs; served with E2E_PROBES=true) try to read and
+write through misdeclared models: they must come out of the run exactly as seeded.
 """
 
 import argparse
@@ -27,6 +30,9 @@ import urllib.request
 
 ACME, GLOBEX = "acme", "globex"
 SEED_POSTS = {ACME: {1, 2, 3}, GLOBEX: {4, 5}}
+# id -> (org_id, body, status), as tests/e2e/seed.sql writes them.
+SEED_NOTES = {1: (1, "acme first", "open"), 2: (1, "acme second", "done"),
+              3: (2, "globex first", "open"), 4: (2, "globex second", "done")}
 
 
 class State:
@@ -114,6 +120,23 @@ def is_error_json(reply, status=None):
         and isinstance(err.get("message"), str)
         and err["message"] != ""
     )
+
+
+def is_error_reply(reply):
+    """Any 4xx/5xx JSON error body {"error": {"code": str, "message": str}}."""
+    err = (reply.json or {}).get("error") if isinstance(reply.json, dict) else None
+    return (
+        400 <= reply.status < 600
+        and reply.headers.get("content-type", "").startswith("application/json")
+        and isinstance(err, dict)
+        and isinstance(err.get("code"), str)
+        and isinstance(err.get("message"), str)
+        and err["message"] != ""
+    )
+
+
+def error_message(reply):
+    return ((reply.json or {}).get("error") or {}).get("message", "") if isinstance(reply.json, dict) else ""
 
 
 def ids(page):
@@ -344,6 +367,123 @@ def run_http(s, c):
     s.check("restore again -> 409 JSON", is_error_json(c.post(f"/posts/{new_id}/restore", ACME), 409))
 
 
+def notes_of(c, org):
+    """The tenant's notes as stored, through the correctly declared model: id -> row."""
+    r = c.get("/probe/notes", org)
+    if r.status != 200 or not isinstance(r.json, list):
+        raise RuntimeError(f"/probe/notes as {org}: {r}")
+    return {n["id"]: (n["org_id"], n["body"], n["status"], n["updated_at"]) for n in r.json}
+
+
+def stored_notes(c):
+    return {org: notes_of(c, org) for org in (ACME, GLOBEX)}
+
+
+def run_probes(s, c):
+    """Fail closed (examples/worker/src/probes.rs): a misspelled column on a model
+    without COLUMNS, a tenant column that is not an identifier, and what D1 itself does
+    with unknown double-quoted names."""
+    # -- the control: the notes as seeded, the probes served ------------------------------
+    before = stored_notes(c)
+    seeded = {ACME: {i: v for i, v in SEED_NOTES.items() if v[0] == 1},
+              GLOBEX: {i: v for i, v in SEED_NOTES.items() if v[0] == 2}}
+    s.check("probe: notes as seeded, each tenant its own",
+            {o: {i: v[:3] for i, v in n.items()} for o, n in before.items()} == seeded, before)
+
+    # -- (c) D1's DQS behaviour, through the binding -------------------------------------
+    r = c.get("/probe/d1-dqs", ACME)
+    d = r.json if r.status == 200 and isinstance(r.json, dict) else {}
+    s.check("d1 dqs probe answers", bool(d), r)
+    if d:
+        print("       d1:", json.dumps({k: v.get("rows", v.get("error")) for k, v in d.items()}))
+
+        def rows(name):
+            return (d.get(name) or {}).get("rows")
+
+        def no_such_column(name, col):
+            err = (d.get(name) or {}).get("error") or ""
+            return "no such column" in err and col in err
+
+        total = (rows("count_all") or [{}])[0].get("n")
+        s.check("d1: a known column, unqualified, reads the column",
+                rows("known_unqualified") == [{"v": "acme first"}], d.get("known_unqualified"))
+        s.check("d1: an unknown unqualified double-quoted name reads as its own text (DQS on)",
+                rows("unknown_unqualified") == [{"v": "nope"}], d.get("unknown_unqualified"))
+        s.check("d1: the same name qualified is `no such column`",
+                no_such_column("unknown_qualified", "nope"), d.get("unknown_qualified"))
+        s.check("d1: WHERE \"statsu\" != 'x' (unknown, unqualified) counts every row",
+                total == len(SEED_NOTES)
+                and rows("where_unknown_unqualified") == [{"n": total}],
+                (total, d.get("where_unknown_unqualified")))
+        s.check("d1: WHERE \"bodyy\" = 'bodyy' counts every row",
+                rows("where_unknown_equal_to_its_name") == [{"n": total}],
+                d.get("where_unknown_equal_to_its_name"))
+        s.check("d1: WHERE \"notes\".\"statsu\" is `no such column`",
+                no_such_column("where_unknown_qualified", "statsu"), d.get("where_unknown_qualified"))
+        s.check("d1: ORDER BY an unknown unqualified name is accepted (a constant)",
+                rows("order_by_unknown_unqualified") == [{"id": i} for i in sorted(SEED_NOTES)],
+                d.get("order_by_unknown_unqualified"))
+        s.check("d1: ORDER BY it qualified is `no such column`",
+                no_such_column("order_by_unknown_qualified", "nope"), d.get("order_by_unknown_qualified"))
+        s.check("d1: an unknown SET target is `no such column` (never a string)",
+                no_such_column("set_unknown", "bodyy"), d.get("set_unknown"))
+
+    # -- (b) a tenant column that is not an identifier ------------------------------------
+    # As acme, through MisTenantNote (TENANT_COLUMN "org-id"); notes 3 and 4 are globex's.
+    before = stored_notes(c)
+    cases = [
+        ("all()", c.get("/probe/mis-tenant/notes", ACME)),
+        ("find(1), its own", c.get("/probe/mis-tenant/notes/1", ACME)),
+        ("find(3), globex's", c.get("/probe/mis-tenant/notes/3", ACME)),
+        ("count()", c.get("/probe/mis-tenant/count", ACME)),
+        ("create(..)", c.post("/probe/mis-tenant/notes", ACME, {"body": "unscoped"})),
+        ("create(.., org_id: 2)", c.post("/probe/mis-tenant/notes", ACME,
+                                         {"body": "smuggled", "org_id": 2})),
+        ("where_(id, 3).update(..)", c.patch("/probe/mis-tenant/notes/3", ACME, {"body": "hijacked"})),
+        ("where_(id, 4).force_delete()", c.delete("/probe/mis-tenant/notes/4", ACME)),
+    ]
+    leaked = []
+    for label, r in cases:
+        s.check(f"tenant column 'org-id': {label} is an error", is_error_reply(r), r)
+        data = (r.json or {}).get("data") if isinstance(r.json, dict) else None
+        for row in data if isinstance(data, list) else [data] if isinstance(data, dict) else []:
+            if row.get("org_id") != 1:
+                leaked.append((label, row))
+    s.check("tenant column 'org-id': no other tenant's row came back", not leaked, leaked)
+    after = stored_notes(c)
+    s.check("tenant column 'org-id': no note written, changed or deleted", after == before,
+            (before, after))
+
+    # -- (a) a misspelled column on a model without COLUMNS --------------------------------
+    # As acme, through LooseNote (tenant-scoped, so at worst acme's notes 1 and 2 suffer).
+    before = stored_notes(c)
+    r = c.get("/probe/loose-notes?where=body&value=acme%20first", ACME)
+    s.check("loose model: a right column filters (control)",
+            r.status == 200 and [n.get("id") for n in (r.json or [])] == [1], r)
+    for label, q in (("where_(\"bodyy\", \"x\")", "where=bodyy&value=x"),
+                     ("where_(\"bodyy\", \"bodyy\")", "where=bodyy&value=bodyy"),
+                     ("where_not_null(\"bodyy\")", "where_not_null=bodyy"),
+                     ("order_by(\"bodyy\")", "order_by=bodyy")):
+        r = c.get(f"/probe/loose-notes?{q}", ACME)
+        s.check(f"loose model: {label}.all() is an error naming the column, not rows",
+                is_error_reply(r) and "bodyy" in error_message(r), r)
+    r = c.post("/probe/loose-notes/update", ACME,
+               {"column": "bodyy", "value": "bodyy", "set": {"body": "clobbered"}})
+    s.check("loose model: where_(\"bodyy\", \"bodyy\").update(..) is an error",
+            is_error_reply(r) and "bodyy" in error_message(r), r)
+    after = stored_notes(c)
+    s.check("loose model: no note changed by the mass update", after == before,
+            {o: [v for v in after[o].values() if v not in before[o].values()] for o in after})
+    r = c.post("/probe/loose-notes/force-delete", ACME, {"column": "bodyy", "value": "bodyy"})
+    s.check("loose model: where_(\"bodyy\", \"bodyy\").force_delete() is an error",
+            is_error_reply(r) and "bodyy" in error_message(r), r)
+    after = stored_notes(c)
+    s.check("loose model: no note deleted by the mass force delete",
+            {o: set(n) for o, n in after.items()} == {o: set(n) for o, n in before.items()},
+            {o: sorted(n) for o, n in after.items()})
+    s.data["expect"]["probes_ran"] = True
+
+
 # What each org's own database holds in the `database` strategy run (post id -> title).
 OWN_DB_POSTS = {ACME: {1: "Acme in its own database"},
                 GLOBEX: {1: "Globex in its own database", 2: "Globex second"}}
@@ -373,6 +513,8 @@ def run_http_database(s, c):
             (titles(r) or {}).get(2) == "Written to Acme's database", r)
     s.check("database strategy: Globex does not",
             titles(c.get("/posts", GLOBEX)) == OWN_DB_POSTS[GLOBEX])
+    s.check("without E2E_PROBES the probes are not served (404)",
+            is_error_json(c.get("/probe/notes", ACME), 404))
     r = c.get("/posts", "umbrella")
     err = (r.json or {}).get("error") if isinstance(r.json, dict) else None
     s.check("database strategy: an org without its own binding is an error (strict)",
@@ -395,6 +537,11 @@ def run_db(s, paths):
             bad = con.execute("SELECT count(*) FROM posts p JOIN users u ON u.id = p.author_id "
                               "WHERE u.org_id != p.org_id").fetchone()[0]
             s.check("db: no post by another tenant's user", bad == 0, bad)
+            if expect.get("probes_ran"):
+                notes = {r[0]: tuple(r[1:]) for r in con.execute(
+                    "SELECT id, org_id, body, status FROM notes ORDER BY id")}
+                s.check("db: notes exactly as seeded after the fail-closed probes",
+                        notes == SEED_NOTES, notes)
             names = [r[0] for r in con.execute("SELECT name FROM d1_migrations ORDER BY id")]
             here = os.path.join(os.path.dirname(__file__), "..", "..", "migrations")
             files = sorted(f for f in os.listdir(here) if f.endswith(".sql"))
@@ -429,6 +576,10 @@ def main():
                 run_http(s, Client(o.base))
             except Exception as e:  # a crash is a failure, not a silent stop
                 s.check("http driver ran to the end", False, repr(e))
+            try:
+                run_probes(s, Client(o.base))
+            except Exception as e:
+                s.check("probe driver ran to the end", False, repr(e))
         elif o.command == "http-database":
             try:
                 run_http_database(s, Client(o.base))

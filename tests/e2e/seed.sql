@@ -19,3 +19,9 @@ INSERT INTO comments (id, org_id, post_id, author_id, body, created_at, updated_
   (2, 1, 1, 1, 'Thanks', '2026-01-03T00:00:00.000Z', '2026-01-03T00:00:00.000Z'),
   (3, 1, 3, 2, 'Hm', '2026-01-03T00:00:00.000Z', '2026-01-03T00:00:00.000Z'),
   (4, 2, 4, 4, 'Globex only', '2026-01-03T00:00:00.000Z', '2026-01-03T00:00:00.000Z');
+-- Notes (migrations/0005): what the fail-closed probes must leave exactly as it is.
+INSERT INTO notes (id, org_id, body, status, created_at, updated_at) VALUES
+  (1, 1, 'acme first', 'open', '2026-01-04T00:00:00.000Z', '2026-01-04T00:00:00.000Z'),
+  (2, 1, 'acme second', 'done', '2026-01-04T00:00:00.000Z', '2026-01-04T00:00:00.000Z'),
+  (3, 2, 'globex first', 'open', '2026-01-04T00:00:00.000Z', '2026-01-04T00:00:00.000Z'),
+  (4, 2, 'globex second', 'done', '2026-01-04T00:00:00.000Z', '2026-01-04T00:00:00.000Z');

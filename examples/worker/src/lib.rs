@@ -17,10 +17,12 @@
 //! | `DELETE /posts/{id}` | soft delete |
 //! | `POST /posts/{id}/restore` | restore |
 //! | `POST /posts/{id}/comments` | comment `{body, author_id}` |
+//! | `/probe/...` | e2e probes, only with `E2E_PROBES = "true"` (see `src/probes.rs`) |
 
 mod api;
 mod models;
 mod posts;
+mod probes;
 
 use roost_orm::prelude::*;
 use roost_orm::tenant::{HeaderOrgResolver, OrmConfig, OrmServiceProvider, TenantScopeMiddleware};
@@ -69,7 +71,7 @@ async fn handle(req: Request, env: &Env) -> Result<Response, ApiError> {
     };
     let mut response = orm
         .scope(async {
-            match middleware.handle(req, |req| route(req, &orm)).await {
+            match middleware.handle(req, |req| route(req, &orm, env)).await {
                 Ok(result) => result,
                 Err(e) => Err(e.into()),
             }
@@ -82,7 +84,7 @@ async fn handle(req: Request, env: &Env) -> Result<Response, ApiError> {
     Ok(response)
 }
 
-async fn route(req: Request, orm: &Orm) -> Result<Response, ApiError> {
+async fn route(req: Request, orm: &Orm, env: &Env) -> Result<Response, ApiError> {
     let path = req.path();
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let method = req.method();
@@ -110,6 +112,7 @@ async fn route(req: Request, orm: &Orm) -> Result<Response, ApiError> {
             let id = path_id(id)?;
             posts::comment(req, id).await
         }
+        (_, ["probe", rest @ ..]) if probes::enabled(env) => probes::route(req, env, rest).await,
         (_, ["posts", ..]) => Err(ApiError::new(
             405,
             "method_not_allowed",

@@ -28,6 +28,8 @@ pub use statement::{SqlText, Statement};
 
 use std::sync::Arc;
 
+use serde_json::Value;
+
 use crate::error::Result;
 use crate::runtime::{MaybeSend, MaybeSync};
 
@@ -55,6 +57,36 @@ pub trait Executor: MaybeSend + MaybeSync {
     fn batch_now(&self, _statements: &[Statement]) -> Option<Result<Vec<QueryResult>>> {
         None
     }
+
+    /// [`run_now`](Executor::run_now), handing each row to `sink` as it is stepped
+    /// instead of collecting a [`QueryResult`]: the ORM builds records (or the
+    /// caller's structs) straight from the rows, with no result-sized buffer in
+    /// between. Returns `changes`, or `None` to say "use `run`". Must behave as `run`.
+    fn run_rows_now(&self, _statement: &Statement, _sink: &mut dyn RowSink) -> Option<Result<u64>> {
+        None
+    }
+}
+
+/// Receives a statement's rows one at a time (see [`Executor::run_rows_now`]).
+pub trait RowSink: MaybeSend {
+    /// The statement's column names: called once, before the first row (and also when
+    /// there is none).
+    fn columns(&mut self, columns: &Arc<[String]>);
+    /// One row, its values in column order. The sink takes what it keeps out of
+    /// `values`; the executor clears and reuses the buffer for the next row.
+    fn row(&mut self, values: &mut Vec<Value>);
+}
+
+impl RowSink for QueryResult {
+    fn columns(&mut self, columns: &Arc<[String]>) {
+        if self.columns.is_empty() {
+            self.columns = columns.clone();
+        }
+    }
+
+    fn row(&mut self, values: &mut Vec<Value>) {
+        self.push_row(values.drain(..));
+    }
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
@@ -74,5 +106,9 @@ impl<E: Executor + ?Sized> Executor for Arc<E> {
 
     fn batch_now(&self, statements: &[Statement]) -> Option<Result<Vec<QueryResult>>> {
         (**self).batch_now(statements)
+    }
+
+    fn run_rows_now(&self, statement: &Statement, sink: &mut dyn RowSink) -> Option<Result<u64>> {
+        (**self).run_rows_now(statement, sink)
     }
 }

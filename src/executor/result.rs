@@ -110,6 +110,18 @@ impl QueryResult {
         self.rows += 1;
     }
 
+    /// Hand every row to `sink`, in order (the columns first), consuming the result.
+    pub fn feed(self, sink: &mut dyn crate::executor::RowSink) {
+        let (columns, rows, mut values) = self.into_parts();
+        sink.columns(&columns);
+        let mut row = Vec::with_capacity(columns.len());
+        for _ in 0..rows {
+            row.extend(values.by_ref().take(columns.len()));
+            sink.row(&mut row);
+            row.clear();
+        }
+    }
+
     /// Values per row.
     pub fn width(&self) -> usize {
         self.columns.len()

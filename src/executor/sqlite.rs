@@ -39,7 +39,7 @@ use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use crate::error::{OrmError, Result};
-use crate::executor::{Executor, QueryResult, Statement};
+use crate::executor::{Executor, QueryResult, RowSink, Statement};
 use crate::value::SqlValue;
 
 /// An [`Executor`] over an embedded SQLite database (file or in-memory).
@@ -283,29 +283,56 @@ impl SqliteExecutor {
         names: &mut ColumnNames,
         statement: &Statement,
     ) -> Result<QueryResult> {
+        let mut result = QueryResult::default();
+        let (changes, last_row_id) = Self::step(conn, names, statement, &mut result)?;
+        result.changes = changes;
+        result.last_row_id = last_row_id;
+        Ok(result)
+    }
+
+    /// Run `statement`, handing each row to `sink` as it is stepped; returns
+    /// `(changes, last_row_id)`.
+    fn step(
+        conn: &Connection,
+        names: &mut ColumnNames,
+        statement: &Statement,
+        sink: &mut dyn RowSink,
+    ) -> Result<(u64, i64)> {
         let fail = |e: rusqlite::Error| OrmError::database(e.to_string(), statement.sql.clone());
         let mut stmt = conn.prepare_cached(&statement.sql).map_err(fail)?;
-        let mut result = None;
+        let mut named = false;
         {
             let mut rows = stmt
                 .query(rusqlite::params_from_iter(statement.params.iter()))
                 .map_err(fail)?;
+            let mut values = Vec::new();
             while let Some(row) = rows.next().map_err(fail)? {
-                // Names are read after the first step, once any re-prepare is done.
-                let result = result.get_or_insert_with(|| {
-                    QueryResult::with_columns(names.of(&statement.sql, row.as_ref()), 1)
-                });
-                for i in 0..result.width() {
-                    result.push_value(to_json(row.get_ref(i).map_err(fail)?));
+                if !named {
+                    // Names are read after the first step, once any re-prepare is done.
+                    let columns = names.of(&statement.sql, row.as_ref());
+                    values.reserve(columns.len());
+                    sink.columns(&columns);
+                    named = true;
                 }
-                result.end_row();
+                for i in 0..row.as_ref().column_count() {
+                    values.push(to_json(row.get_ref(i).map_err(fail)?));
+                }
+                sink.row(&mut values);
+                values.clear();
             }
         }
-        let mut result =
-            result.unwrap_or_else(|| QueryResult::with_columns(names.of(&statement.sql, &stmt), 0));
-        result.changes = if stmt.readonly() { 0 } else { conn.changes() };
-        result.last_row_id = conn.last_insert_rowid();
-        Ok(result)
+        if !named {
+            sink.columns(&names.of(&statement.sql, &stmt));
+        }
+        let changes = if stmt.readonly() { 0 } else { conn.changes() };
+        Ok((changes, conn.last_insert_rowid()))
+    }
+
+    /// Run one statement into `sink` (SQLite work is synchronous).
+    fn rows_sync(&self, statement: &Statement, sink: &mut dyn RowSink) -> Result<u64> {
+        let mut guard = self.conn();
+        let Conn { conn, columns } = &mut *guard;
+        Ok(Self::step(conn, columns, statement, sink)?.0)
     }
 }
 
@@ -326,6 +353,10 @@ impl Executor for SqliteExecutor {
 
     fn batch_now(&self, statements: &[Statement]) -> Option<Result<Vec<QueryResult>>> {
         Some(self.batch_sync(statements))
+    }
+
+    fn run_rows_now(&self, statement: &Statement, sink: &mut dyn RowSink) -> Option<Result<u64>> {
+        Some(self.rows_sync(statement, sink))
     }
 }
 

@@ -143,6 +143,21 @@ impl<M: ModelDef> Instance<M> {
         instances
     }
 
+    /// Run `statement` and build a record from each row as it is stepped: no
+    /// result-sized buffer of values exists at any point (on SQLite; other executors
+    /// hand over a result first).
+    pub(crate) async fn fetch_all(
+        orm: &crate::orm::Orm,
+        statement: &crate::executor::Statement,
+    ) -> crate::error::Result<Vec<Self>> {
+        let mut hydrator = Hydrator::<M> {
+            columns: None,
+            instances: Vec::new(),
+        };
+        orm.run_rows(statement, &mut hydrator).await?;
+        Ok(hydrator.instances)
+    }
+
     /// Hydrate the first row of a result, if any (no list is built for it).
     pub(crate) fn hydrate_first(result: QueryResult) -> Option<Self> {
         if result.is_empty() {
@@ -274,9 +289,31 @@ impl<M: ModelDef> Serialize for Instance<M> {
     }
 }
 
+/// A [`RowSink`](crate::executor::RowSink) that turns each row into a record.
+struct Hydrator<M: ModelDef> {
+    /// The names (shared by every record) and their casts, from the first call.
+    columns: Option<(Arc<[String]>, Casts<M>)>,
+    instances: Vec<Instance<M>>,
+}
+
+impl<M: ModelDef> crate::executor::RowSink for Hydrator<M> {
+    fn columns(&mut self, columns: &Arc<[String]>) {
+        if self.columns.is_none() {
+            self.columns = Some((columns.clone(), Casts::for_columns(columns)));
+        }
+    }
+
+    fn row(&mut self, values: &mut Vec<Value>) {
+        if let Some((columns, casts)) = &self.columns {
+            self.instances
+                .push(Instance::from_row(columns.clone(), values.drain(..), casts));
+        }
+    }
+}
+
 /// The casts of a result's columns, looked up once per result rather than per row.
 /// Up to [`INLINE_CASTS`] columns are kept without an allocation.
-struct Casts<M> {
+pub(crate) struct Casts<M> {
     casts: CastList,
     any: bool,
     _model: PhantomData<fn() -> M>,
@@ -300,7 +337,7 @@ impl CastList {
 }
 
 impl<M: ModelDef> Casts<M> {
-    fn for_columns(columns: &[String]) -> Self {
+    pub(crate) fn for_columns(columns: &[String]) -> Self {
         // `SELECT *` returns the columns in table order, which is usually the order
         // they are declared in: try the declaration at the same position first.
         let cast = |i: usize, name: &str| match M::COLUMNS.get(i) {
@@ -332,7 +369,7 @@ impl<M: ModelDef> Casts<M> {
 
     /// The casts applied to a row's values, in column order (a value the cast would
     /// leave unchanged is not touched).
-    fn apply<'a>(
+    pub(crate) fn apply<'a>(
         &'a self,
         values: impl Iterator<Item = Value> + 'a,
     ) -> impl Iterator<Item = Value> + 'a {

@@ -25,6 +25,7 @@ pub use attributes::{Attributes, IntoAttributes, TrackedAttributes};
 pub use column::{Cast, Column, ColumnType};
 pub(crate) use config::check_model;
 pub use hooks::{clear_all_hooks, HookEvent, HookReturn};
+pub(crate) use instance::Casts;
 pub use instance::Instance;
 pub use statics::Model;
 pub use timestamps::now_timestamp;

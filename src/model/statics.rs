@@ -57,6 +57,20 @@ pub trait Model: ModelDef {
         Self::query().find_or_fail(id)
     }
 
+    /// The row with primary key `id` decoded into a `T`, or `None` (see
+    /// [`QueryBuilder::all_as`]).
+    fn find_as<T: serde::de::DeserializeOwned + MaybeSend>(
+        id: impl Into<Value>,
+    ) -> impl Future<Output = Result<Option<T>>> + MaybeSend {
+        Self::query().find_as(id)
+    }
+
+    /// Every row decoded into a `T` (see [`QueryBuilder::all_as`]).
+    fn all_as<T: serde::de::DeserializeOwned + MaybeSend>(
+    ) -> impl Future<Output = Result<Vec<T>>> + MaybeSend {
+        Self::query().all_as()
+    }
+
     /// Every record (TS `all`).
     fn all() -> impl Future<Output = Result<Vec<Instance<Self>>>> + MaybeSend {
         Self::query().all()

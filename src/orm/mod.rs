@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::error::Result;
-use crate::executor::{Executor, QueryResult, Statement};
+use crate::executor::{Executor, QueryResult, RowSink, Statement};
 use crate::tenant::{D1SessionHandle, SessionCapable, SessionControl, TenantContext};
 
 struct Inner {
@@ -259,6 +259,43 @@ impl Orm {
         result
     }
 
+    /// Run one statement, handing its rows to `sink` as they are read (counted and
+    /// logged like [`run`](Self::run)); returns `changes`. A synchronous executor
+    /// (SQLite) steps rows straight into the sink; the others return a result whose
+    /// rows are then fed to it.
+    pub(crate) async fn run_rows(
+        &self,
+        statement: &Statement,
+        sink: &mut dyn RowSink,
+    ) -> Result<u64> {
+        self.inner.runs.fetch_add(1, Ordering::Relaxed);
+        let started = log_start();
+        let mut counted = CountRows { sink, rows: 0 };
+        let now = self.read_executor().run_rows_now(statement, &mut counted);
+        let result = match now {
+            Some(result) => result,
+            None => {
+                let executor = self.executor();
+                match executor.as_ref().run(statement).await {
+                    Ok(result) => {
+                        let changes = result.changes;
+                        result.feed(&mut counted);
+                        Ok(changes)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        if let Some(started) = started {
+            let logged = result
+                .as_ref()
+                .map(|&changes| QueryResult::write(changes, 0))
+                .map_err(Clone::clone);
+            log_rows(statement, &logged, counted.rows, started);
+        }
+        result
+    }
+
     /// Run statements atomically in one round trip (counted and logged).
     pub async fn batch(&self, statements: &[Statement]) -> Result<Vec<QueryResult>> {
         self.inner.batches.fetch_add(1, Ordering::Relaxed);
@@ -309,13 +346,23 @@ fn log_start() -> Option<web_time::Instant> {
 }
 
 fn log(statement: &Statement, result: &Result<QueryResult>, started: web_time::Instant) {
+    let rows = result.as_ref().map(QueryResult::len).unwrap_or(0);
+    log_rows(statement, result, rows, started)
+}
+
+fn log_rows(
+    statement: &Statement,
+    result: &Result<QueryResult>,
+    rows: usize,
+    started: web_time::Instant,
+) {
     let duration_us = started.elapsed().as_micros() as u64;
     match result {
         Ok(r) => tracing::debug!(
             target: "roost_orm::query",
             sql = %statement.sql,
             params = statement.params.len(),
-            rows = r.len(),
+            rows,
             changes = r.changes,
             duration_us,
             "query"
@@ -328,6 +375,23 @@ fn log(statement: &Statement, result: &Result<QueryResult>, started: web_time::I
             duration_us,
             "query failed"
         ),
+    }
+}
+
+/// A sink that counts the rows it passes on (for the query log).
+struct CountRows<'a> {
+    sink: &'a mut dyn RowSink,
+    rows: usize,
+}
+
+impl RowSink for CountRows<'_> {
+    fn columns(&mut self, columns: &Arc<[String]>) {
+        self.sink.columns(columns);
+    }
+
+    fn row(&mut self, values: &mut Vec<serde_json::Value>) {
+        self.rows += 1;
+        self.sink.row(values);
     }
 }
 

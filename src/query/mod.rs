@@ -4,7 +4,8 @@
 //! [`QueryBuilder`] is the lazy chainable builder (chain methods, then terminals),
 //! [`Paginated`] the page result. `scopes` holds the conditions every query of a model
 //! carries (tenant, soft deletes); `text_cache` remembers the compiled text of queries
-//! whose text is fixed by their model (`Post::find(id)`).
+//! whose text is fixed by their model (`Post::find(id)`); `typed` decodes rows straight
+//! into the caller's structs (`all_as`, `find_as`, ...).
 
 pub mod ast;
 mod builder;
@@ -12,11 +13,12 @@ pub mod compiler;
 mod paginate;
 pub(crate) mod scopes;
 mod text_cache;
+mod typed;
 
 pub use ast::{
     Assignment, Boolean, Condition, Direction, Ident, IntoDirection, IntoOperator, Operator,
     Select, Where,
 };
 pub use builder::QueryBuilder;
-pub use paginate::Paginated;
+pub use paginate::{Page, Paginated};
 pub use scopes::Trashed;

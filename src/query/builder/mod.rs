@@ -8,6 +8,7 @@
 //! [`compiler`](super::compiler).
 
 mod terminals;
+mod typed;
 
 use std::marker::PhantomData;
 

@@ -27,7 +27,7 @@ use crate::value::SqlValue;
 impl<M: ModelDef> QueryBuilder<M> {
     /// The SELECT of this query. Terminals consume the builder, so its conditions are
     /// moved into the AST rather than copied.
-    fn take_select(&mut self, orm: &Orm) -> Result<Select> {
+    pub(super) fn take_select(&mut self, orm: &Orm) -> Result<Select> {
         if let Some(e) = &self.error {
             return Err((**e).clone());
         }
@@ -47,8 +47,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     }
 
     async fn fetch(&self, orm: &Orm, statement: Statement) -> Result<Vec<Instance<M>>> {
-        let result = orm.run(&statement).await?;
-        let mut instances = Instance::<M>::hydrate_all(result);
+        let mut instances = Instance::<M>::fetch_all(orm, &statement).await?;
         crate::relations::eager_load(orm, &mut instances, &self.eager).await?;
         Ok(instances)
     }
@@ -79,7 +78,7 @@ impl<M: ModelDef> QueryBuilder<M> {
 
     /// The statement of `first()` and the relations to eager-load. Built before the
     /// first await, so the future carries only what it still needs, not the builder.
-    fn first_statement(mut self, orm: &Orm) -> Result<(Statement, EagerLoads)> {
+    pub(super) fn first_statement(mut self, orm: &Orm) -> Result<(Statement, EagerLoads)> {
         let mut select = self.take_select(orm)?;
         self.check_eager()?;
         select.limit = Some(1);
@@ -125,7 +124,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// with no conditions, order or limit of its own (`Post::find(id)`) it is the key
     /// lookup of [`compiler::select_by_key`], whose text is fixed by the model and its
     /// scopes and so comes from the text cache.
-    fn find_statement(self, orm: &Orm, id: Value) -> Result<(Statement, EagerLoads)> {
+    pub(super) fn find_statement(self, orm: &Orm, id: Value) -> Result<(Statement, EagerLoads)> {
         if id.is_array() || id.is_object() {
             return Err(OrmError::InvalidKey {
                 model: M::model_name(),
@@ -202,12 +201,25 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// table. The builder's own `limit`/`offset` are replaced by the page's.
     pub async fn paginate(mut self, page: u64, per_page: u64) -> Result<Paginated<M>> {
         let orm = Orm::current_for::<M>()?;
+        let (result, total) = self.page_rows(&orm, page, per_page).await?;
+        let mut data = Instance::<M>::hydrate_all(result);
+        crate::relations::eager_load(&orm, &mut data, &self.eager).await?;
+        Ok(Paginated::new(data, total, per_page, page))
+    }
+
+    /// The rows of page `page` (helper columns removed) and the total, in one statement.
+    pub(super) async fn page_rows(
+        &mut self,
+        orm: &Orm,
+        page: u64,
+        per_page: u64,
+    ) -> Result<(QueryResult, u64)> {
         let invalid = OrmError::InvalidPagination { page, per_page };
         if page == 0 || per_page == 0 {
             return Err(invalid);
         }
         let offset = (page - 1).checked_mul(per_page).ok_or(invalid)?;
-        let mut select = self.take_select(&orm)?;
+        let mut select = self.take_select(orm)?;
         self.check_eager()?;
         select.limit = Some(per_page);
         select.offset = Some(offset);
@@ -221,9 +233,7 @@ impl<M: ModelDef> QueryBuilder<M> {
             // The filler row of an empty page: no record.
             result = QueryResult::with_columns(result.columns.clone(), 0);
         }
-        let mut data = Instance::<M>::hydrate_all(result);
-        crate::relations::eager_load(&orm, &mut data, &self.eager).await?;
-        Ok(Paginated::new(data, total, per_page, page))
+        Ok((result, total))
     }
 }
 

@@ -38,3 +38,10 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// A boxed future: `Send` on native targets, local on `wasm32`.
 #[cfg(target_arch = "wasm32")]
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// A boxed one-shot closure: `Send` on native targets, local on `wasm32`.
+#[cfg(not(target_arch = "wasm32"))]
+pub type BoxFnOnce<A, T> = Box<dyn FnOnce(A) -> T + Send>;
+/// A boxed one-shot closure: `Send` on native targets, local on `wasm32`.
+#[cfg(target_arch = "wasm32")]
+pub type BoxFnOnce<A, T> = Box<dyn FnOnce(A) -> T>;

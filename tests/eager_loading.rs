@@ -44,14 +44,17 @@ async fn nested_three_levels_and_several_names() {
     );
     orm.scope(async {
         let before = trips();
+        let statements = orm.statements();
         let users = User::query()
             .with(["posts", "posts.comments.author", "profile"])
             .order_by("id", "asc")
             .all()
             .await
             .unwrap();
-        // users, posts, comments, comment authors, profiles
-        assert_eq!(trips() - before, 5);
+        // One round trip per level: users; posts + profiles (one batch); comments;
+        // comment authors. Five statements.
+        assert_eq!(trips() - before, 4);
+        assert_eq!(orm.statements() - statements, 5);
         let comment = users[3].related::<Post>("posts").unwrap()[2]
             .related::<Comment>("comments")
             .unwrap()[1];
@@ -329,6 +332,53 @@ async fn many_to_many_eager_loads_with_pivot_and_nests() {
         let json = serde_json::to_value(&posts[1]).unwrap();
         assert_eq!(json["tags"][0]["pivot"]["added_by"], json!("cy"));
         assert_eq!(json["tags"][0]["pivot"]["tag_id"], json!(2));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn siblings_of_one_level_share_one_round_trip() {
+    let (orm, db) = orm();
+    seed_blog(&db, 3, 2, 2);
+    raw(
+        &db,
+        "INSERT INTO profiles (user_id, bio) VALUES (1, 'one');
+         INSERT INTO tags (name) VALUES ('rust'), ('d1');
+         INSERT INTO post_tag (post_id, tag_id) VALUES (1, 1), (1, 2), (4, 2);",
+    );
+    orm.scope(async {
+        let (trips0, statements0) = (trips(), orm.statements());
+        let users = User::query()
+            .with(["posts.comments", "posts.tags", "profile"])
+            .order_by("id", "asc")
+            .all()
+            .await
+            .unwrap();
+        // The parents; posts + profile; comments + tags.
+        assert_eq!(trips() - trips0, 3);
+        assert_eq!(orm.statements() - statements0, 5);
+        let posts = users[0].related::<Post>("posts").unwrap();
+        assert_eq!(ids(&posts[0].related::<Tag>("tags").unwrap()), [1, 2]);
+        assert_eq!(posts[0].related::<Comment>("comments").unwrap().len(), 2);
+        assert!(users[0]
+            .related_one::<Profile>("profile")
+            .unwrap()
+            .is_some());
+        assert!(users[1]
+            .related_one::<Profile>("profile")
+            .unwrap()
+            .is_none());
+        let second = users[1].related::<Post>("posts").unwrap();
+        assert_eq!(ids(&second[1].related::<Tag>("tags").unwrap()), [2]);
+        // A level where no parent has a key sends nothing; the others still go.
+        let (trips0, statements0) = (trips(), orm.statements());
+        let lonely = User::where_("id", 999)
+            .with(["posts.comments", "profile"])
+            .all()
+            .await
+            .unwrap();
+        assert!(lonely.is_empty());
+        assert_eq!((trips() - trips0, orm.statements() - statements0), (1, 1));
     })
     .await;
 }

@@ -30,7 +30,7 @@ use crate::relations::constraint::Constraint;
 use crate::relations::fetched::{dict_key, key_condition, parent_keys, Fetched};
 use crate::relations::loaded::Loaded;
 use crate::relations::map::{load_many_named, load_one_parent, sealed::RelationImpl, Relation};
-use crate::runtime::BoxFuture;
+use crate::relations::plan::Plan;
 
 /// The name under which a related record of a many-to-many relation keeps its pivot row.
 pub const PIVOT_RELATION: &str = "pivot";
@@ -293,17 +293,19 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         load_many_named(self, parents, Some(name)).await
     }
 
-    async fn fetch_through<P: ModelDef>(
+    /// The joined query of the related rows of `parents`, and its grouping by the
+    /// pivot's parent key.
+    fn plan_through<P: ModelDef>(
         &self,
         orm: &Orm,
         parents: &[Instance<P>],
         constraint: Option<&Constraint>,
-    ) -> Result<Fetched<R>> {
+    ) -> Result<Plan<R>> {
         crate::model::check_model::<R>()?;
         let names = self.resolve::<P>()?;
         let (values, keys) = parent_keys(parents, names.parent_key);
         if values.is_empty() {
-            return Ok(Fetched::empty(parents.len()));
+            return Ok(Plan::empty(parents.len()));
         }
         let table = crate::model::table_of::<R>();
         let related_table = Ident::parse_static(table)?;
@@ -312,7 +314,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
             Ident::parse(&format!("{table}.{}", names.related_key))?,
         );
         let mut select = Select::new(related_table);
-        let fk = names.foreign_pivot_key.as_str();
+        let fk = names.foreign_pivot_key.as_str().to_string();
         let partition = names.qualified(&names.foreign_pivot_key)?;
         select.filter.push(Where {
             boolean: Boolean::And,
@@ -333,24 +335,24 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         } else {
             compiler::select_through(&select, through.0, through.1, through.2)
         };
-        let mut result = orm.run(&statement).await?;
-        if per_parent {
-            Constraint::strip_row_number(&mut result);
-        }
-        let (result, pivots) = split_pivot(result);
-        let mut related = Instance::<R>::hydrate_all(result);
-        let pivot_keys: Vec<Option<String>> = pivots
-            .iter()
-            .map(|p| p.get(fk).and_then(dict_key))
-            .collect();
-        for (row, pivot) in related.iter_mut().zip(pivots) {
-            let pivot = Box::new(Instance::<Pivot>::from_stored(pivot));
-            row.relations
-                .insert(PIVOT_RELATION, Loaded::One(Some(pivot)));
-        }
-        Ok(Fetched::group(related, &keys, |i, _| {
-            pivot_keys.get(i).cloned().flatten()
-        }))
+        let group = move |mut result| {
+            if per_parent {
+                Constraint::strip_row_number(&mut result);
+            }
+            let (result, pivots) = split_pivot(result);
+            let mut related = Instance::<R>::hydrate_all(result);
+            let pivot_keys: Vec<Option<String>> = pivots
+                .iter()
+                .map(|p| p.get(&fk).and_then(dict_key))
+                .collect();
+            for (row, pivot) in related.iter_mut().zip(pivots) {
+                let pivot = Box::new(Instance::<Pivot>::from_stored(pivot));
+                row.relations
+                    .insert(PIVOT_RELATION, Loaded::One(Some(pivot)));
+            }
+            Fetched::group(related, &keys, |i, _| pivot_keys.get(i).cloned().flatten())
+        };
+        Ok(Plan::query(parents.len(), statement, Box::new(group)))
     }
 }
 
@@ -398,12 +400,12 @@ impl<P: ModelDef, R: ModelDef> RelationImpl<P> for BelongsToManyRelation<R> {
         self.resolve::<P>().map(drop)
     }
 
-    fn fetch<'a>(
-        &'a self,
-        orm: &'a Orm,
-        parents: &'a [Instance<P>],
-        constraint: Option<&'a Constraint>,
-    ) -> BoxFuture<'a, Result<Fetched<R>>> {
-        Box::pin(self.fetch_through(orm, parents, constraint))
+    fn plan(
+        &self,
+        orm: &Orm,
+        parents: &[Instance<P>],
+        constraint: Option<&Constraint>,
+    ) -> Result<Plan<R>> {
+        self.plan_through(orm, parents, constraint)
     }
 }

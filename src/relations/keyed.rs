@@ -25,22 +25,22 @@ use crate::query::scopes::model_scopes;
 use crate::relations::constraint::Constraint;
 use crate::relations::fetched::{dict_key, key_condition, parent_keys, Fetched};
 use crate::relations::map::{load_many_named, load_one_parent, sealed::RelationImpl, Relation};
-use crate::runtime::BoxFuture;
+use crate::relations::plan::Plan;
 
-/// One query for the rows of `R` whose `related_column` equals some parent's
-/// `parent_column`, grouped per parent.
-async fn fetch_by_key<P: ModelDef, R: ModelDef>(
+/// The query for the rows of `R` whose `related_column` equals some parent's
+/// `parent_column`, and its grouping per parent.
+fn plan_by_key<P: ModelDef, R: ModelDef>(
     orm: &Orm,
     parents: &[Instance<P>],
     parent_column: &str,
-    related_column: &str,
+    related_column: &'static str,
     to_one: bool,
     constraint: Option<&Constraint>,
-) -> Result<Fetched<R>> {
+) -> Result<Plan<R>> {
     crate::model::check_model::<R>()?;
     let (values, keys) = parent_keys(parents, parent_column);
     if values.is_empty() {
-        return Ok(Fetched::empty(parents.len()));
+        return Ok(Plan::empty(parents.len()));
     }
     let table = table_of::<R>();
     let column = check_column::<R>(&format!("{table}.{related_column}"))?;
@@ -61,14 +61,16 @@ async fn fetch_by_key<P: ModelDef, R: ModelDef>(
         }
         compiler::select(&select)
     };
-    let mut result = orm.run(&statement).await?;
-    if per_parent {
-        Constraint::strip_row_number(&mut result);
-    }
-    let related = Instance::<R>::hydrate_all(result);
-    Ok(Fetched::group(related, &keys, |_, row| {
-        row.get(related_column).and_then(dict_key)
-    }))
+    let group = move |mut result| {
+        if per_parent {
+            Constraint::strip_row_number(&mut result);
+        }
+        let related = Instance::<R>::hydrate_all(result);
+        Fetched::group(related, &keys, |_, row| {
+            row.get(related_column).and_then(dict_key)
+        })
+    };
+    Ok(Plan::query(parents.len(), statement, Box::new(group)))
 }
 
 macro_rules! keyed_relation {
@@ -279,17 +281,15 @@ macro_rules! keyed_relation_impl {
                 check_column::<R>(related).map(drop)
             }
 
-            fn fetch<'a>(
-                &'a self,
-                orm: &'a Orm,
-                parents: &'a [Instance<P>],
-                constraint: Option<&'a Constraint>,
-            ) -> BoxFuture<'a, Result<Fetched<R>>> {
+            fn plan(
+                &self,
+                orm: &Orm,
+                parents: &[Instance<P>],
+                constraint: Option<&Constraint>,
+            ) -> Result<Plan<R>> {
                 let $s = self;
                 let (parent, related): (&'static str, &'static str) = $keys;
-                Box::pin(fetch_by_key(
-                    orm, parents, parent, related, !$many, constraint,
-                ))
+                plan_by_key(orm, parents, parent, related, !$many, constraint)
             }
         }
     };

@@ -22,13 +22,14 @@ use indexmap::IndexMap;
 use once_cell::sync::Lazy;
 
 use crate::error::{OrmError, Result};
+use crate::executor::Statement;
 use crate::model::naming::to_snake_case;
 use crate::model::{Instance, ModelDef};
 use crate::orm::Orm;
 use crate::relations::constraint::Constraint;
-use crate::relations::fetched::Fetched;
+use crate::relations::eager::{Branch, Node};
+use crate::relations::plan::Plan;
 use crate::relations::{BelongsToManyRelation, BelongsToRelation, HasManyRelation, HasOneRelation};
-use crate::runtime::BoxFuture;
 
 pub(crate) mod sealed {
     use super::*;
@@ -42,14 +43,15 @@ pub(crate) mod sealed {
         const MANY: bool;
         /// Validate the relation's table and key names (before any query).
         fn check(&self) -> Result<()>;
-        /// One query for the related rows of all `parents`, matched to them, with the
-        /// caller's `constraint` (checked to be on `Self::Related`) added.
-        fn fetch<'a>(
-            &'a self,
-            orm: &'a Orm,
-            parents: &'a [Instance<P>],
-            constraint: Option<&'a Constraint>,
-        ) -> BoxFuture<'a, Result<Fetched<Self::Related>>>;
+        /// The one query for the related rows of all `parents` (with the caller's
+        /// `constraint`, checked to be on `Self::Related`, added) and how its rows are
+        /// matched to them; sent by the caller, alone or in a level's batch.
+        fn plan(
+            &self,
+            orm: &Orm,
+            parents: &[Instance<P>],
+            constraint: Option<&Constraint>,
+        ) -> Result<Plan<Self::Related>>;
     }
 }
 
@@ -95,7 +97,7 @@ impl EagerLoads {
 /// constraint given for its path, if any.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct EagerTree {
-    children: IndexMap<String, EagerTree>,
+    pub(super) children: IndexMap<String, EagerTree>,
     constraint: Option<Arc<Constraint>>,
 }
 
@@ -135,13 +137,15 @@ trait Eager<P: ModelDef>: Send + Sync {
     /// The relation's own names (keys, pivot), without the related model's check.
     fn check_keys(&self) -> Result<()>;
     fn check(&self, name: &str, nested: &EagerTree) -> Result<()>;
-    fn load<'a>(
-        &'a self,
-        orm: &'a Orm,
-        name: &'a str,
-        parents: &'a mut [Instance<P>],
-        nested: &'a EagerTree,
-    ) -> BoxFuture<'a, Result<()>>;
+    /// Plan this relation for `parents` as a branch of an eager load, with the
+    /// statement to send (none when no parent has a key).
+    fn branch(
+        &self,
+        orm: &Orm,
+        name: &str,
+        parents: &[Instance<P>],
+        nested: &EagerTree,
+    ) -> Result<(Box<dyn Branch<P>>, Option<Statement>)>;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -163,23 +167,17 @@ impl<P: ModelDef, T: RelationImpl<P>> Eager<P> for T {
         check_tree::<T::Related>(nested)
     }
 
-    fn load<'a>(
-        &'a self,
-        orm: &'a Orm,
-        name: &'a str,
-        parents: &'a mut [Instance<P>],
-        nested: &'a EagerTree,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            let mut fetched = self
-                .fetch(orm, parents, nested.constraint.as_deref())
-                .await?;
-            if !nested.is_empty() && !fetched.related.is_empty() {
-                load_tree::<T::Related>(orm, &mut fetched.related, nested).await?;
-            }
-            fetched.attach(parents, name, T::MANY);
-            Ok(())
-        })
+    fn branch(
+        &self,
+        orm: &Orm,
+        name: &str,
+        parents: &[Instance<P>],
+        nested: &EagerTree,
+    ) -> Result<(Box<dyn Branch<P>>, Option<Statement>)> {
+        let plan = self.plan(orm, parents, nested.constraint.as_deref())?;
+        let (statement, pending) = plan.split();
+        let node = Node::<T::Related>::new(name, nested.clone(), T::MANY, pending);
+        Ok((Box::new(node), statement))
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -395,21 +393,6 @@ fn check_tree<M: ModelDef>(tree: &EagerTree) -> Result<()> {
     Ok(())
 }
 
-/// Load a tree of relations onto `parents`: one query per name per level.
-fn load_tree<'a, M: ModelDef>(
-    orm: &'a Orm,
-    parents: &'a mut [Instance<M>],
-    tree: &'a EagerTree,
-) -> BoxFuture<'a, Result<()>> {
-    Box::pin(async move {
-        let map = relation_map::<M>();
-        for (name, nested) in &tree.children {
-            map.get(name)?.load(orm, name, parents, nested).await?;
-        }
-        Ok(())
-    })
-}
-
 /// Check every name of a `with(...)` list, at every level, against the relations of
 /// `M` and of the related models: [`OrmError::InvalidRelation`] names the model where
 /// a name is missing. Runs no query.
@@ -420,7 +403,8 @@ pub(crate) fn check_eager<M: ModelDef>(loads: &EagerLoads) -> Result<()> {
     check_tree::<M>(&EagerTree::of(loads))
 }
 
-/// Load the `with(...)` relations onto `parents`.
+/// Load the `with(...)` relations onto `parents`: all names checked first, then one
+/// round trip per nesting level (see [`eager`](super::eager)).
 pub(crate) async fn eager_load<M: ModelDef>(
     orm: &Orm,
     parents: &mut [Instance<M>],
@@ -434,7 +418,33 @@ pub(crate) async fn eager_load<M: ModelDef>(
     if parents.is_empty() {
         return Ok(());
     }
-    load_tree::<M>(orm, parents, &tree).await
+    let map = relation_map::<M>();
+    let mut roots = Vec::with_capacity(tree.children.len());
+    let mut statements = Vec::with_capacity(tree.children.len());
+    for (name, nested) in &tree.children {
+        let (branch, statement) = map.get(name)?.branch(orm, name, parents, nested)?;
+        roots.push(branch);
+        statements.extend(statement);
+    }
+    super::eager::load_levels(orm, parents, roots, statements).await
+}
+
+/// The branches of `tree`'s children under `parents` (the next level of an eager
+/// load), pushing their statements onto `out`.
+pub(super) fn branches<M: ModelDef>(
+    orm: &Orm,
+    parents: &[Instance<M>],
+    tree: &EagerTree,
+    out: &mut Vec<Statement>,
+) -> Result<Vec<Box<dyn Branch<M>>>> {
+    let map = relation_map::<M>();
+    let mut branches = Vec::with_capacity(tree.children.len());
+    for (name, nested) in &tree.children {
+        let (branch, statement) = map.get(name)?.branch(orm, name, parents, nested)?;
+        branches.push(branch);
+        out.extend(statement);
+    }
+    Ok(branches)
 }
 
 /// Load `relation` onto `parents` under `name` (or, with `None`, the name `P` declares it
@@ -458,7 +468,7 @@ pub(crate) async fn load_many_named<P: ModelDef, T: Relation<P>>(
     if parents.is_empty() {
         return Ok(());
     }
-    let fetched = relation.fetch(&orm, parents, None).await?;
+    let fetched = relation.plan(&orm, parents, None)?.run(&orm).await?;
     fetched.attach(parents, &name, T::MANY);
     Ok(())
 }
@@ -471,7 +481,8 @@ pub(crate) async fn load_one_parent<P: ModelDef, T: Relation<P>>(
     let orm = Orm::current_for::<P>()?;
     RelationImpl::check(relation)?;
     let fetched = relation
-        .fetch(&orm, std::slice::from_ref(parent), None)
+        .plan(&orm, std::slice::from_ref(parent), None)?
+        .run(&orm)
         .await?;
     Ok(fetched.into_groups().into_iter().next().unwrap_or_default())
 }

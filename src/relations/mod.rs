@@ -12,7 +12,8 @@
 //!   `User::with(["posts.comments", "profile"]).all()`, [`Instance::load`](crate::Instance::load),
 //!   [`load`]. Eager loading sends exactly one query per relation per nesting level,
 //!   whatever the number of parents (keys bind as one JSON-array parameter, so D1's
-//!   100-parameter limit never applies), and none for a level with no keys. Unknown
+//!   100-parameter limit never applies), and none for a relation with no keys; the
+//!   queries of one level go out together, in one batch: one round trip per level. Unknown
 //!   names, at any level, fail with [`OrmError::InvalidRelation`](crate::OrmError) before
 //!   any query.
 //! - **Read back** typed: `user.related::<Post>("posts")`,
@@ -26,11 +27,13 @@
 mod access;
 mod belongs_to_many;
 mod constraint;
+mod eager;
 mod fetched;
 mod keyed;
 mod loaded;
 mod map;
 mod pivot;
+mod plan;
 
 pub use access::load;
 pub use belongs_to_many::{BelongsToMany, BelongsToManyRelation, Pivot, PIVOT_RELATION};

@@ -160,8 +160,8 @@ fn static_column<M: ModelDef>(name: &str) -> Option<&'static str> {
     implied.into_iter().flatten().find(|c| *c == name)
 }
 
-/// Validate a column reference of model `M` (`col` or `table.col`): a valid identifier
-/// and, when it names `M`'s table or no table, a known column.
+/// Validate a column reference of model `M` (`col` or `table.col`): a valid identifier,
+/// qualified (if at all) by `M`'s own table, and a known column.
 pub(crate) fn check_column<M: ModelDef>(name: &str) -> Result<Ident> {
     // A known column by its bare name (the common case) needs no copy of the name.
     if let Some(column) = static_column::<M>(name) {
@@ -169,7 +169,9 @@ pub(crate) fn check_column<M: ModelDef>(name: &str) -> Result<Ident> {
     }
     let ident = Ident::parse(name)?;
     let (table, column) = ident.parts();
-    if (table.is_none() || table == Some(table_of::<M>())) && !is_known_column::<M>(column) {
+    // A query of `M` reads `M`'s table only: another table's name can't qualify one of
+    // its columns (it would be `no such column` at best).
+    if table.is_some_and(|t| t != table_of::<M>()) || !is_known_column::<M>(column) {
         return Err(OrmError::UnknownColumn {
             model: M::model_name(),
             column: name.to_string(),

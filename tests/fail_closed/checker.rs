@@ -29,7 +29,7 @@ use roost_orm::{Executor, OrmError, QueryResult, SqlValue, SqliteExecutor, State
 
 /// Single-quoted literals the compiler may write (fixed text only, e.g. `'integer'` in
 /// an overflow guard). Extend with the exact literal, quotes included.
-pub const STRING_LITERALS: &[&str] = &[];
+pub const STRING_LITERALS: &[&str] = &["'integer'", "'real'"];
 
 /// Numeric literals the compiler may write: `SELECT 1`, and the bounds an overflow
 /// guard needs (`-9223372036854775808` is `-` then the digits).
@@ -85,6 +85,8 @@ pub const KEYWORDS: &[&str] = &[
     "CAST",
     "BETWEEN",
     "COALESCE",
+    "LEFT",
+    "TRUE",
 ];
 
 /// Tables the compiler may name besides the schema's (a qualified `"json_each"."value"`).
@@ -271,6 +273,17 @@ impl Executor for CheckingExecutor {
                 .unwrap_or_else(|| futures::executor::block_on(self.inner.batch(statements)))
         }))
     }
+
+    fn run_rows_now(
+        &self,
+        statement: &Statement,
+        sink: &mut dyn roost_orm::executor::RowSink,
+    ) -> Option<roost_orm::Result<u64>> {
+        if let Err(e) = self.admit(statement) {
+            return Some(Err(e));
+        }
+        self.inner.run_rows_now(statement, sink)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -279,7 +292,8 @@ enum Tok<'a> {
     Word(&'a str),
     Number(&'a str),
     Str(&'a str),
-    Param,
+    /// `?` (`None`) or `?NNN`.
+    Param(Option<usize>),
     Punct(&'a str),
 }
 
@@ -326,10 +340,17 @@ fn tokenize(sql: &str) -> Result<Vec<Tok<'_>>, String> {
                 out.push(Tok::Word(&sql[start..i]));
             }
             b'?' if b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
-                return Err("a numbered parameter".into())
+                i += 1;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let n = sql[start + 1..i]
+                    .parse()
+                    .map_err(|_| "a huge parameter number")?;
+                out.push(Tok::Param(Some(n)));
             }
             b'?' => {
-                out.push(Tok::Param);
+                out.push(Tok::Param(None));
                 i += 1;
             }
             _ if two == b"--" || two == b"/*" => return Err("a comment".into()),
@@ -369,10 +390,24 @@ fn is_word(t: Option<&Tok>, words: &[&str]) -> bool {
 /// The rules of the module docs, for one statement.
 fn check(schema: &Schema, dqs: bool, floats: &HashSet<u64>, st: &Statement) -> Result<(), String> {
     let toks = tokenize(&st.sql)?;
-    let holes = toks.iter().filter(|t| **t == Tok::Param).count();
-    if holes != st.params.len() {
+    let anonymous = toks.iter().filter(|t| **t == Tok::Param(None)).count();
+    let numbered: HashSet<usize> = toks
+        .iter()
+        .filter_map(|t| match t {
+            Tok::Param(Some(n)) => Some(*n),
+            _ => None,
+        })
+        .collect();
+    // Either every placeholder is `?`, one per parameter, or every one is `?NNN` and
+    // the numbers are exactly 1..=params (a number may repeat: a clause written twice).
+    let holes_ok = if numbered.is_empty() {
+        anonymous == st.params.len()
+    } else {
+        anonymous == 0 && numbered == (1..=st.params.len()).collect::<HashSet<_>>()
+    };
+    if !holes_ok {
         return Err(format!(
-            "{holes} placeholders for {} parameters",
+            "{anonymous} `?` and numbered {numbered:?} placeholders for {} parameters",
             st.params.len()
         ));
     }
@@ -456,7 +491,9 @@ fn check(schema: &Schema, dqs: bool, floats: &HashSet<u64>, st: &Statement) -> R
         let table_position = at(k, 1) == Some(&Tok::Punct("."))
             || is_word(at(k, -1), &["FROM", "JOIN", "INTO", "UPDATE"]);
         if table_position {
-            if !schema.is_table(name) && !OWN_TABLES.contains(&name) {
+            // The compiler's own subquery aliases (`"__roost_page"`) qualify columns too.
+            let own_alias = OWN_PREFIXES.iter().any(|p| name.starts_with(p));
+            if !schema.is_table(name) && !OWN_TABLES.contains(&name) && !own_alias {
                 return bad("is not a table of the schema");
             }
         } else if is_word(at(k, -1), &["AS"]) {
@@ -526,7 +563,11 @@ fn checker_accepts_compiler_shapes_and_rejects_hostile_text() {
         ("SELECT * FROM \"notes\" WHERE \"title\" = 'x'", 0),
         ("SELECT * FROM \"notes\" WHERE \"a\"\"b\" = ?", 1),
         ("SELECT * FROM \"notes\" WHERE \"id\" = ? -- x", 1),
-        ("SELECT * FROM \"notes\" WHERE \"id\" = ?1", 1),
+        ("SELECT * FROM \"notes\" WHERE \"id\" = ?2", 1),
+        (
+            "SELECT * FROM \"notes\" WHERE \"id\" = ?1 AND \"id\" = ?",
+            2,
+        ),
         ("SELECT * FROM \"notes\" WHERE \"id\" = ?", 0),
         ("SELECT * FROM \"nope\" WHERE \"id\" = ?", 1),
         ("SELECT * FROM \"notes\" WHERE \"nope\".\"id\" = ?", 1),

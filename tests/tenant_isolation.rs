@@ -81,6 +81,24 @@ enum Terminal {
     MassForceDelete,
     /// The chain's `increment("a", n)`.
     MassIncrement(i64),
+    /// The chain's `all_as::<Owned>()` (typed read).
+    AllAs,
+    /// The chain's `find_as::<Owned>(id)`.
+    FindAs(i64),
+    /// The chain's `paginate_as::<Owned>(page, per_page)`.
+    PaginateAs(u64, u64),
+}
+
+/// What a typed read decodes: enough to see whose row it is.
+#[derive(Debug, serde::Deserialize)]
+struct Owned {
+    #[allow(dead_code)]
+    id: i64,
+    org_id: String,
+}
+
+fn owned_by(tenant: &str, rows: &[Owned]) -> bool {
+    rows.iter().all(|r| r.org_id == tenant)
 }
 
 fn column() -> impl Strategy<Value = &'static str> {
@@ -128,6 +146,9 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         Just(Terminal::MassDelete),
         Just(Terminal::MassForceDelete),
         (-3i64..4).prop_map(Terminal::MassIncrement),
+        Just(Terminal::AllAs),
+        (0i64..250).prop_map(Terminal::FindAs),
+        (1u64..6, 1u64..20).prop_map(|(p, n)| Terminal::PaginateAs(p, n)),
     ]
 }
 
@@ -304,6 +325,21 @@ async fn run_case(
         Terminal::Find(id) => {
             if let Ok(Some(row)) = q.find(*id).await {
                 check(own(tenant, &[row]), "read by find")?;
+            }
+        }
+        Terminal::AllAs => {
+            if let Ok(rows) = q.all_as::<Owned>().await {
+                check(owned_by(tenant, &rows), "read by all_as")?;
+            }
+        }
+        Terminal::FindAs(id) => {
+            if let Ok(Some(row)) = q.find_as::<Owned>(*id).await {
+                check(owned_by(tenant, &[row]), "read by find_as")?;
+            }
+        }
+        Terminal::PaginateAs(p, n) => {
+            if let Ok(page) = q.paginate_as::<Owned>(*p, *n).await {
+                check(owned_by(tenant, &page.data), "read by paginate_as")?;
             }
         }
         Terminal::Update(v) => {

@@ -355,6 +355,151 @@ pub enum Condition {
     },
     /// A parenthesized group of conditions (scopes combine groups).
     Group(Vec<Where>),
+    /// `NOT (group)` (Laravel `whereNot`).
+    Not(Vec<Where>),
+    /// `column [NOT] BETWEEN ? AND ?`
+    Between {
+        /// The column.
+        column: Ident,
+        /// The bounds, inclusive.
+        low: SqlValue,
+        /// The upper bound.
+        high: SqlValue,
+        /// `NOT BETWEEN`.
+        negated: bool,
+    },
+    /// `left op right`, two columns (Laravel `whereColumn`).
+    Columns {
+        /// The left column.
+        left: Ident,
+        /// The operator.
+        op: Operator,
+        /// The right column.
+        right: Ident,
+    },
+    /// `column [NOT] GLOB ?`: a case-sensitive LIKE, the pattern already translated
+    /// from LIKE's `%` / `_` to GLOB's `*` / `?`.
+    Glob {
+        /// The column.
+        column: Ident,
+        /// The GLOB pattern.
+        pattern: SqlValue,
+        /// `NOT GLOB`.
+        negated: bool,
+    },
+    /// `<part of column> op ?` on ISO-8601 text (Laravel `whereDate` / `whereYear` /
+    /// ...): SQLite's `date()` / `time()` / `strftime()` of the column.
+    DatePart {
+        /// Which part.
+        part: DatePart,
+        /// The column.
+        column: Ident,
+        /// The operator.
+        op: Operator,
+        /// The bound value, as text in the part's format (`2026`, `05`, `2026-05-01`).
+        value: SqlValue,
+    },
+}
+
+/// The part of an ISO-8601 date-time a [`Condition::DatePart`] compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatePart {
+    /// `YYYY-MM-DD` (`date(column)`).
+    Date,
+    /// `YYYY` (`strftime('%Y', column)`).
+    Year,
+    /// `MM` (`strftime('%m', column)`).
+    Month,
+    /// `DD` (`strftime('%d', column)`).
+    Day,
+    /// `HH:MM:SS` (`time(column)`).
+    Time,
+}
+
+/// An aggregate function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    /// `COUNT(column)` (non-NULL values), or `COUNT(*)` without a column.
+    Count,
+    /// `SUM(column)`
+    Sum,
+    /// `AVG(column)`
+    Avg,
+    /// `MIN(column)`
+    Min,
+    /// `MAX(column)`
+    Max,
+}
+
+impl Aggregate {
+    /// The SQL function name.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Aggregate::Count => "COUNT",
+            Aggregate::Sum => "SUM",
+            Aggregate::Avg => "AVG",
+            Aggregate::Min => "MIN",
+            Aggregate::Max => "MAX",
+        }
+    }
+}
+
+/// One item of a SELECT list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Projection {
+    /// A column (written qualified; it comes back under its bare name).
+    Column(Ident),
+    /// `FUNC(column) AS "alias"` (`COUNT(*)` when `column` is `None`).
+    Aggregate {
+        /// The function.
+        function: Aggregate,
+        /// The column; `None` for `COUNT(*)`.
+        column: Option<Ident>,
+        /// The name the value comes back under (a plain identifier).
+        alias: Ident,
+    },
+}
+
+/// One ORDER BY term.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Order {
+    /// A column and its direction.
+    Column(Ident, Direction),
+    /// An aggregate alias of the SELECT list (after GROUP BY) and its direction.
+    Alias(Ident, Direction),
+    /// `random()` (Laravel `inRandomOrder`).
+    Random,
+}
+
+/// One HAVING term: an aggregate alias of the SELECT list or a grouped column,
+/// compared with a bound value (or a range).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Having {
+    /// `AND` / `OR` with the previous term.
+    pub boolean: Boolean,
+    /// What is compared: an alias (written bare: it is checked against the SELECT
+    /// list) or a column (written qualified).
+    pub target: HavingTarget,
+    /// The comparison.
+    pub test: HavingTest,
+}
+
+/// What a [`Having`] term compares.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HavingTarget {
+    /// An aggregate alias defined by the SELECT list.
+    Alias(Ident),
+    /// A column.
+    Column(Ident),
+}
+
+/// How a [`Having`] term compares.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HavingTest {
+    /// `op ?`
+    Compare(Operator, SqlValue),
+    /// `[NOT] BETWEEN ? AND ?`
+    Between(SqlValue, SqlValue, bool),
 }
 
 /// A condition with its connective.
@@ -372,12 +517,20 @@ pub struct Where {
 pub struct Select {
     /// The table.
     pub table: Ident,
+    /// `SELECT DISTINCT`.
+    pub distinct: bool,
+    /// The SELECT list; empty means `*`.
+    pub columns: Vec<Projection>,
     /// The caller's conditions.
     pub filter: Vec<Where>,
     /// Scope conditions, ANDed with the caller's group and each other.
     pub scopes: Vec<Condition>,
+    /// GROUP BY columns.
+    pub groups: Vec<Ident>,
+    /// HAVING terms.
+    pub having: Vec<Having>,
     /// ORDER BY terms.
-    pub orders: Vec<(Ident, Direction)>,
+    pub orders: Vec<Order>,
     /// LIMIT.
     pub limit: Option<u64>,
     /// OFFSET.
@@ -389,8 +542,12 @@ impl Select {
     pub fn new(table: Ident) -> Self {
         Select {
             table,
+            distinct: false,
+            columns: Vec::new(),
             filter: Vec::new(),
             scopes: Vec::new(),
+            groups: Vec::new(),
+            having: Vec::new(),
             orders: Vec::new(),
             limit: None,
             offset: None,

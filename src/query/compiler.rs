@@ -18,8 +18,11 @@
 //! expressions (the table after FROM / UPDATE / INTO, the column list of an INSERT,
 //! the target of a SET) are written bare: SQLite never reads those as strings.
 
+mod conditions;
+mod select;
+
 use crate::executor::{SqlText, Statement};
-use crate::query::ast::{Assignment, Boolean, Condition, Ident, Operator, Select, Where};
+use crate::query::ast::{Assignment, Boolean, Condition, Ident, Operator, Order, Select, Where};
 use crate::value::SqlValue;
 
 /// The alias of the total that [`paginate`] adds to the page's rows.
@@ -119,114 +122,9 @@ impl<'a> Sql<'a> {
         }
     }
 
-    fn condition(&mut self, condition: &Condition) {
-        match condition {
-            Condition::Compare { column, op, value } => {
-                self.column(column).push(" ").push(op.sql()).push(" ");
-                self.param(value.clone());
-            }
-            Condition::In {
-                column,
-                values,
-                negated,
-            } => self.in_list(column, values, *negated),
-            Condition::Null { column, negated } => {
-                self.column(column)
-                    .push(if *negated { " IS NOT NULL" } else { " IS NULL" });
-            }
-            Condition::Group(group) => {
-                self.push("(");
-                self.group(group);
-                self.push(")");
-            }
-        }
-    }
-
-    /// `column [NOT] IN (SELECT value FROM json_each(?))`: the list as one JSON-array
-    /// parameter, whatever its length. JSON has no bytes, so BLOB values travel as hex
-    /// text read back with `unhex` (a list of both kinds is two tests of the column).
-    fn in_list(&mut self, column: &Ident, values: &[SqlValue], negated: bool) {
-        let (blobs, others): (Vec<&SqlValue>, Vec<&SqlValue>) =
-            values.iter().partition(|v| matches!(v, SqlValue::Blob(_)));
-        let both = !blobs.is_empty() && !others.is_empty();
-        if both {
-            self.push("(");
-        }
-        if !others.is_empty() || blobs.is_empty() {
-            self.in_json(column, negated, "value", json_array(others.iter().copied()));
-        }
-        if both {
-            self.push(if negated { " AND " } else { " OR " });
-        }
-        if !blobs.is_empty() {
-            self.in_json(
-                column,
-                negated,
-                "unhex(value)",
-                json_array(blobs.iter().copied()),
-            );
-        }
-        if both {
-            self.push(")");
-        }
-    }
-
-    fn in_json(&mut self, column: &Ident, negated: bool, item: &str, list: String) {
-        self.column(column)
-            .push(if negated { " NOT IN " } else { " IN " })
-            .push("(SELECT ")
-            .push(item)
-            .push(" FROM json_each(");
-        self.param(SqlValue::Text(list));
-        self.push("))");
-    }
-
-    fn group(&mut self, group: &[Where]) {
-        for (i, w) in group.iter().enumerate() {
-            if i > 0 {
-                self.push(match w.boolean {
-                    Boolean::And => " AND ",
-                    Boolean::Or => " OR ",
-                });
-            }
-            self.condition(&w.condition);
-        }
-    }
-
-    fn where_clause(&mut self, filter: &[Where], scopes: &[Condition]) {
-        if filter.is_empty() && scopes.is_empty() {
-            return;
-        }
-        self.push(" WHERE ");
-        let wrap = !scopes.is_empty() && filter.iter().any(|w| w.boolean == Boolean::Or);
-        if !filter.is_empty() {
-            if wrap {
-                self.push("(");
-            }
-            self.group(filter);
-            if wrap {
-                self.push(")");
-            }
-        }
-        for (i, scope) in scopes.iter().enumerate() {
-            if i > 0 || !filter.is_empty() {
-                self.push(" AND ");
-            }
-            self.condition(scope);
-        }
-    }
-
     fn tail(&mut self, select: &Select) {
         self.order_by(select);
         self.limit_offset(select.limit, select.offset);
-    }
-
-    /// ` ORDER BY a ASC, b DESC` (nothing without orders).
-    fn order_by(&mut self, select: &Select) {
-        for (i, (column, direction)) in select.orders.iter().enumerate() {
-            self.push(if i == 0 { " ORDER BY " } else { ", " });
-            self.column(column).push(" ").push(direction.sql());
-        }
     }
 
     /// ` SET a = ?, b = b + ?, ...`. An integer increment is guarded: when the sum of
@@ -324,10 +222,12 @@ pub fn select(select: &Select) -> Statement {
 /// `SELECT * FROM t WHERE ...`, with the row number within `window`'s partition as an
 /// extra column when given.
 fn write_select(sql: &mut Sql, select: &Select, window: Option<&Ident>) {
-    sql.push("SELECT *");
+    sql.push("SELECT ");
+    sql.projection(select);
     sql.row_number(window, select);
     sql.push(" FROM ").ident(&select.table);
     sql.where_clause(&select.filter, &select.scopes);
+    sql.grouping(select);
 }
 
 /// The alias of the row number added by [`select_per_parent`] and
@@ -424,19 +324,29 @@ pub fn paginate(select: &Select) -> Statement {
         .push(&where_text)
         .push(") AS ")
         .quoted(COUNT_ALIAS);
-    sql.push(" LEFT JOIN (SELECT *, 1 AS ")
+    sql.push(" LEFT JOIN (SELECT ");
+    sql.projection(select);
+    sql.push(", 1 AS ")
         .quoted(PAGE_ROW_COLUMN)
         .push(" FROM ")
         .ident(&select.table)
         .push(&where_text);
+    sql.grouping(select);
     sql.tail(select);
     sql.push(") AS ").quoted(PAGE_ALIAS).push(" ON TRUE");
     // The page's order again outside the join, which promises none of its own.
-    for (i, (column, direction)) in select.orders.iter().enumerate() {
-        sql.push(if i == 0 { " ORDER BY " } else { ", " });
+    let mut first = true;
+    for order in &select.orders {
+        let (name, direction) = match order {
+            Order::Column(column, direction) => (column.parts().1, direction),
+            Order::Alias(alias, direction) => (alias.as_str(), direction),
+            Order::Random => continue,
+        };
+        sql.push(if first { " ORDER BY " } else { ", " });
+        first = false;
         sql.quoted(PAGE_ALIAS)
             .push(".")
-            .quoted(column.parts().1)
+            .quoted(name)
             .push(" ")
             .push(direction.sql());
     }
@@ -451,11 +361,30 @@ const COUNT_ALIAS: &str = "__roost_count";
 /// `SELECT COUNT(*)` of the rows matching the select's conditions and scopes. ORDER BY,
 /// LIMIT and OFFSET are not part of a count (as in Laravel and the original: `count()`
 /// counts every matching row).
+///
+/// A grouped or `DISTINCT` query counts its result rows (groups, distinct tuples)
+/// through a subquery.
 pub fn count(select: &Select) -> Statement {
     let mut sql = Sql::new(64, &select.table);
+    if select.distinct || !select.groups.is_empty() {
+        sql.push("SELECT COUNT(*) AS \"aggregate\" FROM (");
+        write_select(&mut sql, select, None);
+        sql.push(")");
+        return sql.finish();
+    }
     sql.push("SELECT COUNT(*) AS \"aggregate\" FROM ")
         .ident(&select.table);
     sql.where_clause(&select.filter, &select.scopes);
+    sql.finish()
+}
+
+/// `SELECT EXISTS (SELECT 1 FROM t WHERE ...) AS "aggregate"` (Laravel `exists()`).
+pub fn exists(select: &Select) -> Statement {
+    let mut sql = Sql::new(80, &select.table);
+    sql.push("SELECT EXISTS (SELECT 1 FROM ").ident(&select.table);
+    sql.where_clause(&select.filter, &select.scopes);
+    sql.grouping(select);
+    sql.push(") AS \"aggregate\"");
     sql.finish()
 }
 

@@ -16,8 +16,8 @@ mod text_cache;
 mod typed;
 
 pub use ast::{
-    Assignment, Boolean, Condition, Direction, Ident, IntoDirection, IntoOperator, Operator,
-    Select, Where,
+    Aggregate, Assignment, Boolean, Condition, DatePart, Direction, Having, HavingTarget,
+    HavingTest, Ident, IntoDirection, IntoOperator, Operator, Order, Projection, Select, Where,
 };
 pub use builder::QueryBuilder;
 pub use paginate::{Page, Paginated};

@@ -4,8 +4,9 @@
 //! (Eloquent's `with(['posts' => fn ($q) => ...])`).
 //!
 //! The closure runs once, when the constraint is added: a query builder only records,
-//! so nothing is sent then. Its columns are qualified with the related table, so they
-//! stay unambiguous in the join of a many-to-many load. `limit` / `offset` apply per
+//! so nothing is sent then. Its bare column names are qualified by the compiler with
+//! the related table (the FROM table of the level's query), so they stay unambiguous
+//! in the join of a many-to-many load. `limit` / `offset` apply per
 //! parent (Laravel 11's eager-load limit): the level's one query numbers each parent's
 //! rows with a window function. This module must not write SQL.
 
@@ -14,7 +15,7 @@ use std::any::TypeId;
 use crate::error::{OrmError, Result};
 use crate::executor::QueryResult;
 use crate::model::ModelDef;
-use crate::query::ast::{Boolean, Condition, Direction, Ident, Select, Where};
+use crate::query::ast::{Boolean, Condition, Order, Select, Where};
 use crate::query::{compiler, Trashed};
 
 /// An eager-load constraint recorded by
@@ -27,7 +28,7 @@ pub struct Constraint {
     /// The caller's conditions: one group, ANDed with the relation's key condition.
     pub(crate) filter: Vec<Where>,
     /// ORDER BY terms, applied to the whole level's query.
-    pub(crate) orders: Vec<(Ident, Direction)>,
+    pub(crate) orders: Vec<Order>,
     /// Which soft-deleted related rows to load.
     pub(crate) trashed: Trashed,
     /// Rows per parent (`limit`), after skipping `offset` of each parent's.
@@ -37,26 +38,18 @@ pub struct Constraint {
 }
 
 impl Constraint {
-    /// A constraint on model `R` from its builder's parts; names are qualified with
-    /// `R`'s table.
+    /// A constraint on model `R` from its builder's parts.
     pub(crate) fn new<R: ModelDef>(
         filter: Vec<Where>,
-        orders: Vec<(Ident, Direction)>,
+        orders: Vec<Order>,
         trashed: Trashed,
         (limit, offset): (Option<u64>, Option<u64>),
     ) -> Result<Self> {
-        let table = crate::model::table_of::<R>();
         Ok(Constraint {
             model: TypeId::of::<R>(),
             model_name: R::model_name(),
-            filter: filter
-                .into_iter()
-                .map(|w| qualify_where(w, table))
-                .collect::<Result<_>>()?,
-            orders: orders
-                .into_iter()
-                .map(|(column, direction)| Ok((qualify(column, table)?, direction)))
-                .collect::<Result<_>>()?,
+            filter,
+            orders,
             trashed,
             limit,
             offset,
@@ -113,44 +106,4 @@ impl Constraint {
             ),
         })
     }
-}
-
-fn qualify(column: Ident, table: &str) -> Result<Ident> {
-    match column.parts() {
-        (Some(_), _) => Ok(column),
-        (None, name) => Ident::parse(&format!("{table}.{name}")),
-    }
-}
-
-fn qualify_where(w: Where, table: &str) -> Result<Where> {
-    let condition = match w.condition {
-        Condition::Compare { column, op, value } => Condition::Compare {
-            column: qualify(column, table)?,
-            op,
-            value,
-        },
-        Condition::In {
-            column,
-            values,
-            negated,
-        } => Condition::In {
-            column: qualify(column, table)?,
-            values,
-            negated,
-        },
-        Condition::Null { column, negated } => Condition::Null {
-            column: qualify(column, table)?,
-            negated,
-        },
-        Condition::Group(group) => Condition::Group(
-            group
-                .into_iter()
-                .map(|w| qualify_where(w, table))
-                .collect::<Result<_>>()?,
-        ),
-    };
-    Ok(Where {
-        boolean: w.boolean,
-        condition,
-    })
 }

@@ -17,7 +17,8 @@ use serde_json::Value;
 use crate::error::{OrmError, Result};
 use crate::model::{bind_value, bind_values, check_column, ModelDef};
 use crate::query::ast::{
-    Boolean, Condition, Direction, Ident, IntoDirection, IntoOperator, Operator, Where,
+    Boolean, Condition, Direction, Having, Ident, IntoDirection, IntoOperator, Operator, Order,
+    Projection, Where,
 };
 use crate::query::scopes::Trashed;
 use crate::relations::{Constraint, EagerLoads};
@@ -38,8 +39,12 @@ use crate::relations::{Constraint, EagerLoads};
 /// # Ok(()) }
 /// ```
 pub struct QueryBuilder<M: ModelDef> {
+    distinct: bool,
+    columns: Vec<Projection>,
     filter: Vec<Where>,
-    orders: Vec<(Ident, Direction)>,
+    groups: Vec<Ident>,
+    having: Vec<Having>,
+    orders: Vec<Order>,
     limit: Option<u64>,
     offset: Option<u64>,
     trashed: Trashed,
@@ -52,7 +57,11 @@ pub struct QueryBuilder<M: ModelDef> {
 impl<M: ModelDef> Clone for QueryBuilder<M> {
     fn clone(&self) -> Self {
         QueryBuilder {
+            distinct: self.distinct,
+            columns: self.columns.clone(),
             filter: self.filter.clone(),
+            groups: self.groups.clone(),
+            having: self.having.clone(),
             orders: self.orders.clone(),
             limit: self.limit,
             offset: self.offset,
@@ -68,7 +77,11 @@ impl<M: ModelDef> std::fmt::Debug for QueryBuilder<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("QueryBuilder")
             .field("model", &M::model_name())
+            .field("distinct", &self.distinct)
+            .field("columns", &self.columns)
             .field("filter", &self.filter)
+            .field("groups", &self.groups)
+            .field("having", &self.having)
             .field("orders", &self.orders)
             .field("limit", &self.limit)
             .field("offset", &self.offset)
@@ -89,7 +102,11 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// An unconstrained query (`Model::query()`).
     pub fn new() -> Self {
         QueryBuilder {
+            distinct: false,
+            columns: Vec::new(),
             filter: Vec::new(),
+            groups: Vec::new(),
+            having: Vec::new(),
             orders: Vec::new(),
             limit: None,
             offset: None,
@@ -268,7 +285,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         match direction.into_direction() {
             Ok(direction) => {
                 if let Some(ident) = self.column(column) {
-                    self.orders.push((ident, direction));
+                    self.orders.push(Order::Column(ident, direction));
                 }
             }
             Err(e) => self.fail(e),
@@ -378,6 +395,18 @@ impl<M: ModelDef> QueryBuilder<M> {
                 reason:
                     "nested relations go in the name (\"posts.comments\"), not inside a constraint"
                         .to_string(),
+            });
+        }
+        if self.distinct
+            || !self.columns.is_empty()
+            || !self.groups.is_empty()
+            || !self.having.is_empty()
+        {
+            return Err(OrmError::InvalidConstraint {
+                relation: name.to_string(),
+                reason: "a constraint filters and orders the related rows; select, distinct, \
+                         group_by and having don't apply to an eager load"
+                    .to_string(),
             });
         }
         Constraint::new::<M>(

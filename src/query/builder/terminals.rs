@@ -32,6 +32,10 @@ impl<M: ModelDef> QueryBuilder<M> {
             return Err((**e).clone());
         }
         let mut select = Select::new(Ident::parse_static(crate::model::table_of::<M>())?);
+        select.distinct = self.distinct;
+        select.columns = std::mem::take(&mut self.columns);
+        select.groups = std::mem::take(&mut self.groups);
+        select.having = std::mem::take(&mut self.having);
         select.filter = std::mem::take(&mut self.filter);
         select.scopes = model_scopes::<M>(orm, self.trashed)?;
         select.orders = std::mem::take(&mut self.orders);
@@ -135,7 +139,11 @@ impl<M: ModelDef> QueryBuilder<M> {
         let unconstrained = self.filter.is_empty()
             && self.orders.is_empty()
             && self.limit.is_none()
-            && self.offset.is_none();
+            && self.offset.is_none()
+            && self.columns.is_empty()
+            && !self.distinct
+            && self.groups.is_empty()
+            && self.having.is_empty();
         if !unconstrained {
             return self.where_(M::PRIMARY_KEY, id).first_statement(orm);
         }

@@ -1,0 +1,94 @@
+//! The compiler's SELECT clause family: the SELECT list (`DISTINCT`, columns,
+//! aggregates), GROUP BY, HAVING and ORDER BY. Columns are written qualified; an
+//! aggregate alias is written bare only where the builder checked it against the
+//! SELECT list, so it can't be a misspelling read as a string.
+
+use super::Sql;
+use crate::query::ast::{Having, HavingTarget, HavingTest, Order, Projection, Select};
+
+impl Sql<'_> {
+    /// `[DISTINCT] *` or the SELECT list.
+    pub(super) fn projection(&mut self, select: &Select) {
+        if select.distinct {
+            self.push("DISTINCT ");
+        }
+        if select.columns.is_empty() {
+            self.push("*");
+            return;
+        }
+        for (i, item) in select.columns.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            match item {
+                Projection::Column(column) => {
+                    self.column(column);
+                }
+                Projection::Aggregate {
+                    function,
+                    column,
+                    alias,
+                } => {
+                    self.push(function.sql()).push("(");
+                    match column {
+                        Some(column) => self.column(column),
+                        None => self.push("*"),
+                    };
+                    self.push(") AS ").quoted(alias.as_str());
+                }
+            }
+        }
+    }
+
+    /// ` GROUP BY a, b HAVING ...` (nothing without groups or havings).
+    pub(super) fn grouping(&mut self, select: &Select) {
+        for (i, column) in select.groups.iter().enumerate() {
+            self.push(if i == 0 { " GROUP BY " } else { ", " });
+            self.column(column);
+        }
+        for (i, having) in select.having.iter().enumerate() {
+            self.push(match (i, having.boolean) {
+                (0, _) => " HAVING ",
+                (_, crate::query::ast::Boolean::And) => " AND ",
+                (_, crate::query::ast::Boolean::Or) => " OR ",
+            });
+            self.having(having);
+        }
+    }
+
+    fn having(&mut self, having: &Having) {
+        match &having.target {
+            HavingTarget::Alias(alias) => self.quoted(alias.as_str()),
+            HavingTarget::Column(column) => self.column(column),
+        };
+        match &having.test {
+            HavingTest::Compare(op, value) => {
+                self.push(" ").push(op.sql()).push(" ");
+                self.param(value.clone());
+            }
+            HavingTest::Between(low, high, negated) => {
+                self.push(if *negated { " NOT BETWEEN " } else { " BETWEEN " });
+                self.param(low.clone()).push(" AND ");
+                self.param(high.clone());
+            }
+        }
+    }
+
+    /// ` ORDER BY a ASC, b DESC` (nothing without orders).
+    pub(super) fn order_by(&mut self, select: &Select) {
+        for (i, order) in select.orders.iter().enumerate() {
+            self.push(if i == 0 { " ORDER BY " } else { ", " });
+            match order {
+                Order::Column(column, direction) => {
+                    self.column(column).push(" ").push(direction.sql());
+                }
+                Order::Alias(alias, direction) => {
+                    self.quoted(alias.as_str()).push(" ").push(direction.sql());
+                }
+                Order::Random => {
+                    self.push("random()");
+                }
+            }
+        }
+    }
+}

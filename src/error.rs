@@ -196,6 +196,18 @@ pub enum OrmError {
         binding: String,
     },
 
+    /// A query asks for something its parts can't express together (an aggregate of a
+    /// grouped query, an empty column list, ...).
+    #[error("Invalid query: {0}")]
+    InvalidQuery(String),
+
+    /// `sole()` found more than one record.
+    #[error("Expected one record of model [{model}], found more")]
+    MultipleRecordsFound {
+        /// The model type name.
+        model: &'static str,
+    },
+
     /// A configuration value could not be used.
     #[error("Invalid ORM configuration: {0}")]
     InvalidConfig(String),

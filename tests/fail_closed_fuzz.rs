@@ -9,7 +9,8 @@
 //! module docs list what it accepts). Each case holds when:
 //!
 //! - nothing panics and the checker saw no violation;
-//! - an error other than `Database` / `ModelNotFound` comes before any statement;
+//! - an error other than `Database` / `ModelNotFound` (or an increment's overflow,
+//!   which the database statement itself refuses) comes before any statement;
 //! - input the ORM must reject (bad operator, direction, identifier, relation name,
 //!   write key that is not a plain name, array/object key to `find`, a model with an
 //!   invalid tenant column, ...) is an error before SQL;
@@ -283,7 +284,16 @@ async fn run_case<M: ModelDef>(fx: &Fixture, case: &Case) -> Result<(), String> 
             M::table_name()
         ));
     }
-    let database = matches!(result, Err(OrmError::Database { .. }));
+    // Errors the database itself raises: a failed statement, and an integer increment
+    // the compiler's overflow guard refused (reported as ValueOutOfRange with the
+    // column; the statement changed nothing).
+    let database = match &result {
+        Err(OrmError::Database { .. }) => true,
+        Err(OrmError::ValueOutOfRange {
+            column: Some(_), ..
+        }) => sent > 0,
+        _ => false,
+    };
     if let Err(err) = &result {
         if !database && !matches!(err, OrmError::ModelNotFound { .. }) && sent > 0 {
             return Err(format!("validated-late: {shown} after {sent} statement(s)"));

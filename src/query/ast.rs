@@ -465,20 +465,21 @@ pub enum Projection {
 pub enum Order {
     /// A column and its direction.
     Column(Ident, Direction),
-    /// An aggregate alias of the SELECT list (after GROUP BY) and its direction.
-    Alias(Ident, Direction),
+    /// An aggregate of the SELECT list (written as its expression, `COUNT(*)`, never
+    /// as its bare alias) and its direction.
+    Aggregate(Aggregate, Option<Ident>, Direction),
     /// `random()` (Laravel `inRandomOrder`).
     Random,
 }
 
-/// One HAVING term: an aggregate alias of the SELECT list or a grouped column,
-/// compared with a bound value (or a range).
+/// One HAVING term: an aggregate or a grouped column, compared with a bound value (or
+/// a range).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Having {
     /// `AND` / `OR` with the previous term.
     pub boolean: Boolean,
-    /// What is compared: an alias (written bare: it is checked against the SELECT
-    /// list) or a column (written qualified).
+    /// What is compared: an aggregate (written as its expression) or a column
+    /// (written qualified).
     pub target: HavingTarget,
     /// The comparison.
     pub test: HavingTest,
@@ -487,8 +488,9 @@ pub struct Having {
 /// What a [`Having`] term compares.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HavingTarget {
-    /// An aggregate alias defined by the SELECT list.
-    Alias(Ident),
+    /// An aggregate, e.g. the one a SELECT-list alias names (`COUNT(*)` when the
+    /// column is `None`).
+    Aggregate(Aggregate, Option<Ident>),
     /// A column.
     Column(Ident),
 }

@@ -22,7 +22,9 @@ mod conditions;
 mod select;
 
 use crate::executor::{SqlText, Statement};
-use crate::query::ast::{Assignment, Boolean, Condition, Ident, Operator, Order, Select, Where};
+use crate::query::ast::{
+    Assignment, Boolean, Condition, Ident, Operator, Order, Projection, Select, Where,
+};
 use crate::value::SqlValue;
 
 /// The alias of the total that [`paginate`] adds to the page's rows.
@@ -319,11 +321,18 @@ pub fn paginate(select: &Select) -> Statement {
         .quoted(TOTAL_COLUMN);
     sql.push(" FROM (SELECT COUNT(*) AS ")
         .quoted(TOTAL_COLUMN)
-        .push(" FROM ")
-        .ident(&select.table)
-        .push(&where_text)
-        .push(") AS ")
-        .quoted(COUNT_ALIAS);
+        .push(" FROM ");
+    if select.distinct || !select.groups.is_empty() {
+        // A grouped or DISTINCT page counts its result rows (groups, tuples).
+        sql.push("(SELECT ");
+        sql.projection(select);
+        sql.push(" FROM ").ident(&select.table).push(&where_text);
+        sql.grouping(select);
+        sql.push(")");
+    } else {
+        sql.ident(&select.table).push(&where_text);
+    }
+    sql.push(") AS ").quoted(COUNT_ALIAS);
     sql.push(" LEFT JOIN (SELECT ");
     sql.projection(select);
     sql.push(", 1 AS ")
@@ -339,7 +348,20 @@ pub fn paginate(select: &Select) -> Statement {
     for order in &select.orders {
         let (name, direction) = match order {
             Order::Column(column, direction) => (column.parts().1, direction),
-            Order::Alias(alias, direction) => (alias.as_str(), direction),
+            // The page's column of that aggregate: its alias in the SELECT list.
+            Order::Aggregate(function, column, direction) => {
+                match select.columns.iter().find_map(|item| match item {
+                    Projection::Aggregate {
+                        function: f,
+                        column: c,
+                        alias,
+                    } if f == function && c == column => Some(alias),
+                    _ => None,
+                }) {
+                    Some(alias) => (alias.as_str(), direction),
+                    None => continue,
+                }
+            }
             Order::Random => continue,
         };
         sql.push(if first { " ORDER BY " } else { ", " });
@@ -381,7 +403,8 @@ pub fn count(select: &Select) -> Statement {
 /// `SELECT EXISTS (SELECT 1 FROM t WHERE ...) AS "aggregate"` (Laravel `exists()`).
 pub fn exists(select: &Select) -> Statement {
     let mut sql = Sql::new(80, &select.table);
-    sql.push("SELECT EXISTS (SELECT 1 FROM ").ident(&select.table);
+    sql.push("SELECT EXISTS (SELECT 1 FROM ")
+        .ident(&select.table);
     sql.where_clause(&select.filter, &select.scopes);
     sql.grouping(select);
     sql.push(") AS \"aggregate\"");

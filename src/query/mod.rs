@@ -19,6 +19,6 @@ pub use ast::{
     Aggregate, Assignment, Boolean, Condition, DatePart, Direction, Having, HavingTarget,
     HavingTest, Ident, IntoDirection, IntoOperator, Operator, Order, Projection, Select, Where,
 };
-pub use builder::QueryBuilder;
+pub use builder::{QueryBuilder, SimplePage};
 pub use paginate::{Page, Paginated};
 pub use scopes::Trashed;

@@ -7,8 +7,15 @@
 //! chain methods; `terminals` runs it. SQL text comes from
 //! [`compiler`](super::compiler).
 
+mod aggregates;
+mod columns;
+mod conditions;
+mod ordering;
+mod pages;
 mod terminals;
 mod typed;
+
+pub use pages::SimplePage;
 
 use std::marker::PhantomData;
 
@@ -182,7 +189,21 @@ impl<M: ModelDef> QueryBuilder<M> {
         self.compare(Boolean::Or, column, op.into_operator(), value.into())
     }
 
-    fn in_list<I, V>(mut self, column: &str, values: I, negated: bool) -> Self
+    fn in_list<I, V>(self, column: &str, values: I, negated: bool) -> Self
+    where
+        I: IntoIterator<Item = V>,
+        V: Into<Value>,
+    {
+        self.in_list_with(Boolean::And, column, values, negated)
+    }
+
+    fn in_list_with<I, V>(
+        mut self,
+        boolean: Boolean,
+        column: &str,
+        values: I,
+        negated: bool,
+    ) -> Self
     where
         I: IntoIterator<Item = V>,
         V: Into<Value>,
@@ -191,7 +212,7 @@ impl<M: ModelDef> QueryBuilder<M> {
             let values: Vec<Value> = values.into_iter().map(Into::into).collect();
             match bind_values::<M>(&ident, &values) {
                 Ok(values) => self.push(
-                    Boolean::And,
+                    boolean,
                     Condition::In {
                         column: ident,
                         values,
@@ -283,11 +304,17 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// [`Direction`]. Chain for several sort columns.
     pub fn order_by(mut self, column: &str, direction: impl IntoDirection) -> Self {
         match direction.into_direction() {
-            Ok(direction) => {
-                if let Some(ident) = self.column(column) {
-                    self.orders.push(Order::Column(ident, direction));
+            Ok(direction) => match self.selected_aggregate(column) {
+                // An aggregate this query selects (`select_count("total")`).
+                Some((function, over)) => self
+                    .orders
+                    .push(Order::Aggregate(function, over, direction)),
+                None => {
+                    if let Some(ident) = self.column(column) {
+                        self.orders.push(Order::Column(ident, direction));
+                    }
                 }
-            }
+            },
             Err(e) => self.fail(e),
         }
         self

@@ -56,7 +56,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         Ok(instances)
     }
 
-    fn check_eager(&self) -> Result<()> {
+    pub(super) fn check_eager(&self) -> Result<()> {
         crate::relations::check_eager::<M>(&self.eager)
     }
 

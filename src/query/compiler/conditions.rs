@@ -38,8 +38,11 @@ impl Sql<'_> {
                 high,
                 negated,
             } => {
-                self.column(column)
-                    .push(if *negated { " NOT BETWEEN " } else { " BETWEEN " });
+                self.column(column).push(if *negated {
+                    " NOT BETWEEN "
+                } else {
+                    " BETWEEN "
+                });
                 self.param(low.clone()).push(" AND ");
                 self.param(high.clone());
             }
@@ -155,5 +158,4 @@ impl Sql<'_> {
             self.condition(scope);
         }
     }
-
 }

@@ -1,10 +1,13 @@
 //! The compiler's SELECT clause family: the SELECT list (`DISTINCT`, columns,
-//! aggregates), GROUP BY, HAVING and ORDER BY. Columns are written qualified; an
-//! aggregate alias is written bare only where the builder checked it against the
-//! SELECT list, so it can't be a misspelling read as a string.
+//! aggregates), GROUP BY, HAVING and ORDER BY. Columns are written qualified, and an
+//! aggregate in HAVING or ORDER BY is written as its expression (`SUM("posts"."views")`),
+//! never as a bare alias: a bare name could be a column too, or a misspelling read as a
+//! string.
 
 use super::Sql;
-use crate::query::ast::{Having, HavingTarget, HavingTest, Order, Projection, Select};
+use crate::query::ast::{
+    Aggregate, Having, HavingTarget, HavingTest, Ident, Order, Projection, Select,
+};
 
 impl Sql<'_> {
     /// `[DISTINCT] *` or the SELECT list.
@@ -29,15 +32,21 @@ impl Sql<'_> {
                     column,
                     alias,
                 } => {
-                    self.push(function.sql()).push("(");
-                    match column {
-                        Some(column) => self.column(column),
-                        None => self.push("*"),
-                    };
-                    self.push(") AS ").quoted(alias.as_str());
+                    self.aggregate(*function, column.as_ref());
+                    self.push(" AS ").quoted(alias.as_str());
                 }
             }
         }
+    }
+
+    /// `FUNC("t"."column")`, or `COUNT(*)` without a column.
+    fn aggregate(&mut self, function: Aggregate, column: Option<&Ident>) -> &mut Self {
+        self.push(function.sql()).push("(");
+        match column {
+            Some(column) => self.column(column),
+            None => self.push("*"),
+        };
+        self.push(")")
     }
 
     /// ` GROUP BY a, b HAVING ...` (nothing without groups or havings).
@@ -58,7 +67,7 @@ impl Sql<'_> {
 
     fn having(&mut self, having: &Having) {
         match &having.target {
-            HavingTarget::Alias(alias) => self.quoted(alias.as_str()),
+            HavingTarget::Aggregate(function, column) => self.aggregate(*function, column.as_ref()),
             HavingTarget::Column(column) => self.column(column),
         };
         match &having.test {
@@ -67,7 +76,11 @@ impl Sql<'_> {
                 self.param(value.clone());
             }
             HavingTest::Between(low, high, negated) => {
-                self.push(if *negated { " NOT BETWEEN " } else { " BETWEEN " });
+                self.push(if *negated {
+                    " NOT BETWEEN "
+                } else {
+                    " BETWEEN "
+                });
                 self.param(low.clone()).push(" AND ");
                 self.param(high.clone());
             }
@@ -82,8 +95,10 @@ impl Sql<'_> {
                 Order::Column(column, direction) => {
                     self.column(column).push(" ").push(direction.sql());
                 }
-                Order::Alias(alias, direction) => {
-                    self.quoted(alias.as_str()).push(" ").push(direction.sql());
+                Order::Aggregate(function, column, direction) => {
+                    self.aggregate(*function, column.as_ref())
+                        .push(" ")
+                        .push(direction.sql());
                 }
                 Order::Random => {
                     self.push("random()");

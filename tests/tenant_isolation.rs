@@ -50,6 +50,16 @@ enum Step {
     Offset(u64),
     WithTrashed,
     OnlyTrashed,
+    /// `where_between("a", [lo, hi])`.
+    Between(i64, i64),
+    /// `or_where_in(column, values)`.
+    OrWhereIn(&'static str, Vec<i64>),
+    /// `where_not(|q| q.where_op(column, ">", v))`.
+    Not(&'static str, i64),
+    /// `or_where_any(["a", "c"], "=", v)`.
+    OrAny(i64),
+    /// `or_where_column("a", "<", "c")`.
+    OrColumns,
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +97,16 @@ enum Terminal {
     FindAs(i64),
     /// The chain's `paginate_as::<Owned>(page, per_page)`.
     PaginateAs(u64, u64),
+    /// `exists()`, `sum("a")`, `count_column("c")` against the oracle's.
+    Aggregates,
+    /// `pluck::<String>("org_id")`.
+    Pluck,
+    /// `simple_paginate(page, per_page)`.
+    SimplePaginate(u64, u64),
+    /// `find_many(ids)`.
+    FindMany(Vec<i64>),
+    /// `select(["org_id"]).select_count("n").group_by(["org_id"])` read typed.
+    Grouped,
 }
 
 /// What a typed read decodes: enough to see whose row it is.
@@ -122,6 +142,12 @@ fn step() -> impl Strategy<Value = Step> {
         (0u64..30).prop_map(Step::Offset),
         Just(Step::WithTrashed),
         Just(Step::OnlyTrashed),
+        (-5i64..60, -5i64..60).prop_map(|(a, b)| Step::Between(a, b)),
+        (column(), prop::collection::vec(0i64..200, 0..20))
+            .prop_map(|(c, v)| Step::OrWhereIn(c, v)),
+        (column(), -5i64..60).prop_map(|(c, v)| Step::Not(c, v)),
+        (-5i64..60).prop_map(Step::OrAny),
+        Just(Step::OrColumns),
     ]
 }
 
@@ -149,6 +175,11 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         Just(Terminal::AllAs),
         (0i64..250).prop_map(Terminal::FindAs),
         (1u64..6, 1u64..20).prop_map(|(p, n)| Terminal::PaginateAs(p, n)),
+        Just(Terminal::Aggregates),
+        Just(Terminal::Pluck),
+        (1u64..6, 1u64..20).prop_map(|(p, n)| Terminal::SimplePaginate(p, n)),
+        prop::collection::vec(0i64..200, 0..30).prop_map(Terminal::FindMany),
+        Just(Terminal::Grouped),
     ]
 }
 
@@ -160,6 +191,11 @@ fn filters(mut q: QueryBuilder<Thing>, steps: &[Step]) -> QueryBuilder<Thing> {
             Step::WhereIn(c, v) => q.where_in(c, v),
             Step::WhereNull => q.where_null("c"),
             Step::WhereNotNull => q.where_not_null("c"),
+            Step::Between(a, b) => q.where_between("a", [a, b]),
+            Step::OrWhereIn(c, v) => q.or_where_in(c, v),
+            Step::Not(c, v) => q.where_not(|w| w.where_op(c, ">", v)),
+            Step::OrAny(v) => q.or_where_any(&["a", "c"], "=", v),
+            Step::OrColumns => q.or_where_column("a", "<", "c"),
             _ => q,
         };
     }
@@ -340,6 +376,57 @@ async fn run_case(
         Terminal::PaginateAs(p, n) => {
             if let Ok(page) = q.paginate_as::<Owned>(*p, *n).await {
                 check(owned_by(tenant, &page.data), "read by paginate_as")?;
+            }
+        }
+        Terminal::Aggregates => {
+            let oracle =
+                || Thing::without_tenant_scope(|| build_for(tenant, steps).sum::<i64>("a"));
+            if let Ok(sum) = q.clone().sum::<i64>("a").await {
+                let own_sum = oracle().await.map_err(|e| e.to_string())?;
+                check(sum == own_sum, &format!("summed ({sum:?} vs {own_sum:?})"))?;
+            }
+            if let Ok(n) = q.clone().count_column("c").await {
+                let own =
+                    Thing::without_tenant_scope(|| build_for(tenant, steps).count_column("c"))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                check(n == own, &format!("counted by count_column ({n} vs {own})"))?;
+            }
+            if let Ok(any) = q.exists().await {
+                let own = Thing::without_tenant_scope(|| build_for(tenant, steps).exists())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                check(any == own, "seen by exists")?;
+            }
+        }
+        Terminal::Pluck => {
+            if let Ok(orgs) = q.pluck::<String>("org_id").await {
+                check(orgs.iter().all(|o| o == tenant), "read by pluck")?;
+            }
+        }
+        Terminal::SimplePaginate(p, n) => {
+            if let Ok(page) = q.simple_paginate(*p, *n).await {
+                check(own(tenant, &page.data), "read by simple_paginate")?;
+            }
+        }
+        Terminal::FindMany(ids) => {
+            if let Ok(rows) = q.find_many(ids.clone()).await {
+                check(own(tenant, &rows), "read by find_many")?;
+            }
+        }
+        Terminal::Grouped => {
+            #[derive(serde::Deserialize)]
+            struct Group {
+                org_id: String,
+            }
+            if let Ok(groups) = q
+                .select(["org_id"])
+                .select_count("n")
+                .group_by(["org_id"])
+                .all_as::<Group>()
+                .await
+            {
+                check(groups.iter().all(|g| g.org_id == tenant), "grouped")?;
             }
         }
         Terminal::Update(v) => {

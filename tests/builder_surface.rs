@@ -126,6 +126,20 @@ async fn aggregates_and_single_values() {
             !Post::where_("title", "Post 6").exists().await.unwrap(),
             "soft-deleted"
         );
+        let authors: Vec<Option<i64>> = Post::query()
+            .order_by_asc("id")
+            .pluck("author_id")
+            .await
+            .unwrap();
+        assert_eq!(
+            authors,
+            [Some(1), Some(1), Some(1), Some(1), None, None],
+            "NULLs kept"
+        );
+        assert!(matches!(
+            Post::query().pluck::<i64>("author_id").await,
+            Err(OrmError::Decode { .. })
+        ));
         let views: Vec<i64> = live().order_by_desc("views").pluck("views").await.unwrap();
         assert_eq!(views, [50, 30, 10]);
         let metas: Vec<Value> = live().order_by_asc("id").pluck("meta").await.unwrap();

@@ -141,7 +141,8 @@ impl<M: ModelDef> QueryBuilder<M> {
     }
 
     /// The values of `column` of every matching record, in the query's order, through
-    /// the column's cast (Laravel `pluck($column)`).
+    /// the column's cast (Laravel `pluck($column)`). NULLs are kept: pluck a nullable
+    /// column as `Option<T>`.
     pub async fn pluck<T: DeserializeOwned>(mut self, column: &str) -> Result<Vec<T>> {
         let orm = Orm::current_for::<M>()?;
         let ident = check_column::<M>(column)?;
@@ -149,9 +150,15 @@ impl<M: ModelDef> QueryBuilder<M> {
         let mut select = self.take_select(&orm)?;
         select.columns = vec![Projection::Column(ident)];
         let result = orm.run(&compiler::select(&select)).await?;
+        // Every row is kept: a NULL decodes as `None` for an `Option<T>`, and is a
+        // decode error for a `T` that can't hold it (never silently dropped).
         first_values(result, cast)
-            .map(|v| decode::<T>(column, v).map(|t| t.into_iter().next()))
-            .filter_map(Result::transpose)
+            .map(|v| {
+                serde_json::from_value::<T>(v).map_err(|e| OrmError::Decode {
+                    key: column.to_string(),
+                    message: e.to_string(),
+                })
+            })
             .collect()
     }
 

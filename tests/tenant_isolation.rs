@@ -107,6 +107,8 @@ enum Terminal {
     FindMany(Vec<i64>),
     /// `select(["org_id"]).select_count("n").group_by(["org_id"])` read typed.
     Grouped,
+    /// `chunk_by_id(n, ..)` over the chain.
+    ChunkById(u64),
 }
 
 /// What a typed read decodes: enough to see whose row it is.
@@ -180,6 +182,7 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         (1u64..6, 1u64..20).prop_map(|(p, n)| Terminal::SimplePaginate(p, n)),
         prop::collection::vec(0i64..200, 0..30).prop_map(Terminal::FindMany),
         Just(Terminal::Grouped),
+        (1u64..40).prop_map(Terminal::ChunkById),
     ]
 }
 
@@ -413,6 +416,16 @@ async fn run_case(
             if let Ok(rows) = q.find_many(ids.clone()).await {
                 check(own(tenant, &rows), "read by find_many")?;
             }
+        }
+        Terminal::ChunkById(n) => {
+            let mut foreign = false;
+            let _ = q
+                .chunk_by_id(*n, |rows| {
+                    foreign |= !own(tenant, &rows);
+                    async { Ok(true) }
+                })
+                .await;
+            check(!foreign, "read by chunk_by_id")?;
         }
         Terminal::Grouped => {
             #[derive(serde::Deserialize)]

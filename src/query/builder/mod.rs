@@ -8,6 +8,7 @@
 //! [`compiler`](super::compiler).
 
 mod aggregates;
+mod chunks;
 mod columns;
 mod conditions;
 mod ordering;

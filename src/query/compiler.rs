@@ -649,3 +649,203 @@ fn json_array<'v>(values: impl IntoIterator<Item = &'v SqlValue>) -> String {
     text.push(']');
     text
 }
+
+/// Rows of one column list encoded as the single JSON parameter of
+/// [`insert_json_rows`]: `[[v0, v1, ...], [v0, v1, ...], ...]`, one array per row,
+/// one element per column (see [`encode_json_row`] for the value forms). Built by
+/// appending rows already encoded, so a caller can measure a row before adding it.
+///
+/// ```
+/// use roost_orm::query::compiler::{encode_json_row, JsonRows};
+/// use roost_orm::SqlValue;
+/// let mut rows = JsonRows::new(2);
+/// let mut row = String::new();
+/// let values = [SqlValue::Integer(1), SqlValue::Blob(vec![0xff])];
+/// encode_json_row(&values, &mut row);
+/// rows.push(&row, &values);
+/// assert_eq!(rows.text(), r#"[[1,["FF"]]]"#);
+/// assert_eq!(rows.byte_len(), rows.text().len());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonRows {
+    /// `[` and the rows so far, comma-separated; the closing `]` is added by
+    /// [`JsonRows::text`] / [`insert_json_rows`].
+    text: String,
+    rows: usize,
+    /// Per column: whether some row holds a BLOB there (that column's expression then
+    /// tells BLOBs from other values).
+    blob_columns: Vec<bool>,
+}
+
+impl JsonRows {
+    /// No rows yet, for a column list of `columns` columns.
+    pub fn new(columns: usize) -> Self {
+        JsonRows {
+            text: String::from("["),
+            rows: 0,
+            blob_columns: vec![false; columns],
+        }
+    }
+
+    /// Append a row: `encoded` is what [`encode_json_row`] wrote for `values`.
+    pub fn push(&mut self, encoded: &str, values: &[SqlValue]) {
+        if self.rows > 0 {
+            self.text.push(',');
+        }
+        self.text.push_str(encoded);
+        self.rows += 1;
+        for (blob, value) in self.blob_columns.iter_mut().zip(values) {
+            *blob |= matches!(value, SqlValue::Blob(_));
+        }
+    }
+
+    /// The rows appended so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The size in bytes of the parameter as it stands.
+    pub fn byte_len(&self) -> usize {
+        self.text.len() + 1
+    }
+
+    /// The size in bytes the parameter would have with a row of `encoded_len` bytes
+    /// appended.
+    pub fn byte_len_with(&self, encoded_len: usize) -> usize {
+        self.byte_len() + usize::from(self.rows > 0) + encoded_len
+    }
+
+    /// The parameter's text.
+    pub fn text(&self) -> String {
+        let mut text = self.text.clone();
+        text.push(']');
+        text
+    }
+}
+
+/// Write one row as a JSON array into `out` (cleared first), one element per value:
+/// NULL → `null`, INTEGER → the integer (SQLite's JSON reader takes all 64 bits back
+/// exactly, `i64::MIN` and `i64::MAX` included), REAL → its shortest round-trip
+/// decimal form (±infinity as `±9e999`, which SQLite reads back as infinity; NaN as
+/// `null`, as SQLite stores a bound NaN), TEXT → a JSON string, BLOB → its bytes as
+/// hex in a one-element array, `["00FF"]` (JSON has no bytes; the statement reads it
+/// back with `unhex`). Booleans arrive already bound as 0 / 1.
+pub fn encode_json_row(values: &[SqlValue], out: &mut String) {
+    use std::fmt::Write;
+    out.clear();
+    out.push('[');
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match value {
+            SqlValue::Null => out.push_str("null"),
+            SqlValue::Integer(n) => {
+                let _ = write!(out, "{n}");
+            }
+            SqlValue::Real(f) if f.is_nan() => out.push_str("null"),
+            SqlValue::Real(f) if f.is_infinite() => {
+                out.push_str(if *f > 0.0 { "9e999" } else { "-9e999" })
+            }
+            SqlValue::Real(f) => {
+                // `{:?}` is Rust's shortest round-trip form, always with a `.` or an
+                // exponent (`3.0`, `1e300`), so it reads back as a REAL.
+                let _ = write!(out, "{f:?}");
+            }
+            SqlValue::Text(s) => {
+                let _ = write!(out, "{}", serde_json::Value::from(s.as_str()));
+            }
+            SqlValue::Blob(bytes) => {
+                out.push_str("[\"");
+                for b in bytes {
+                    let _ = write!(out, "{b:02X}");
+                }
+                out.push_str("\"]");
+            }
+        }
+    }
+    out.push(']');
+}
+
+/// A multi-row INSERT of any number of rows with **one** bound parameter, the rows as
+/// one JSON array (see [`JsonRows`]):
+///
+/// `INSERT INTO "t" ("a", "b") SELECT json_extract("json_each"."value", '$[0]'),
+/// json_extract("json_each"."value", '$[1]') FROM json_each(?) ORDER BY
+/// "json_each"."key" RETURNING *`
+///
+/// The text grows with the column count only, never with the rows: D1's 100 KB text
+/// and 100-parameter limits don't depend on how many rows are sent. `json_extract`
+/// gives back INTEGER, REAL, TEXT and NULL exactly as they were encoded; a column that
+/// holds a BLOB in some row reads its hex form back with `unhex` (`CASE
+/// json_type(...) WHEN 'array' THEN unhex(json_extract(..., '$[i][0]')) ELSE
+/// json_extract(..., '$[i]') END`). The paths (`'$[0]'`) are written from column
+/// positions, never from caller text. Rows are inserted in array order (`ORDER BY`
+/// the array index), so assigned rowids follow it.
+///
+/// ```
+/// use roost_orm::query::compiler::{encode_json_row, insert_json_rows, JsonRows};
+/// use roost_orm::query::Ident;
+/// use roost_orm::SqlValue;
+/// let mut rows = JsonRows::new(1);
+/// let mut row = String::new();
+/// for n in [1, 2] {
+///     encode_json_row(&[SqlValue::Integer(n)], &mut row);
+///     rows.push(&row, &[SqlValue::Integer(n)]);
+/// }
+/// let statement = insert_json_rows(&Ident::parse("t").unwrap(), &[Ident::parse("n").unwrap()], rows);
+/// assert_eq!(
+///     statement.sql,
+///     "INSERT INTO \"t\" (\"n\") SELECT json_extract(\"json_each\".\"value\", '$[0]') \
+///      FROM json_each(?) ORDER BY \"json_each\".\"key\" RETURNING *"
+/// );
+/// assert_eq!(statement.params, [SqlValue::Text("[[1],[2]]".into())]);
+/// ```
+pub fn insert_json_rows(table: &Ident, columns: &[Ident], rows: JsonRows) -> Statement {
+    use std::fmt::Write;
+    const ROW: &str = "\"json_each\".\"value\"";
+    let mut sql = Sql::new(96 + columns.len() * 64, table);
+    sql.push("INSERT INTO ").ident(table).push(" (");
+    for (i, c) in columns.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.target(c);
+    }
+    sql.push(") SELECT ");
+    let mut path = String::with_capacity(16);
+    for i in 0..columns.len() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        let blob = rows.blob_columns.get(i).copied().unwrap_or(false);
+        if blob {
+            path.clear();
+            let _ = write!(path, "'$[{i}]'");
+            sql.push("CASE json_type(").push(ROW).push(", ").push(&path);
+            path.clear();
+            let _ = write!(path, "'$[{i}][0]'");
+            sql.push(") WHEN 'array' THEN unhex(json_extract(")
+                .push(ROW)
+                .push(", ")
+                .push(&path)
+                .push(")) ELSE ");
+        }
+        path.clear();
+        let _ = write!(path, "'$[{i}]'");
+        sql.push("json_extract(")
+            .push(ROW)
+            .push(", ")
+            .push(&path)
+            .push(")");
+        if blob {
+            sql.push(" END");
+        }
+    }
+    sql.push(" FROM json_each(");
+    let mut text = rows.text;
+    text.push(']');
+    sql.param(SqlValue::Text(text));
+    sql.push(") ORDER BY \"json_each\".\"key\" RETURNING *");
+    sql.finish()
+}

@@ -15,10 +15,15 @@
 //! - The one limit that grows with the rows is the size of a bound value (D1: 2,000,000
 //!   bytes for a string or BLOB). A group whose JSON would pass [`MAX_JSON_PARAM_BYTES`]
 //!   (half of that) is cut into several statements, all sent in the same atomic batch.
-//! - A statement of a single row — a lone row, or one row whose JSON alone is over
-//!   [`MAX_JSON_PARAM_BYTES`] (a large BLOB doubles in hex) — is a plain
-//!   `INSERT ... VALUES (?, ...)` ([`compiler::insert`]), each value bound as itself
-//!   (at most [`MAX_BOUND_PARAMS`], D1's table has at most 100 columns).
+//! - A row JSON can't carry exactly — its own JSON over [`MAX_JSON_PARAM_BYTES`] (a
+//!   large BLOB doubles in hex), or a REAL that SQLite would not parse back bit for bit
+//!   (see [`compiler::encode_json_row`]: `1e-300`, `1.7e178`) — has its values bound as
+//!   themselves, in a multi-row `INSERT ... VALUES (?, ...), ...` of at most
+//!   [`MAX_BOUND_PARAMS`] values ([`compiler::insert`], the statement form before JSON).
+//!   So does a statement that would hold a single row (a `create_one`): it is the same
+//!   statement as `Model::create`'s.
+//! - Statements keep the rows' order within a group (a bound row between JSON rows
+//!   ends one JSON statement and starts another), so assigned ids follow row order.
 //! - A row with no columns at all is `INSERT ... DEFAULT VALUES`, one statement per
 //!   row (SQL has no multi-row form of it).
 
@@ -64,6 +69,12 @@ pub(crate) struct InsertPlan {
 /// Rows sharing one column list: the columns, then (row index, values) per row.
 type Group = (Vec<Ident>, Vec<(usize, Vec<SqlValue>)>);
 
+/// Rows per bound `VALUES` statement for `columns` columns under [`MAX_BOUND_PARAMS`]
+/// (at least 1).
+fn rows_per_values_statement(columns: usize) -> usize {
+    (MAX_BOUND_PARAMS / columns.max(1)).max(1)
+}
+
 /// Plan the INSERTs of `rows` into `M`'s table.
 pub(crate) fn plan<M: ModelDef>(rows: Vec<Row>) -> Result<InsertPlan> {
     plan_with_limit::<M>(rows, MAX_JSON_PARAM_BYTES)
@@ -99,28 +110,28 @@ fn plan_with_limit<M: ModelDef>(rows: Vec<Row>, max_json: usize) -> Result<Inser
             }
             continue;
         }
-        let mut chunk = Chunk::new(columns.len());
+        let mut group = GroupPlanner {
+            plan: &mut plan,
+            table: &table,
+            columns: &columns,
+            json: JsonRows::new(columns.len()),
+            bound: Vec::new(),
+            members: Vec::new(),
+        };
         let mut encoded = String::new();
         for (index, values) in members {
-            encode_json_row(&values, &mut encoded);
-            if chunk.json.byte_len_with(encoded.len()) > max_json && chunk.json.rows() > 0 {
-                chunk.flush(&mut plan, &table, &columns);
+            let exact = encode_json_row(&values, &mut encoded);
+            // `[` row `]`: the row alone as a parameter.
+            if !exact || encoded.len() + 2 > max_json {
+                group.add_bound(index, values);
+            } else {
+                if group.json.byte_len_with(encoded.len()) > max_json {
+                    group.flush();
+                }
+                group.add_json(index, &encoded, values);
             }
-            if chunk.json.byte_len_with(encoded.len()) > max_json {
-                // Too large for a JSON parameter even alone: bind its values directly.
-                plan.push(
-                    compiler::insert(&table, &columns, vec![values]),
-                    vec![index],
-                );
-                continue;
-            }
-            chunk.json.push(&encoded, &values);
-            if chunk.indices.is_empty() {
-                chunk.first = Some(values);
-            }
-            chunk.indices.push(index);
         }
-        chunk.flush(&mut plan, &table, &columns);
+        group.flush();
     }
     Ok(plan)
 }
@@ -132,36 +143,55 @@ impl InsertPlan {
     }
 }
 
-/// The rows of the statement being filled.
-struct Chunk {
+/// The statement being filled for one group: JSON rows, or rows with bound values
+/// (never both; switching kinds ends the statement).
+struct GroupPlanner<'a> {
+    plan: &'a mut InsertPlan,
+    table: &'a Ident,
+    columns: &'a [Ident],
     json: JsonRows,
-    indices: Vec<usize>,
-    /// The first row's values: a chunk of one row is sent as `VALUES (?, ...)`.
-    first: Option<Vec<SqlValue>>,
+    /// The values of the rows so far when they are bound rows, or of the single JSON
+    /// row so far (a statement of one row is sent as `VALUES (?, ...)`).
+    bound: Vec<Vec<SqlValue>>,
+    /// The rows of the statement, in order.
+    members: Vec<usize>,
 }
 
-impl Chunk {
-    fn new(columns: usize) -> Self {
-        Chunk {
-            json: JsonRows::new(columns),
-            indices: Vec::new(),
-            first: None,
+impl GroupPlanner<'_> {
+    fn add_json(&mut self, index: usize, encoded: &str, values: Vec<SqlValue>) {
+        if self.json.rows() == 0 && !self.members.is_empty() {
+            self.flush(); // bound rows before
         }
+        self.json.push(encoded, &values);
+        self.bound = if self.json.rows() == 1 {
+            vec![values]
+        } else {
+            Vec::new()
+        };
+        self.members.push(index);
     }
 
-    /// Turn the rows so far into a statement of `plan`, and start again.
-    fn flush(&mut self, plan: &mut InsertPlan, table: &Ident, columns: &[Ident]) {
-        let Chunk {
-            json,
-            indices,
-            first,
-        } = std::mem::replace(self, Chunk::new(columns.len()));
-        let statement = match (indices.len(), first) {
-            (0, _) => return,
-            (1, Some(values)) => compiler::insert(table, columns, vec![values]),
-            _ => compiler::insert_json_rows(table, columns, json),
+    fn add_bound(&mut self, index: usize, values: Vec<SqlValue>) {
+        if self.json.rows() > 0 || self.bound.len() >= rows_per_values_statement(self.columns.len())
+        {
+            self.flush();
+        }
+        self.bound.push(values);
+        self.members.push(index);
+    }
+
+    /// Turn the rows so far into a statement, and start again.
+    fn flush(&mut self) {
+        let members = std::mem::take(&mut self.members);
+        let bound = std::mem::take(&mut self.bound);
+        let json = std::mem::replace(&mut self.json, JsonRows::new(self.columns.len()));
+        let statement = match members.len() {
+            0 => return,
+            1 => compiler::insert(self.table, self.columns, bound),
+            _ if json.rows() > 0 => compiler::insert_json_rows(self.table, self.columns, json),
+            _ => compiler::insert(self.table, self.columns, bound),
         };
-        plan.push(statement, indices);
+        self.plan.push(statement, members);
     }
 }
 
@@ -229,6 +259,42 @@ mod tests {
             "INSERT INTO \"t\" (\"a\", \"b\") VALUES (?, ?) RETURNING *"
         );
         assert_eq!(plan.statements[1].params[1], SqlValue::Blob(vec![7; 60]));
+    }
+
+    #[test]
+    fn rows_with_inexact_reals_are_bound_in_order() {
+        let real = |f: f64| Row {
+            columns: vec![Ident::parse("r").unwrap()],
+            values: vec![SqlValue::Real(f)],
+            supplied_key: None,
+        };
+        let rows = vec![
+            real(0.5),
+            real(0.25),
+            real(1e-300),
+            real(2e-300),
+            real(0.75),
+        ];
+        let plan = plan::<T>(rows).unwrap();
+        assert_eq!(plan.members, [vec![0, 1], vec![2, 3], vec![4]]);
+        assert!(plan.statements[0].sql.contains("json_each(?)"));
+        assert_eq!(
+            plan.statements[1].sql,
+            "INSERT INTO \"t\" (\"r\") VALUES (?), (?) RETURNING *"
+        );
+        assert_eq!(
+            plan.statements[1].params,
+            [SqlValue::Real(1e-300), SqlValue::Real(2e-300)]
+        );
+        // Bound rows fill statements of at most 100 values.
+        let rows = (0..150).map(|i| real(f64::from(i + 1) * 1e-300)).collect();
+        let sizes: Vec<usize> = super::plan::<T>(rows)
+            .unwrap()
+            .members
+            .iter()
+            .map(Vec::len)
+            .collect();
+        assert_eq!(sizes, [100, 50]);
     }
 
     #[test]

@@ -660,10 +660,12 @@ fn json_array<'v>(values: impl IntoIterator<Item = &'v SqlValue>) -> String {
 /// use roost_orm::SqlValue;
 /// let mut rows = JsonRows::new(2);
 /// let mut row = String::new();
-/// let values = [SqlValue::Integer(1), SqlValue::Blob(vec![0xff])];
-/// encode_json_row(&values, &mut row);
+/// let values = [SqlValue::Integer(1), SqlValue::Blob(vec![0xff]), SqlValue::Real(0.25)];
+/// assert!(encode_json_row(&values, &mut row));
 /// rows.push(&row, &values);
-/// assert_eq!(rows.text(), r#"[[1,["FF"]]]"#);
+/// assert_eq!(rows.text(), r#"[[1,["FF"],2.5e-1]]"#);
+/// // A REAL SQLite would not read back exactly: bind that row instead.
+/// assert!(!encode_json_row(&[SqlValue::Real(1.715373926431966e178)], &mut row));
 /// assert_eq!(rows.byte_len(), rows.text().len());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -723,17 +725,26 @@ impl JsonRows {
     }
 }
 
-/// Write one row as a JSON array into `out` (cleared first), one element per value:
-/// NULL → `null`, INTEGER → the integer (SQLite's JSON reader takes all 64 bits back
-/// exactly, `i64::MIN` and `i64::MAX` included), REAL → its shortest round-trip
-/// decimal form (±infinity as `±9e999`, which SQLite reads back as infinity; NaN as
-/// `null`, as SQLite stores a bound NaN), TEXT → a JSON string, BLOB → its bytes as
-/// hex in a one-element array, `["00FF"]` (JSON has no bytes; the statement reads it
-/// back with `unhex`). Booleans arrive already bound as 0 / 1.
-pub fn encode_json_row(values: &[SqlValue], out: &mut String) {
+/// Write one row as a JSON array into `out` (cleared first), one element per value,
+/// and say whether the database reads every value back exactly (`false`: bind this
+/// row's values instead).
+///
+/// NULL → `null`; INTEGER → the integer (SQLite's JSON reader takes all 64 bits back
+/// exactly, `i64::MIN` and `i64::MAX` included); TEXT → a JSON string; BLOB → its bytes
+/// as hex in a one-element array, `["00FF"]` (JSON has no bytes; the statement reads
+/// it back with `unhex`); REAL → its shortest round-trip decimal form, `d.ddde±k`.
+/// Booleans arrive already bound as 0 / 1. SQLite's text-to-double conversion is not
+/// correctly rounded everywhere (`1.715373926431966e178` comes back one unit in the
+/// last place off), so a REAL is only sent as text where it is exact: a significand
+/// of at most 2^53 and a decimal exponent within ±22 (Clinger's fast path: one exact
+/// IEEE multiplication or division), which holds prices, measurements and most
+/// everyday values. Any other REAL (and ±infinity, which JSON can't spell) makes the
+/// row `false`; NaN is `null`, as SQLite stores a bound NaN.
+pub fn encode_json_row(values: &[SqlValue], out: &mut String) -> bool {
     use std::fmt::Write;
     out.clear();
     out.push('[');
+    let mut exact = true;
     for (i, value) in values.iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -744,13 +755,12 @@ pub fn encode_json_row(values: &[SqlValue], out: &mut String) {
                 let _ = write!(out, "{n}");
             }
             SqlValue::Real(f) if f.is_nan() => out.push_str("null"),
-            SqlValue::Real(f) if f.is_infinite() => {
-                out.push_str(if *f > 0.0 { "9e999" } else { "-9e999" })
-            }
             SqlValue::Real(f) => {
-                // `{:?}` is Rust's shortest round-trip form, always with a `.` or an
-                // exponent (`3.0`, `1e300`), so it reads back as a REAL.
-                let _ = write!(out, "{f:?}");
+                let start = out.len();
+                // `{:e}` is the shortest round-trip form, in scientific notation (an
+                // exponent makes JSON read a REAL, even for `3e0`).
+                let _ = write!(out, "{f:e}");
+                exact &= f.is_finite() && reads_back_exactly(&out[start..]);
             }
             SqlValue::Text(s) => {
                 let _ = write!(out, "{}", serde_json::Value::from(s.as_str()));
@@ -765,6 +775,25 @@ pub fn encode_json_row(values: &[SqlValue], out: &mut String) {
         }
     }
     out.push(']');
+    exact
+}
+
+/// Whether a REAL written as `[-]d[.ddd]e[-]k` (Rust's shortest `{:e}` form) is in
+/// Clinger's fast path: significand digits as an integer ≤ 2^53, decimal exponent
+/// (after moving the point behind the last digit) within ±22.
+fn reads_back_exactly(text: &str) -> bool {
+    let Some((mantissa, exponent)) = text.trim_start_matches('-').split_once('e') else {
+        return false;
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let (Ok(exponent), Ok(digits)) = (
+        exponent.parse::<i64>(),
+        format!("{whole}{fraction}").parse::<u64>(),
+    ) else {
+        return false;
+    };
+    let exponent = exponent - fraction.len() as i64;
+    digits <= 1 << 53 && (-22..=22).contains(&exponent)
 }
 
 /// A multi-row INSERT of any number of rows with **one** bound parameter, the rows as

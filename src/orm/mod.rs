@@ -20,7 +20,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use crate::error::{OrmError, Result};
+use crate::error::Result;
 use crate::executor::{Executor, QueryResult, Statement};
 use crate::tenant::{D1SessionHandle, SessionCapable, SessionControl, TenantContext};
 
@@ -114,10 +114,11 @@ impl Orm {
     /// [`statements`](Orm::statements), a batch counting each of its statements, as
     /// D1's per-invocation query limit does): a [`run`](Orm::run) or
     /// [`batch`](Orm::batch) that would take the count past `budget` is
-    /// [`OrmError::QueryBudgetExceeded`] and sends nothing. `None` (the default of
-    /// [`Orm::new`]: a long-lived native `Orm` serves many requests) sets no limit. The
-    /// provider sets `OrmConfig::query_budget` on each request's `Orm` — D1's 1,000 of
-    /// the paid plan by default; the free plan's is 50.
+    /// [`OrmError::QueryBudgetExceeded`](crate::OrmError::QueryBudgetExceeded) and
+    /// sends nothing. `None` (the default of [`Orm::new`]: a long-lived native `Orm`
+    /// serves many requests) sets no limit. The provider sets `OrmConfig::query_budget`
+    /// on each request's `Orm` — D1's 1,000 of the paid plan by default; the free
+    /// plan's is 50.
     ///
     /// ```
     /// use roost_orm::{Orm, OrmError, SqliteExecutor, Statement};
@@ -175,7 +176,7 @@ impl Orm {
             requested = n,
             "query budget exceeded: nothing sent"
         );
-        Err(OrmError::QueryBudgetExceeded {
+        Err(crate::OrmError::QueryBudgetExceeded {
             budget,
             used,
             requested: n,
@@ -321,7 +322,8 @@ impl Orm {
     }
 
     /// Run one statement (counted and logged). Past the query budget
-    /// ([`Orm::set_query_budget`]) it is [`OrmError::QueryBudgetExceeded`], not sent.
+    /// ([`Orm::set_query_budget`]) it is
+    /// [`OrmError::QueryBudgetExceeded`](crate::OrmError::QueryBudgetExceeded), not sent.
     pub async fn run(&self, statement: &Statement) -> Result<QueryResult> {
         self.count_statements(&self.inner.runs, 1)?;
         let started = log_start();
@@ -345,7 +347,8 @@ impl Orm {
 
     /// Run statements atomically in one round trip (counted and logged). A batch that
     /// would take the count past the query budget ([`Orm::set_query_budget`]) is
-    /// [`OrmError::QueryBudgetExceeded`]: none of it is sent.
+    /// [`OrmError::QueryBudgetExceeded`](crate::OrmError::QueryBudgetExceeded): none
+    /// of it is sent.
     pub async fn batch(&self, statements: &[Statement]) -> Result<Vec<QueryResult>> {
         self.count_statements(&self.inner.batched_statements, statements.len() as u64)?;
         self.inner.batches.fetch_add(1, Ordering::Relaxed);

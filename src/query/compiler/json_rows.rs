@@ -116,9 +116,7 @@ pub fn encode_json_row(values: &[SqlValue], out: &mut String) -> bool {
                 let _ = write!(out, "{f:e}");
                 exact &= f.is_finite() && reads_back_exactly(&out[start..]);
             }
-            SqlValue::Text(s) => {
-                let _ = write!(out, "{}", serde_json::Value::from(s.as_str()));
-            }
+            SqlValue::Text(s) => push_json_string(out, s),
             SqlValue::Blob(bytes) => {
                 out.push_str("[\"");
                 for b in bytes {
@@ -130,6 +128,31 @@ pub fn encode_json_row(values: &[SqlValue], out: &mut String) -> bool {
     }
     out.push(']');
     exact
+}
+
+/// Append `text` as a JSON string: `"` and `\\` escaped, control characters as
+/// `\\u00XX`, everything else (all of Unicode) as is. Written in place rather than
+/// through `serde_json`, which would copy every string into a `Value` first.
+fn push_json_string(out: &mut String, text: &str) {
+    use std::fmt::Write;
+    out.reserve(text.len() + 2);
+    out.push('"');
+    let mut plain = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            out.push_str(&text[plain..i]);
+            match b {
+                b'"' => out.push_str("\\\""),
+                b'\\' => out.push_str("\\\\"),
+                _ => {
+                    let _ = write!(out, "\\u{b:04x}");
+                }
+            }
+            plain = i + 1;
+        }
+    }
+    out.push_str(&text[plain..]);
+    out.push('"');
 }
 
 /// Whether a REAL written as `[-]d[.ddd]e[-]k` (Rust's shortest `{:e}` form) is in
@@ -148,4 +171,58 @@ fn reads_back_exactly(text: &str) -> bool {
     };
     let exponent = exponent - fraction.len() as i64;
     digits <= 1 << 53 && (-22..=22).contains(&exponent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_json() {
+        for text in [
+            "",
+            "plain",
+            "é😀",
+            "\"q\" \\ back",
+            "nl\n tab\t nul\0 bell\u{7}",
+            "\u{1f}x\u{7f}",
+        ] {
+            let mut out = String::new();
+            push_json_string(&mut out, text);
+            assert_eq!(serde_json::from_str::<String>(&out).unwrap(), text, "{out}");
+            if !text.bytes().any(|b| b < 0x20) {
+                assert_eq!(out, serde_json::Value::from(text).to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn reals_in_the_fast_path_are_sent_as_text() {
+        let exact = |f: f64| encode_json_row(&[SqlValue::Real(f)], &mut String::new());
+        for f in [
+            0.0,
+            -0.0,
+            0.1,
+            19.99,
+            1e22,
+            1e-22,
+            9007199254740992.0,
+            1.0 / 3.0,
+        ] {
+            assert!(exact(f), "{f:e}");
+        }
+        for f in [
+            1e23,
+            1e-23,
+            9007199254740993e10,
+            1e-300,
+            f64::MAX,
+            f64::INFINITY,
+        ] {
+            assert!(!exact(f), "{f:e}");
+        }
+        let mut out = String::new();
+        assert!(encode_json_row(&[SqlValue::Real(f64::NAN)], &mut out));
+        assert_eq!(out, "[null]");
+    }
 }

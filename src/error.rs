@@ -212,6 +212,26 @@ pub enum OrmError {
     #[error("Invalid ORM configuration: {0}")]
     InvalidConfig(String),
 
+    /// A statement or batch would take the request past its per-invocation query
+    /// budget ([`Orm::set_query_budget`](crate::Orm::set_query_budget), the provider's
+    /// `OrmConfig::query_budget`): refused before anything was sent. D1 counts every
+    /// statement of a batch against its per-invocation query limit.
+    #[error(
+        "Query budget exceeded: {requested} more statement(s) would take this invocation to \
+         {} of its budget of {budget} ({used} already sent; D1 counts every statement of a \
+         batch). Nothing was sent. Send fewer statements, or raise the budget \
+         (OrmConfig::query_budget / DATABASE_QUERY_BUDGET, Orm::set_query_budget)",
+        .used.saturating_add(*.requested)
+    )]
+    QueryBudgetExceeded {
+        /// The budget: statements allowed per invocation.
+        budget: u64,
+        /// Statements already sent by this invocation.
+        used: u64,
+        /// Statements the refused call would have sent.
+        requested: u64,
+    },
+
     /// The database rejected a statement (constraint failure, syntax, I/O...).
     #[error("Database error: {message} (SQL: {sql})")]
     Database {

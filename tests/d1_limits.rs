@@ -122,3 +122,36 @@ async fn sqlite_limits_can_be_restored_for_other_uses() {
     let db = db().with_sqlite_limits();
     assert_eq!(db.run(&params(101)).await.unwrap().width(), 101);
 }
+
+#[tokio::test]
+async fn strings_and_blobs_of_at_most_2_000_000_bytes() {
+    let db = db();
+    let length = |value: SqlValue| Statement::new("SELECT length(?)", vec![value]);
+    let text = |n: usize| SqlValue::Text("x".repeat(n));
+    let got = db.run(&length(text(2_000_000))).await.unwrap();
+    assert_eq!(got.first().unwrap()[0], serde_json::json!(2_000_000));
+    assert!(is_database_error(
+        db.run(&length(text(2_000_001))).await,
+        "string or blob too big"
+    ));
+    assert!(is_database_error(
+        db.run(&length(SqlValue::Blob(vec![0; 2_000_001]))).await,
+        "string or blob too big"
+    ));
+    // A value the database builds is held to it too.
+    assert!(is_database_error(
+        db.run(&Statement::new("SELECT zeroblob(2000001)", vec![]))
+            .await,
+        "string or blob too big"
+    ));
+    // The limit is on a whole stored row, as on D1.
+    let insert = |n: usize| Statement::new("INSERT INTO notes (title) VALUES (?)", vec![text(n)]);
+    db.run(&insert(1_999_000)).await.unwrap();
+    assert!(is_database_error(
+        db.run(&insert(2_000_000)).await,
+        "string or blob too big"
+    ));
+    // Lifted with the other limits.
+    let lifted = SqliteExecutor::memory().unwrap().with_sqlite_limits();
+    lifted.run(&length(text(3_000_000))).await.unwrap();
+}

@@ -42,8 +42,24 @@ fn named(i: usize) -> Value {
     json!({"name": format!("t{i}")})
 }
 
+/// The factory's multi-row INSERT of `columns`: the rows as one JSON parameter.
+fn json_insert(table: &str, columns: &[&str], rows: &str) -> Statement {
+    let names: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+    let reads: Vec<String> = (0..columns.len())
+        .map(|i| format!("json_extract(\"json_each\".\"value\", '$[{i}]')"))
+        .collect();
+    Statement::new(
+        format!(
+            "INSERT INTO \"{table}\" ({}) SELECT {} FROM json_each(?) ORDER BY \"json_each\".\"key\" RETURNING *",
+            names.join(", "),
+            reads.join(", ")
+        ),
+        vec![T(rows.into())],
+    )
+}
+
 #[tokio::test]
-async fn a_small_create_is_one_multi_row_insert() {
+async fn a_small_create_is_one_insert_of_one_json_parameter() {
     let (orm, mock) = mock();
     mock.push(returned(&[(1, "t0"), (2, "t1")]));
     let tags = orm
@@ -52,24 +68,25 @@ async fn a_small_create_is_one_multi_row_insert() {
         .unwrap();
     assert_eq!(
         mock.statements(),
-        [Statement::new(
-            "INSERT INTO \"tags\" (\"name\", \"pinned\") VALUES (?, ?), (?, ?) RETURNING *",
-            vec![T("t0".into()), I(0), T("t1".into()), I(0)]
+        [json_insert(
+            "tags",
+            &["name", "pinned"],
+            r#"[["t0",0],["t1",0]]"#
         )]
     );
     assert_eq!(mock.round_trips(), 1);
+    assert_eq!(orm.statements(), 1);
     assert_eq!(tags[1].get("id"), Some(&json!(2)));
     // Read back through the boolean cast.
     assert_eq!(tags[1].get("pinned"), Some(&json!(false)));
 }
 
 #[tokio::test]
-async fn rows_beyond_the_parameter_limit_split_within_one_batch() {
+async fn rows_beyond_the_parameter_limit_are_still_one_statement() {
     let (orm, mock) = mock();
     let ids: Vec<(i64, String)> = (1..=40).map(|i| (i, format!("t{}", i - 1))).collect();
     let rows: Vec<(i64, &str)> = ids.iter().map(|(i, n)| (*i, n.as_str())).collect();
-    mock.push(returned(&rows[..33]));
-    mock.push(returned(&rows[33..]));
+    mock.push(returned(&rows));
     let tags = orm
         .scope(
             TagFactory
@@ -81,20 +98,38 @@ async fn rows_beyond_the_parameter_limit_split_within_one_batch() {
         .await
         .unwrap();
     let statements = mock.statements();
-    // 3 columns (id, name, pinned) → 33 rows per statement.
-    let sizes: Vec<usize> = statements.iter().map(|s| s.params.len()).collect();
-    assert_eq!(sizes, [99, 21]);
-    assert_eq!(mock.round_trips(), 1, "both statements in one batch");
-    assert_eq!(orm.statements(), 2);
-    assert!(statements[1].sql.starts_with(
-        "INSERT INTO \"tags\" (\"name\", \"pinned\", \"id\") VALUES (?, ?, ?), (?, ?, ?),"
-    ));
+    // 40 rows of 3 columns: 120 values, D1 binds at most 100 — in one JSON parameter.
+    assert_eq!(statements.len(), 1);
+    assert_eq!(statements[0].params.len(), 1);
+    assert_eq!(mock.round_trips(), 1);
+    assert_eq!(orm.statements(), 1);
+    let rows: Vec<String> = (0..40).map(|i| format!(r#"["t{i}",0,null]"#)).collect();
     assert_eq!(
-        statements[1].params[..3],
-        [T("t33".into()), I(0), SqlValue::Null]
+        statements[0],
+        json_insert(
+            "tags",
+            &["name", "pinned", "id"],
+            &format!("[{}]", rows.join(","))
+        )
     );
     assert_eq!(tags[39].get("id"), Some(&json!(40)));
     assert_eq!(tags[39].get("name"), Some(&json!("t39")));
+}
+
+#[tokio::test]
+async fn a_lone_row_is_a_plain_values_insert() {
+    let (orm, mock) = mock();
+    mock.push(returned(&[(1, "t0")]));
+    orm.scope(TagFactory.count(1).sequence_fn(named).create())
+        .await
+        .unwrap();
+    assert_eq!(
+        mock.statements(),
+        [Statement::new(
+            "INSERT INTO \"tags\" (\"name\", \"pinned\") VALUES (?, ?) RETURNING *",
+            vec![T("t0".into()), I(0)]
+        )]
+    );
 }
 
 #[tokio::test]
@@ -143,11 +178,27 @@ async fn a_statement_returning_too_few_rows_is_a_clear_error() {
 
 #[tokio::test]
 async fn a_failing_batch_returns_the_database_error() {
+    struct Mixed;
+    impl Factory for Mixed {
+        type Model = Tag;
+        fn definition(&self) -> impl IntoAttributes {
+            json!({"name": "tag"})
+        }
+    }
     let (orm, mock) = mock();
-    mock.push(returned(&[(1, "t0")]));
+    mock.push(returned(&[(1, "t0"), (2, "t1")]));
     mock.push_error("UNIQUE constraint failed: tags.name");
-    // 2 columns → 50 rows per statement: 2 statements, the second fails.
-    let err = orm.scope(TagFactory.count(60).create()).await.unwrap_err();
+    // Two column sets → 2 statements in one batch, the second fails.
+    let rows = [
+        json!({}),
+        json!({}),
+        json!({"pinned": true}),
+        json!({"pinned": true}),
+    ];
+    let err = orm
+        .scope(Mixed.count(4).sequence(rows).create())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, OrmError::Database { message, sql } if message.contains("UNIQUE") && sql.starts_with("INSERT")),
         "{err:?}"
@@ -181,18 +232,10 @@ async fn has_children_go_in_a_second_round_trip() {
     assert_eq!(mock.round_trips(), 2);
     assert_eq!(
         statements[1],
-        Statement::new(
-            "INSERT INTO \"items\" (\"label\", \"tag_id\") VALUES (?, ?), (?, ?), (?, ?), (?, ?) RETURNING *",
-            vec![
-                T("x".into()),
-                I(1),
-                T("x".into()),
-                I(1),
-                T("x".into()),
-                I(2),
-                T("x".into()),
-                I(2)
-            ]
+        json_insert(
+            "items",
+            &["label", "tag_id"],
+            r#"[["x",1],["x",1],["x",2],["x",2]]"#
         )
     );
 }

@@ -190,6 +190,7 @@ fn config_defaults_and_env_vars() {
         ("DATABASE_D1_BINDING", "MAIN"),
         ("DATABASE_TENANT_BINDING_PATTERN", "T_{SLUG}"),
         ("DATABASE_STRICT_TENANT_BINDING", "1"),
+        ("DATABASE_QUERY_BUDGET", "50"),
     ]);
     let config = OrmConfig::from_vars(|k| vars.get(k).map(|v| v.to_string())).unwrap();
     assert_eq!(
@@ -200,6 +201,7 @@ fn config_defaults_and_env_vars() {
             d1_binding: "MAIN".into(),
             tenant_binding_pattern: "T_{SLUG}".into(),
             strict_tenant_binding: true,
+            query_budget: Some(50),
         }
     );
     let bad = OrmConfig::from_vars(|k| (k == "DATABASE_TENANT_STRATEGY").then(|| "schema".into()));

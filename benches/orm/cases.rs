@@ -239,10 +239,11 @@ pub fn paginate(c: &mut Criterion) {
     g.finish();
 }
 
-/// 1,000 users made by a factory and written in one round trip: 50 multi-row
-/// `INSERT ... RETURNING *` statements of 20 rows (D1's 100-parameter limit) in one
-/// transaction, every stored row read back. The rows are deleted between iterations,
-/// untimed, so the table does not grow.
+/// 1,000 users made by a factory and written in one round trip, every stored row read
+/// back. Raw rusqlite sends 50 multi-row `INSERT ... VALUES ... RETURNING *` statements
+/// of 20 rows (D1's 100-parameter limit) in one transaction; the ORM sends one
+/// statement, the rows as one JSON parameter read with `json_each`. The rows are
+/// deleted between iterations, untimed, so the table does not grow.
 pub fn factory_create_1000(c: &mut Criterion) {
     const ROWS: usize = 1000;
     const PER_STATEMENT: usize = 20;

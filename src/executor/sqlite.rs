@@ -7,10 +7,11 @@
 //! each call runs to completion without yielding.
 //!
 //! Every connection gets D1's limits ([`D1_LIMITS`]): at most 100 bound parameters per
-//! statement, 100 KB of SQL text, 50-byte LIKE / GLOB patterns, 32 arguments per SQL
-//! function and 100 columns per table. SQLite's own limits are far higher, so without
-//! them a query that D1 rejects would pass every local test. [`SqliteExecutor::with_sqlite_limits`]
-//! lifts them for uses that are not about D1.
+//! statement, 100 KB of SQL text, 2,000,000 bytes per string, BLOB or row (a bound
+//! value, a stored row, a function's result), 50-byte LIKE / GLOB patterns, 32
+//! arguments per SQL function and 100 columns per table. SQLite's own limits are far
+//! higher, so without them a query that D1 rejects would pass every local test.
+//! [`SqliteExecutor::with_sqlite_limits`] lifts them for uses that are not about D1.
 //!
 //! The connection runs with SQLite's query planner stability guarantee
 //! (`SQLITE_DBCONFIG_ENABLE_QPSG`): a statement keeps the plan it was prepared with
@@ -121,9 +122,10 @@ impl ColumnNames {
 
 /// D1's limits (see the module docs), set on every connection the executor opens or
 /// wraps.
-pub const D1_LIMITS: [(Limit, i32); 5] = [
+pub const D1_LIMITS: [(Limit, i32); 6] = [
     (Limit::SQLITE_LIMIT_VARIABLE_NUMBER, 100),
     (Limit::SQLITE_LIMIT_SQL_LENGTH, 100_000),
+    (Limit::SQLITE_LIMIT_LENGTH, 2_000_000),
     (Limit::SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 50),
     (Limit::SQLITE_LIMIT_FUNCTION_ARG, 32),
     (Limit::SQLITE_LIMIT_COLUMN, 100),
@@ -235,6 +237,14 @@ impl SqliteExecutor {
     /// limit against the whole text it is handed, so it is lifted for the script (a
     /// seed file of many small statements is fine on D1 too, where each statement is
     /// sent on its own).
+    ///
+    /// The statements are split by SQLite's own parser (quotes, comments, trigger
+    /// bodies) and each is run as rusqlite's `execute_batch` would, one step; the time
+    /// taken is linear in the script's length (rusqlite's own `execute_batch` is
+    /// quadratic: SQLite copies the rest of the script for every statement). A failure
+    /// names the
+    /// statement that failed: its position in the script, and as the error's SQL its
+    /// text (the whole script when SQLite can't say where the statement ends).
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         let guard = self.conn();
         let conn = &guard.conn;
@@ -242,11 +252,11 @@ impl SqliteExecutor {
         if limit.is_some() {
             let _ = conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, i32::MAX);
         }
-        let result = conn.execute_batch(sql);
+        let result = run_script(conn, sql);
         if let Some(limit) = limit {
             let _ = conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, limit);
         }
-        result.map_err(|e| OrmError::database(e.to_string(), sql))
+        result
     }
 
     /// Run a closure with the raw connection (escape hatch for tests and benchmarks).
@@ -334,6 +344,65 @@ impl SqliteExecutor {
         let Conn { conn, columns } = &mut *guard;
         Ok(Self::step(conn, columns, statement, sink)?.0)
     }
+}
+
+/// Run each statement of `script` in turn (one step each, as rusqlite's
+/// `execute_batch` does), in time linear in its length.
+///
+/// rusqlite's `execute_batch` hands SQLite the rest of the script for every statement,
+/// and SQLite copies text it is handed unless the text ends in a NUL byte — so a script
+/// of n statements cost O(n²) bytes copied (a 100,000-row seed file took minutes).
+/// Here the script is copied once into a NUL-terminated buffer and SQLite prepares
+/// each statement in place from it (`rusqlite::Batch`, which passes the remaining text
+/// with its length; ending in the NUL, it is never copied).
+fn run_script(conn: &Connection, script: &str) -> Result<()> {
+    use rusqlite::fallible_iterator::FallibleIterator;
+    let mut text = String::with_capacity(script.len() + 1);
+    text.push_str(script);
+    text.push('\0');
+    let mut statements = rusqlite::Batch::new(conn, &text);
+    let mut done = 0usize;
+    loop {
+        let mut stmt = match statements.next() {
+            Ok(Some(stmt)) => stmt,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(script_error(e, done + 1, None, script)),
+        };
+        // One step, as rusqlite's `execute_batch` (a PRAGMA may return a row).
+        let stepped = stmt.raw_query().next().map(|_| ());
+        if let Err(e) = stepped {
+            return Err(script_error(e, done + 1, stmt.expanded_sql(), script));
+        }
+        done += 1;
+    }
+}
+
+/// The error of statement `number` (1-based) of a script: SQLite's message and where
+/// in the script; as its SQL the statement's text when known (`text`, or the failing
+/// token's statement for a parse error), else the whole script.
+fn script_error(e: rusqlite::Error, number: usize, text: Option<String>, script: &str) -> OrmError {
+    if let rusqlite::Error::SqlInputError {
+        msg, sql, offset, ..
+    } = &e
+    {
+        // `sql` is the rest of the script from the failing statement on: keep that
+        // statement (up to the first `;` after the failing token).
+        let rest = sql.trim_end_matches('\0');
+        let from = usize::try_from(*offset).unwrap_or(0).min(rest.len());
+        let end = rest
+            .get(from..)
+            .and_then(|tail| tail.find(';'))
+            .map_or(rest.len(), |i| from + i + 1);
+        let statement = rest.get(..end).unwrap_or(rest).trim();
+        return OrmError::database(
+            format!("{msg} (statement {number} of the script, at byte {offset} of it)"),
+            statement,
+        );
+    }
+    OrmError::database(
+        format!("{e} (statement {number} of the script)"),
+        text.map_or_else(|| script.to_string(), |t| t.trim().to_string()),
+    )
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]

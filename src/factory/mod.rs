@@ -50,17 +50,19 @@
 //!   rows.
 //!
 //! **Writes.** `create` of N rows runs every `creating` hook first (a hook returning
-//! false aborts before anything is sent), then sends all rows in **one round trip**:
-//! multi-row `INSERT ... VALUES (...), (...) RETURNING *` statements, each with at most
-//! [`MAX_BOUND_PARAMS`] (100, D1's limit) bound parameters, all in one atomic batch
-//! (D1 `batch()`, a transaction on SQLite): if any row fails (a NOT NULL or UNIQUE
-//! violation...), nothing is written and the database error is returned. Then the
-//! stored rows (ids, defaults, timestamps) replace each instance's attributes and the
-//! `created` hooks fire, exactly as [`Model::create`](crate::Model::create) does for one
-//! row. Rows whose attribute names differ go in different statements (so columns a row
-//! leaves out still get their SQL defaults); such groups are inserted one after the
-//! other, so their ids follow group order, not row order. The returned instances are
-//! always in row order.
+//! false aborts before anything is sent), then sends all rows in **one statement**
+//! (so one round trip, and one of D1's per-invocation queries): `INSERT ... SELECT
+//! json_extract(...) FROM json_each(?) RETURNING *`, the rows bound as one JSON
+//! parameter, for any N whose JSON fits [`MAX_JSON_PARAM_BYTES`] (1 MB, half of D1's
+//! limit on a bound value); more rows than that are cut into several statements of one
+//! atomic batch (D1 `batch()`, a transaction on SQLite). Either way, if any row fails
+//! (a NOT NULL or UNIQUE violation...), nothing is written and the database error is
+//! returned. Then the stored rows (ids, defaults, timestamps) replace each instance's
+//! attributes and the `created` hooks fire, exactly as
+//! [`Model::create`](crate::Model::create) does for one row. Rows whose attribute names
+//! differ go in different statements (so columns a row leaves out still get their SQL
+//! defaults); such groups are inserted one after the other, so their ids follow group
+//! order, not row order. The returned instances are always in row order.
 //!
 //! **Related rows.** `has` children need their parents' keys, so a tree of factories
 //! costs one round trip per level (a user with 3 posts: 2 round trips; 10 users with
@@ -104,7 +106,7 @@ mod returning;
 mod state;
 
 pub use builder::FactoryBuilder;
-pub use plan::MAX_BOUND_PARAMS;
+pub use plan::{MAX_BOUND_PARAMS, MAX_JSON_PARAM_BYTES};
 pub use related::ChildRelation;
 
 #[cfg(feature = "fake")]

@@ -1,8 +1,9 @@
 //! Matching the rows of a multi-row `INSERT ... RETURNING *` to the instances they
 //! came from.
 //!
-//! What this relies on: SQLite (and so D1) inserts the rows of one `VALUES` list in
-//! order, and emits the `RETURNING` rows in that order too. SQLite's documentation calls
+//! What this relies on: SQLite (and so D1) inserts the rows of one statement in order
+//! (a `VALUES` list, or the factory's JSON array read in index order), and emits
+//! the `RETURNING` rows in that order too. SQLite's documentation calls
 //! the order of `RETURNING` rows unspecified, so the order is checked rather than
 //! trusted: each row that supplied its primary key must get that key back, and keys the
 //! database assigned (integer rowids, which grow in insertion order) must come back
@@ -29,7 +30,7 @@ fn same_key(a: &Value, b: &Value) -> bool {
     a == b || matches!((text(a), text(b)), (Some(x), Some(y)) if x == y)
 }
 
-/// For each of the statement's rows (by position in `VALUES`), the index of its row in
+/// For each of the statement's rows (by position in the statement), the index of its row in
 /// `result`. `supplied[j]` is the primary key row `j` supplied, if any.
 pub(crate) fn match_rows(
     model: &str,
@@ -49,7 +50,7 @@ pub(crate) fn match_rows(
     }
     let identity: Vec<usize> = (0..n).collect();
     let Some(k) = result.column_index(primary_key) else {
-        return Ok(identity); // no key to check by: VALUES order
+        return Ok(identity); // no key to check by: insertion order
     };
     let key = |row: usize| {
         result

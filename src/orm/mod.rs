@@ -7,7 +7,9 @@
 //! scope is bypassed for the future being run (`without_tenant_scope`), so a bypass
 //! reaches exactly the code inside it and nothing running beside it.
 //! Every statement the ORM sends passes through [`Orm::run`] / [`Orm::batch`], which
-//! count round trips and emit the `tracing` query log. This module must not write SQL.
+//! count round trips and statements, hold the request to its query budget
+//! ([`Orm::set_query_budget`]) and emit the `tracing` query log. This module must not
+//! write SQL.
 
 mod scope;
 
@@ -33,7 +35,12 @@ struct Inner {
     batches: AtomicU64,
     /// Statements sent in batches.
     batched_statements: AtomicU64,
+    /// The most statements this `Orm` may send ([`NO_BUDGET`] for no limit).
+    budget: AtomicU64,
 }
+
+/// The `budget` of an `Orm` without a query budget.
+const NO_BUDGET: u64 = u64::MAX;
 
 /// The ORM bound to one database: the Rust form of a booted `OrmServiceProvider`.
 ///
@@ -62,6 +69,8 @@ impl std::fmt::Debug for Orm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Orm")
             .field("round_trips", &self.round_trips())
+            .field("statements", &self.statements())
+            .field("query_budget", &self.query_budget())
             .finish_non_exhaustive()
     }
 }
@@ -88,15 +97,90 @@ impl Orm {
                 runs: AtomicU64::new(0),
                 batches: AtomicU64::new(0),
                 batched_statements: AtomicU64::new(0),
+                budget: AtomicU64::new(NO_BUDGET),
             }),
             bypassed: None,
         }
     }
 
-    /// A fresh `Orm` for another request: same database, its own tenant context and
-    /// counters. Build one per request from an app-wide `Orm`.
+    /// A fresh `Orm` for another request: same database and query budget, its own
+    /// tenant context and counters (so its budget starts unspent). Build one per
+    /// request from an app-wide `Orm`.
     pub fn new_request(&self) -> Orm {
-        Self::from_arc(self.executor())
+        Self::from_arc(self.executor()).with_query_budget(self.query_budget())
+    }
+
+    /// Limit the statements this `Orm` sends in all (counted by
+    /// [`statements`](Orm::statements), a batch counting each of its statements, as
+    /// D1's per-invocation query limit does): a [`run`](Orm::run) or
+    /// [`batch`](Orm::batch) that would take the count past `budget` is
+    /// [`OrmError::QueryBudgetExceeded`](crate::OrmError::QueryBudgetExceeded) and
+    /// sends nothing. `None` (the default of [`Orm::new`]: a long-lived native `Orm`
+    /// serves many requests) sets no limit. The provider sets `OrmConfig::query_budget`
+    /// on each request's `Orm` — D1's 1,000 of the paid plan by default; the free
+    /// plan's is 50.
+    ///
+    /// ```
+    /// use roost_orm::{Orm, OrmError, SqliteExecutor, Statement};
+    /// # futures::executor::block_on(async {
+    /// let orm = Orm::new(SqliteExecutor::memory().unwrap());
+    /// orm.set_query_budget(Some(2));
+    /// let one = Statement::new("SELECT 1", vec![]);
+    /// orm.run(&one).await.unwrap();
+    /// let err = orm.batch(&[one.clone(), one.clone()]).await.unwrap_err();
+    /// assert!(matches!(err, OrmError::QueryBudgetExceeded { budget: 2, used: 1, requested: 2 }));
+    /// orm.run(&one).await.unwrap(); // the second of two
+    /// assert_eq!(orm.statements(), 2);
+    /// # });
+    /// ```
+    pub fn set_query_budget(&self, budget: Option<u64>) {
+        self.inner
+            .budget
+            .store(budget.unwrap_or(NO_BUDGET), Ordering::Relaxed);
+    }
+
+    /// This `Orm` with a query budget ([`Orm::set_query_budget`]).
+    pub fn with_query_budget(self, budget: Option<u64>) -> Self {
+        self.set_query_budget(budget);
+        self
+    }
+
+    /// The query budget ([`Orm::set_query_budget`]), if any.
+    pub fn query_budget(&self) -> Option<u64> {
+        match self.inner.budget.load(Ordering::Relaxed) {
+            NO_BUDGET => None,
+            budget => Some(budget),
+        }
+    }
+
+    /// Count `n` statements on `counter` (runs, or batched statements), unless that
+    /// would take [`statements`](Orm::statements) past the budget: then nothing is
+    /// counted and the call is refused. The count is taken before the check, so two
+    /// calls racing for the last statements of a budget can't both pass.
+    fn count_statements(&self, counter: &AtomicU64, n: u64) -> Result<()> {
+        let budget = self.inner.budget.load(Ordering::Relaxed);
+        counter.fetch_add(n, Ordering::Relaxed);
+        if budget == NO_BUDGET {
+            return Ok(());
+        }
+        let total = self.statements();
+        if total <= budget {
+            return Ok(());
+        }
+        counter.fetch_sub(n, Ordering::Relaxed);
+        let used = total.saturating_sub(n);
+        tracing::warn!(
+            target: "roost_orm::query",
+            budget,
+            used,
+            requested = n,
+            "query budget exceeded: nothing sent"
+        );
+        Err(crate::OrmError::QueryBudgetExceeded {
+            budget,
+            used,
+            requested: n,
+        })
     }
 
     /// The request's tenant context.
@@ -237,9 +321,11 @@ impl Orm {
             + self.inner.batched_statements.load(Ordering::Relaxed)
     }
 
-    /// Run one statement (counted and logged).
+    /// Run one statement (counted and logged). Past the query budget
+    /// ([`Orm::set_query_budget`]) it is
+    /// [`OrmError::QueryBudgetExceeded`](crate::OrmError::QueryBudgetExceeded), not sent.
     pub async fn run(&self, statement: &Statement) -> Result<QueryResult> {
-        self.inner.runs.fetch_add(1, Ordering::Relaxed);
+        self.count_statements(&self.inner.runs, 1)?;
         let started = log_start();
         // A synchronous executor (SQLite) runs the statement right here, under the read
         // lock and without a boxed future; the others are awaited.
@@ -268,7 +354,7 @@ impl Orm {
         statement: &Statement,
         sink: &mut dyn RowSink,
     ) -> Result<u64> {
-        self.inner.runs.fetch_add(1, Ordering::Relaxed);
+        self.count_statements(&self.inner.runs, 1)?;
         let started = log_start();
         let mut counted = CountRows { sink, rows: 0 };
         let now = self.read_executor().run_rows_now(statement, &mut counted);
@@ -296,12 +382,13 @@ impl Orm {
         result
     }
 
-    /// Run statements atomically in one round trip (counted and logged).
+    /// Run statements atomically in one round trip (counted and logged). A batch that
+    /// would take the count past the query budget ([`Orm::set_query_budget`]) is
+    /// [`OrmError::QueryBudgetExceeded`](crate::OrmError::QueryBudgetExceeded): none
+    /// of it is sent.
     pub async fn batch(&self, statements: &[Statement]) -> Result<Vec<QueryResult>> {
+        self.count_statements(&self.inner.batched_statements, statements.len() as u64)?;
         self.inner.batches.fetch_add(1, Ordering::Relaxed);
-        self.inner
-            .batched_statements
-            .fetch_add(statements.len() as u64, Ordering::Relaxed);
         let started = log_start();
         let now = self.read_executor().batch_now(statements);
         let result = match now {

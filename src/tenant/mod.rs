@@ -16,7 +16,9 @@ pub use middleware::{
     HeaderOrgResolver, IntoOrgId, OrgLookup, OrgResolvable, PathOrgResolver, RequestParts,
     SubdomainOrgResolver, TenantScopeMiddleware,
 };
-pub use provider::{BindingSource, OrmConfig, OrmServiceProvider, TenantStrategy};
+pub use provider::{
+    BindingSource, OrmConfig, OrmServiceProvider, TenantStrategy, DEFAULT_QUERY_BUDGET,
+};
 pub use resolver::{tenant_binding_name, TenantDatabaseResolver, DEFAULT_TENANT_BINDING_PATTERN};
 pub use session::{
     D1SessionHandle, SessionAwareRaw, SessionCapable, SessionControl, FIRST_PRIMARY,

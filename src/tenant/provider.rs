@@ -8,12 +8,21 @@
 //! | `database.d1Binding` | `d1_binding` | `DATABASE_D1_BINDING` | `DB` |
 //! | `database.tenantBindingPattern` | `tenant_binding_pattern` | `DATABASE_TENANT_BINDING_PATTERN` | `DB_TENANT_{SLUG}` |
 //! | — | `strict_tenant_binding` | `DATABASE_STRICT_TENANT_BINDING` | `true` |
+//! | — | `query_budget` | `DATABASE_QUERY_BUDGET` (a positive integer, or `none`) | `1000` |
 //!
 //! Each request gets its own `Orm` (own tenant context, own session); the `database`
 //! strategy switches that request's database to the tenant's binding once the tenant is
 //! known. A tenant without a binding is `TenantBindingNotFound` (fail closed: the shared
 //! database may hold other tenants' rows); `strict_tenant_binding = false` opts into
 //! the original's fallback to the shared binding, with a `tracing` warning.
+//!
+//! `query_budget` is D1's per-invocation query limit as the ORM enforces it: each
+//! request's `Orm` may send that many statements in all (a batch counts each of its
+//! statements, as D1 does), and a call that would pass it is
+//! [`OrmError::QueryBudgetExceeded`] before anything is sent — instead of D1 failing
+//! the invocation part-way. The default, `1000`, is D1's limit on the paid plan; set
+//! `50` for the free plan, or `none` for no budget. `0` is `InvalidConfig` (it would
+//! refuse every query), as is anything but digits.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -49,7 +58,15 @@ pub struct OrmConfig {
     /// Fail when a tenant's binding is missing (the default); `false` falls back to the
     /// shared binding with a warning, as the original does.
     pub strict_tenant_binding: bool,
+    /// The most statements one request (one Worker invocation) may send, applied by
+    /// [`OrmServiceProvider::boot`] ([`Orm::set_query_budget`]); `None` for no limit.
+    /// Default [`DEFAULT_QUERY_BUDGET`] (D1's paid plan; the free plan allows 50).
+    pub query_budget: Option<u64>,
 }
+
+/// The default [`OrmConfig::query_budget`]: D1's per-invocation query limit on the
+/// paid plan (the free plan's is 50).
+pub const DEFAULT_QUERY_BUDGET: u64 = 1000;
 
 impl Default for OrmConfig {
     fn default() -> Self {
@@ -59,6 +76,7 @@ impl Default for OrmConfig {
             d1_binding: "DB".to_string(),
             tenant_binding_pattern: DEFAULT_TENANT_BINDING_PATTERN.to_string(),
             strict_tenant_binding: true,
+            query_budget: Some(DEFAULT_QUERY_BUDGET),
         }
     }
 }
@@ -70,6 +88,32 @@ fn parse_bool(key: &str, value: &str) -> Result<bool> {
         other => Err(OrmError::InvalidConfig(format!(
             "{key}: expected true or false, got {other:?}"
         ))),
+    }
+}
+
+/// `DATABASE_QUERY_BUDGET`: a positive integer (digits only), or `none` for no budget;
+/// empty keeps the default.
+fn parse_budget(value: &str) -> Result<Option<u64>> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(Some(DEFAULT_QUERY_BUDGET));
+    }
+    if value.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let bad = |why: &str| {
+        OrmError::InvalidConfig(format!(
+            "DATABASE_QUERY_BUDGET: expected a positive number of statements or none, got \
+             {value:?} ({why})"
+        ))
+    };
+    if !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad("not a number"));
+    }
+    match value.parse::<u64>() {
+        Ok(0) => Err(bad("0 would refuse every query; use none for no budget")),
+        Ok(n) => Ok(Some(n)),
+        Err(_) => Err(bad("too large")),
     }
 }
 
@@ -112,6 +156,9 @@ impl OrmConfig {
         }
         if let Some(v) = get("DATABASE_STRICT_TENANT_BINDING") {
             config.strict_tenant_binding = parse_bool("DATABASE_STRICT_TENANT_BINDING", &v)?;
+        }
+        if let Some(v) = get("DATABASE_QUERY_BUDGET") {
+            config.query_budget = parse_budget(&v)?;
         }
         Ok(config)
     }
@@ -182,13 +229,14 @@ impl OrmServiceProvider {
         }
     }
 
-    /// A new request's `Orm` on the shared binding, with a fresh tenant context (and a
-    /// session handle when `use_session` is on).
+    /// A new request's `Orm` on the shared binding, with a fresh tenant context, the
+    /// config's query budget (unspent) and a session handle when `use_session` is on.
     pub fn boot<S: BindingSource>(&self, source: &S) -> Result<Orm> {
         let binding = source.binding(&self.config.d1_binding).ok_or_else(|| {
             OrmError::InvalidConfig(format!("D1 binding {:?} not found", self.config.d1_binding))
         })?;
-        let orm = Orm::with_context(Arc::new(crate::orm::NoDatabase), TenantContext::new());
+        let orm = Orm::with_context(Arc::new(crate::orm::NoDatabase), TenantContext::new())
+            .with_query_budget(self.config.query_budget);
         self.attach::<S>(&orm, binding);
         Ok(orm)
     }

@@ -25,6 +25,10 @@ impl ModelDef for Thing {
     fn relations(r: &mut RelationMap<Self>) {
         r.has_many::<Remark>("remarks", "thing_id", "id");
     }
+    /// A user global scope beside the tenant: every path must keep both.
+    fn global_scopes(scopes: &mut roost_orm::query::GlobalScopes<Self>) {
+        scopes.add("not_13", |q| q.where_op("a", "!=", 13));
+    }
 }
 
 /// A comment on a thing; tenant-scoped too. Seeded comments point at things of every

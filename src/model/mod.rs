@@ -108,6 +108,12 @@ pub trait ModelDef: Sized + 'static {
     /// ```
     fn relations(_relations: &mut crate::relations::RelationMap<Self>) {}
 
+    /// Declare the model's global scopes (Laravel `addGlobalScope`): named conditions
+    /// ANDed into every query of the model, lifted per query with
+    /// `without_global_scope(name)` / `without_global_scopes()`. Called once per model
+    /// type. Default: none. See [`GlobalScopes`](crate::query::GlobalScopes).
+    fn global_scopes(_scopes: &mut crate::query::GlobalScopes<Self>) {}
+
     /// The model's name for messages: the type name without its path.
     fn model_name() -> &'static str {
         naming::short_type_name(std::any::type_name::<Self>())

@@ -10,6 +10,7 @@
 pub mod ast;
 mod builder;
 pub mod compiler;
+pub(crate) mod global_scopes;
 mod paginate;
 pub(crate) mod scopes;
 mod text_cache;
@@ -20,5 +21,6 @@ pub use ast::{
     HavingTest, Ident, IntoDirection, IntoOperator, Operator, Order, Projection, Select, Where,
 };
 pub use builder::{QueryBuilder, SimplePage};
+pub use global_scopes::GlobalScopes;
 pub use paginate::{Page, Paginated};
 pub use scopes::Trashed;

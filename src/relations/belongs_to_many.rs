@@ -326,6 +326,9 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         });
         Constraint::apply(constraint, &mut select);
         select.scopes = model_scopes::<R>(orm, Constraint::trashed(constraint))?;
+        select
+            .scopes
+            .extend(Constraint::global_scopes::<R>(constraint)?);
         let through = (&names.pivot, (&on.0, &on.1), names.columns.as_slice());
         let per_parent = Constraint::per_parent(constraint);
         let statement = if per_parent {

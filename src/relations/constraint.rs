@@ -16,6 +16,7 @@ use crate::error::{OrmError, Result};
 use crate::executor::QueryResult;
 use crate::model::ModelDef;
 use crate::query::ast::{Boolean, Condition, Order, Select, Where};
+use crate::query::global_scopes::Lifted;
 use crate::query::{compiler, Trashed};
 
 /// An eager-load constraint recorded by
@@ -31,6 +32,8 @@ pub struct Constraint {
     pub(crate) orders: Vec<Order>,
     /// Which soft-deleted related rows to load.
     pub(crate) trashed: Trashed,
+    /// Which of the related model's global scopes the constraint lifted.
+    pub(crate) lifted: Lifted,
     /// Rows per parent (`limit`), after skipping `offset` of each parent's.
     pub(crate) limit: Option<u64>,
     /// Rows of each parent to skip.
@@ -43,6 +46,7 @@ impl Constraint {
         filter: Vec<Where>,
         orders: Vec<Order>,
         trashed: Trashed,
+        lifted: Lifted,
         (limit, offset): (Option<u64>, Option<u64>),
     ) -> Result<Self> {
         Ok(Constraint {
@@ -51,9 +55,18 @@ impl Constraint {
             filter,
             orders,
             trashed,
+            lifted,
             limit,
             offset,
         })
+    }
+
+    /// The related model `R`'s global-scope conditions for a load with `constraint`.
+    pub(crate) fn global_scopes<R: ModelDef>(
+        constraint: Option<&Constraint>,
+    ) -> Result<Vec<Condition>> {
+        let lifted = constraint.map(|c| c.lifted.clone()).unwrap_or_default();
+        crate::query::global_scopes::conditions::<R>(&lifted)
     }
 
     /// Which soft-deleted related rows a load with `constraint` sees.

@@ -52,6 +52,9 @@ fn plan_by_key<P: ModelDef, R: ModelDef>(
     });
     Constraint::apply(constraint, &mut select);
     select.scopes = model_scopes::<R>(orm, Constraint::trashed(constraint))?;
+    select
+        .scopes
+        .extend(Constraint::global_scopes::<R>(constraint)?);
     let per_parent = Constraint::per_parent(constraint);
     let statement = if per_parent {
         compiler::select_per_parent(&select, &column)

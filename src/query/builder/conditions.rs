@@ -346,6 +346,23 @@ impl<M: ModelDef> QueryBuilder<M> {
         }
     }
 
+    /// Apply a local scope: a function of the query (Laravel's `scopePublished($q)`,
+    /// called as `->published()`).
+    ///
+    /// ```no_run
+    /// # use roost_orm::prelude::*;
+    /// # struct Post; impl ModelDef for Post {}
+    /// fn published(q: QueryBuilder<Post>) -> QueryBuilder<Post> {
+    ///     q.where_("status", "published")
+    /// }
+    /// # async fn f() -> roost_orm::Result<()> {
+    /// let posts = Post::query().scope(published).latest().all().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn scope(self, local: impl FnOnce(Self) -> Self) -> Self {
+        local(self)
+    }
+
     /// `f(self)` unless `condition` holds (Laravel `unless`).
     pub fn unless(self, condition: bool, f: impl FnOnce(Self) -> Self) -> Self {
         self.when(!condition, f)

@@ -28,6 +28,7 @@ use crate::query::ast::{
     Boolean, Condition, Direction, Having, Ident, IntoDirection, IntoOperator, Operator, Order,
     Projection, Where,
 };
+use crate::query::global_scopes::Lifted;
 use crate::query::scopes::Trashed;
 use crate::relations::{Constraint, EagerLoads};
 
@@ -56,6 +57,7 @@ pub struct QueryBuilder<M: ModelDef> {
     limit: Option<u64>,
     offset: Option<u64>,
     trashed: Trashed,
+    lifted: Lifted,
     eager: EagerLoads,
     /// The first bad argument, boxed: it is rare, and the builder travels by value.
     error: Option<Box<OrmError>>,
@@ -74,6 +76,7 @@ impl<M: ModelDef> Clone for QueryBuilder<M> {
             limit: self.limit,
             offset: self.offset,
             trashed: self.trashed,
+            lifted: self.lifted.clone(),
             eager: self.eager.clone(),
             error: self.error.clone(),
             _model: PhantomData,
@@ -119,6 +122,7 @@ impl<M: ModelDef> QueryBuilder<M> {
             limit: None,
             offset: None,
             trashed: Trashed::Exclude,
+            lifted: Lifted::None,
             eager: EagerLoads::default(),
             error: None,
             _model: PhantomData,
@@ -343,6 +347,29 @@ impl<M: ModelDef> QueryBuilder<M> {
         self
     }
 
+    /// Lift the global scope `name` for this query (Laravel `withoutGlobalScope`); a
+    /// name the model doesn't declare is an error at the terminal. The tenant and
+    /// soft-delete scopes are not global scopes (see `without_tenant_scope`,
+    /// `with_trashed`).
+    pub fn without_global_scope(mut self, name: &str) -> Self {
+        self.lifted.add(name);
+        self
+    }
+
+    /// Lift every global scope for this query (Laravel `withoutGlobalScopes`).
+    pub fn without_global_scopes(mut self) -> Self {
+        self.lifted = Lifted::All;
+        self
+    }
+
+    /// The conditions a global scope's closure recorded (its errors first).
+    pub(crate) fn into_filter(self) -> Result<Vec<Where>> {
+        match self.error {
+            Some(e) => Err(*e),
+            None => Ok(self.filter),
+        }
+    }
+
     /// Include soft-deleted rows.
     pub fn with_trashed(mut self) -> Self {
         self.trashed = Trashed::With;
@@ -441,6 +468,7 @@ impl<M: ModelDef> QueryBuilder<M> {
             self.filter,
             self.orders,
             self.trashed,
+            self.lifted,
             (self.limit, self.offset),
         )
     }

@@ -38,6 +38,9 @@ impl<M: ModelDef> QueryBuilder<M> {
         select.having = std::mem::take(&mut self.having);
         select.filter = std::mem::take(&mut self.filter);
         select.scopes = model_scopes::<M>(orm, self.trashed)?;
+        select
+            .scopes
+            .extend(crate::query::global_scopes::conditions::<M>(&self.lifted)?);
         select.orders = std::mem::take(&mut self.orders);
         select.limit = self.limit;
         select.offset = self.offset;
@@ -143,7 +146,8 @@ impl<M: ModelDef> QueryBuilder<M> {
             && self.columns.is_empty()
             && !self.distinct
             && self.groups.is_empty()
-            && self.having.is_empty();
+            && self.having.is_empty()
+            && !crate::query::global_scopes::any_in_force::<M>(&self.lifted);
         if !unconstrained {
             return self.where_(M::PRIMARY_KEY, id).first_statement(orm);
         }

@@ -1,0 +1,157 @@
+//! User global scopes (Laravel's `addGlobalScope`): named conditions a model declares
+//! once, ANDed — like the tenant and soft-delete scopes, outside the caller's group —
+//! into every query of the model: builders and their terminals, mass writes, relation
+//! and eager loads. A query lifts one with `without_global_scope(name)` or all with
+//! `without_global_scopes()`; the tenant and soft-delete scopes are not among them and
+//! only their own escape hatches lift them. As in Laravel, a record's own writes
+//! (`save`, `delete` of a loaded instance) address it by key and don't apply them.
+//!
+//! This module keeps the declarations and turns them into conditions; it writes no SQL.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use once_cell::sync::Lazy;
+
+use crate::error::{OrmError, Result};
+use crate::model::ModelDef;
+use crate::query::ast::Condition;
+use crate::query::QueryBuilder;
+
+#[cfg(not(target_arch = "wasm32"))]
+type ScopeFn<M> = Arc<dyn Fn(QueryBuilder<M>) -> QueryBuilder<M> + Send + Sync>;
+#[cfg(target_arch = "wasm32")]
+type ScopeFn<M> = Arc<dyn Fn(QueryBuilder<M>) -> QueryBuilder<M>>;
+
+/// The global scopes model `M` declares in [`ModelDef::global_scopes`], by name.
+///
+/// ```
+/// use roost_orm::prelude::*;
+/// use roost_orm::query::GlobalScopes;
+/// struct Post;
+/// impl ModelDef for Post {
+///     fn global_scopes(scopes: &mut GlobalScopes<Self>) {
+///         scopes.add("published", |q| q.where_("status", "published"));
+///     }
+/// }
+/// ```
+pub struct GlobalScopes<M: ModelDef> {
+    scopes: Vec<(String, ScopeFn<M>)>,
+}
+
+impl<M: ModelDef> GlobalScopes<M> {
+    /// Declare scope `name`: `f` adds conditions to a fresh query of `M` (its order,
+    /// limit and relations are ignored); they are ANDed into every query of `M`.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn add(
+        &mut self,
+        name: &str,
+        f: impl Fn(QueryBuilder<M>) -> QueryBuilder<M> + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.scopes.push((name.to_string(), Arc::new(f)));
+        self
+    }
+
+    /// Declare scope `name` (see the native form).
+    #[cfg(target_arch = "wasm32")]
+    pub fn add(
+        &mut self,
+        name: &str,
+        f: impl Fn(QueryBuilder<M>) -> QueryBuilder<M> + 'static,
+    ) -> &mut Self {
+        self.scopes.push((name.to_string(), Arc::new(f)));
+        self
+    }
+
+    /// The declared names, in declaration order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.scopes.iter().map(|(name, _)| name.as_str())
+    }
+}
+
+/// Which global scopes a query has lifted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Lifted {
+    /// None: every declared scope applies.
+    #[default]
+    None,
+    /// These, by name.
+    Some(Vec<String>),
+    /// Every one.
+    All,
+}
+
+impl Lifted {
+    fn lifts(&self, name: &str) -> bool {
+        match self {
+            Lifted::None => false,
+            Lifted::Some(names) => names.iter().any(|n| n == name),
+            Lifted::All => true,
+        }
+    }
+
+    /// Lift `name` too.
+    pub(crate) fn add(&mut self, name: &str) {
+        match self {
+            Lifted::None => *self = Lifted::Some(vec![name.to_string()]),
+            Lifted::Some(names) => names.push(name.to_string()),
+            Lifted::All => {}
+        }
+    }
+}
+
+type Registry = RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>;
+static REGISTRY: Lazy<Registry> = Lazy::new(Default::default);
+
+/// The global scopes of `M`, built by [`ModelDef::global_scopes`] once per type.
+fn scopes_of<M: ModelDef>() -> Arc<GlobalScopes<M>> {
+    let id = TypeId::of::<M>();
+    let known = REGISTRY
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&id)
+        .cloned();
+    if let Some(scopes) = known.and_then(|s| s.downcast::<GlobalScopes<M>>().ok()) {
+        return scopes;
+    }
+    let mut scopes = GlobalScopes { scopes: Vec::new() };
+    M::global_scopes(&mut scopes);
+    let scopes = Arc::new(scopes);
+    REGISTRY
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(id, scopes.clone());
+    scopes
+}
+
+/// Whether `M` declares any global scope that `lifted` leaves in force.
+pub(crate) fn any_in_force<M: ModelDef>(lifted: &Lifted) -> bool {
+    scopes_of::<M>().names().any(|name| !lifted.lifts(name))
+}
+
+/// The conditions of `M`'s global scopes in force: one group per scope. A scope whose
+/// closure recorded a bad argument is that error, never a missing condition; a lifted
+/// name that `M` doesn't declare is an error too (a typo must not be silent).
+pub(crate) fn conditions<M: ModelDef>(lifted: &Lifted) -> Result<Vec<Condition>> {
+    let scopes = scopes_of::<M>();
+    if let Lifted::Some(names) = lifted {
+        if let Some(unknown) = names.iter().find(|n| !scopes.names().any(|d| d == *n)) {
+            return Err(OrmError::InvalidQuery(format!(
+                "without_global_scope({unknown:?}): model [{}] declares no such global scope",
+                M::model_name()
+            )));
+        }
+    }
+    let mut conditions = Vec::new();
+    for (name, scope) in &scopes.scopes {
+        if lifted.lifts(name) {
+            continue;
+        }
+        let filter = scope(QueryBuilder::new()).into_filter()?;
+        if !filter.is_empty() {
+            conditions.push(Condition::Group(filter));
+        }
+    }
+    Ok(conditions)
+}

@@ -19,10 +19,9 @@ use crate::model::ModelDef;
 use crate::query::ast::Condition;
 use crate::query::QueryBuilder;
 
-#[cfg(not(target_arch = "wasm32"))]
+/// A scope's closure: `Send + Sync` on every target, since declarations are cached for
+/// the process (a scope captures nothing in practice).
 type ScopeFn<M> = Arc<dyn Fn(QueryBuilder<M>) -> QueryBuilder<M> + Send + Sync>;
-#[cfg(target_arch = "wasm32")]
-type ScopeFn<M> = Arc<dyn Fn(QueryBuilder<M>) -> QueryBuilder<M>>;
 
 /// The global scopes model `M` declares in [`ModelDef::global_scopes`], by name.
 ///
@@ -43,22 +42,10 @@ pub struct GlobalScopes<M: ModelDef> {
 impl<M: ModelDef> GlobalScopes<M> {
     /// Declare scope `name`: `f` adds conditions to a fresh query of `M` (its order,
     /// limit and relations are ignored); they are ANDed into every query of `M`.
-    #[cfg(not(target_arch = "wasm32"))]
     pub fn add(
         &mut self,
         name: &str,
         f: impl Fn(QueryBuilder<M>) -> QueryBuilder<M> + Send + Sync + 'static,
-    ) -> &mut Self {
-        self.scopes.push((name.to_string(), Arc::new(f)));
-        self
-    }
-
-    /// Declare scope `name` (see the native form).
-    #[cfg(target_arch = "wasm32")]
-    pub fn add(
-        &mut self,
-        name: &str,
-        f: impl Fn(QueryBuilder<M>) -> QueryBuilder<M> + 'static,
     ) -> &mut Self {
         self.scopes.push((name.to_string(), Arc::new(f)));
         self

@@ -60,6 +60,30 @@ async fn chunk_by_id_reads_every_live_row_once() {
             .unwrap();
         let total = Post::where_("views", 3).count().await.unwrap() as usize;
         assert!(count < total && count >= 248, "{count} of {total}");
+        // An OR in the chain stays one group: the key range is ANDed with all of it
+        // (else `a OR b AND id > ?` would return the same rows forever).
+        let mut n = 0;
+        Post::where_("views", 1)
+            .or_where("views", 2)
+            .chunk_by_id(40, |rows| {
+                n += rows.len();
+                async { Ok(true) }
+            })
+            .await
+            .unwrap();
+        assert_eq!(n, 500);
+        let found = Post::where_("views", 1)
+            .or_where("views", 2)
+            .find(1)
+            .await
+            .unwrap();
+        assert!(found.is_none(), "post 1 has views 0: not in (views 1 OR 2)");
+        let many = Post::where_("views", 1)
+            .or_where("views", 2)
+            .find_many([1, 2])
+            .await
+            .unwrap();
+        assert_eq!(many.len(), 1);
         // Stopping early.
         let chunks = Post::query()
             .chunk_by_id(10, |_| async { Ok(false) })

@@ -222,7 +222,10 @@ impl<M: ModelDef> QueryBuilder<M> {
                 value: bad.to_string(),
             });
         }
-        self.where_in(M::PRIMARY_KEY, ids).all().await
+        self.isolate_filter()
+            .where_in(M::PRIMARY_KEY, ids)
+            .all()
+            .await
     }
 
     /// The one matching record (Laravel `sole`): `ModelNotFound` when there is none,
@@ -247,6 +250,6 @@ impl<M: ModelDef> QueryBuilder<M> {
         column: &str,
         value: impl Into<Value>,
     ) -> Result<Option<Instance<M>>> {
-        self.where_(column, value).first().await
+        self.isolate_filter().where_(column, value).first().await
     }
 }

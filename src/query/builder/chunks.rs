@@ -42,7 +42,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// Chunk `after` of the key-paged walk: the next `size` records with a key above
     /// `after` (from the start with `None`), in key order.
     async fn chunk_after(&self, after: Option<&Value>, size: u64) -> Result<Vec<Instance<M>>> {
-        let mut query = self.clone();
+        let mut query = self.clone().isolate_filter();
         if let Some(last) = after {
             query = query.where_op(M::PRIMARY_KEY, ">", last.clone());
         }

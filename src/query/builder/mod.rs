@@ -143,6 +143,17 @@ impl<M: ModelDef> QueryBuilder<M> {
         }
     }
 
+    /// Make the caller's conditions one group when they hold an OR, so a condition the
+    /// ORM adds next (a key for `find`, `find_many`, a chunk's key range) is ANDed with
+    /// all of them: `(a OR b) AND id = ?`, never `a OR b AND id = ?`.
+    pub(super) fn isolate_filter(mut self) -> Self {
+        if self.filter.iter().any(|w| w.boolean == Boolean::Or) {
+            let group = std::mem::take(&mut self.filter);
+            self.push(Boolean::And, Condition::Group(group));
+        }
+        self
+    }
+
     fn push(&mut self, boolean: Boolean, condition: Condition) {
         self.filter.push(Where { boolean, condition });
     }

@@ -149,7 +149,10 @@ impl<M: ModelDef> QueryBuilder<M> {
             && self.having.is_empty()
             && !crate::query::global_scopes::any_in_force::<M>(&self.lifted);
         if !unconstrained {
-            return self.where_(M::PRIMARY_KEY, id).first_statement(orm);
+            return self
+                .isolate_filter()
+                .where_(M::PRIMARY_KEY, id)
+                .first_statement(orm);
         }
         if let Some(e) = self.error {
             return Err(*e);

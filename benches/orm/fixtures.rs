@@ -110,42 +110,52 @@ impl ModelDef for Post {
     ];
 }
 
-/// The whole data set as one SQL script (schema, then the rows in one transaction), so
-/// every library under test — here and in the peer comparison — loads identical data.
+/// The whole data set as one SQL script, so every library under test — here and in the
+/// peer comparison — loads identical data: the schema, 100 users and 1,000 posts.
+#[allow(dead_code)] // the peer crate and benches/instructions.rs seed with it
 pub fn seed_script() -> String {
+    posts_script(USERS * POSTS_PER_USER)
+}
+
+/// The schema, the 100 users and `posts` posts (10 per user, the users taken in turn
+/// once there are more than 1,000), written by recursive CTEs in one transaction.
+/// The first 1,000 posts are the same at every size.
+pub fn posts_script(posts: i64) -> String {
     let ts = "2026-01-01T00:00:00.000Z";
-    let mut sql = String::from(SCHEMA);
-    sql.push_str("BEGIN;\n");
-    for u in 1..=USERS {
-        sql.push_str(&format!(
-            "INSERT INTO users (name, email, score, bio, created_at, updated_at) \
-             VALUES ('User {u}', 'user{u}@example.com', {}, \
-             'Bio of user {u}, who writes about databases.', '{ts}', '{ts}');\n",
-            u * 7 % 100
-        ));
-        for p in 0..POSTS_PER_USER {
-            sql.push_str(&format!(
-                "INSERT INTO posts (user_id, title, body, views, published, created_at, updated_at) \
-                 VALUES ({u}, 'Post {p} by user {u}', '{}', {}, {}, '{ts}', '{ts}');\n",
-                format!("Body of post {p} by user {u}. ").repeat(4),
-                (u * 31 + p * 17) % 1000,
-                (u + p) % 2
-            ));
-        }
-    }
-    sql.push_str("COMMIT;\n");
-    sql
+    format!(
+        "{SCHEMA}
+BEGIN;
+WITH RECURSIVE n(u) AS (SELECT 1 UNION ALL SELECT u + 1 FROM n WHERE u < {USERS})
+INSERT INTO users (name, email, score, bio, created_at, updated_at)
+SELECT 'User ' || u, 'user' || u || '@example.com', u * 7 % 100,
+       'Bio of user ' || u || ', who writes about databases.', '{ts}', '{ts}'
+FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {posts}),
+  k(u, p) AS (SELECT (i - 1) / {POSTS_PER_USER} % {USERS} + 1, (i - 1) % {POSTS_PER_USER} FROM n),
+  b(u, p, body) AS (SELECT u, p, 'Body of post ' || p || ' by user ' || u || '. ' FROM k)
+INSERT INTO posts (user_id, title, body, views, published, created_at, updated_at)
+SELECT u, 'Post ' || p || ' by user ' || u, body || body || body || body,
+       (u * 31 + p * 17) % 1000, (u + p) % 2, '{ts}', '{ts}'
+FROM b;
+COMMIT;
+"
+    )
 }
 
 /// A raw connection on a freshly seeded in-memory database.
 pub fn raw_db() -> Connection {
+    raw_db_with(USERS * POSTS_PER_USER)
+}
+
+/// A raw connection on a freshly seeded in-memory database with `posts` posts.
+pub fn raw_db_with(posts: i64) -> Connection {
     let conn = Connection::open_in_memory().expect("sqlite");
     // The same engine settings as the ORM's executor: cached statements, and the query
     // planner stability guarantee (without it a bound LIMIT re-prepares every run).
     conn.set_prepared_statement_cache_capacity(256);
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
         .expect("qpsg");
-    conn.execute_batch(&seed_script()).expect("seed");
+    conn.execute_batch(&posts_script(posts)).expect("seed");
     conn
 }
 
@@ -156,8 +166,13 @@ pub fn orm_db() -> Orm {
 
 /// An `Orm` on a freshly seeded in-memory database, and that database.
 pub fn orm_and_db() -> (Orm, SqliteExecutor) {
+    orm_and_db_with(USERS * POSTS_PER_USER)
+}
+
+/// An `Orm` on a freshly seeded in-memory database with `posts` posts, and that database.
+pub fn orm_and_db_with(posts: i64) -> (Orm, SqliteExecutor) {
     let db = SqliteExecutor::memory().expect("sqlite");
-    db.execute_batch(&seed_script()).expect("seed");
+    db.execute_batch(&posts_script(posts)).expect("seed");
     (Orm::new(db.clone()), db)
 }
 
@@ -198,4 +213,73 @@ pub fn map_row(row: &rusqlite::Row<'_>, columns: &[&str]) -> Row {
         );
     }
     map
+}
+
+/// A `users` row as a struct: what hand-written rusqlite code maps into, and the target
+/// of the ORM's typed reads (`find_as::<UserRow>`).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub score: i64,
+    pub bio: Option<String>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+/// A `posts` row as a struct.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct PostRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub title: String,
+    pub body: String,
+    pub views: i64,
+    pub published: i64,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+/// A `users` row into a [`UserRow`] by hand (`row.get` by position).
+pub fn user_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok(UserRow {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        email: row.get(2)?,
+        score: row.get(3)?,
+        bio: row.get(4)?,
+        created_at: row.get(5)?,
+        updated_at: row.get(6)?,
+    })
+}
+
+/// A `posts` row into a [`PostRow`] by hand.
+pub fn post_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PostRow> {
+    Ok(PostRow {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        title: row.get(2)?,
+        body: row.get(3)?,
+        views: row.get(4)?,
+        published: row.get(5)?,
+        created_at: row.get(6)?,
+        updated_at: row.get(7)?,
+    })
+}
+
+/// Run a cached statement and map each row into a struct with `map`.
+pub fn query_as<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    map: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Vec<T> {
+    let mut stmt = conn.prepare_cached(sql).expect("prepare");
+    let mut rows = stmt.query(params).expect("query");
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().expect("step") {
+        out.push(map(row).expect("row"));
+    }
+    out
 }

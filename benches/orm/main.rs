@@ -1,76 +1,63 @@
 //! Benchmarks: roost-orm against raw rusqlite on embedded SQLite, case by case.
 //!
-//! Each case is a criterion group with two functions, `raw` (hand-written rusqlite: a
-//! cached prepared statement, rows mapped into the `IndexMap<String, Value>` an
-//! `Instance` holds) and `orm` (the same work through the model API). ORM futures are
-//! driven by `futures::executor::block_on` inside one request scope, so the figures are
-//! the ORM's own cost, not a runtime's. After the run a table of medians and the ratio
-//! ORM / raw is printed from criterion's `estimates.json` files.
+//! Every case runs its variants in this one process (see `cases.rs`): raw rusqlite into
+//! the map an `Instance` holds, raw rusqlite into a struct, the ORM, and the ORM's typed
+//! read where the case is a read. The harness (`harness.rs`) interleaves their samples
+//! and prints min / median / max of each variant's samples with the minor page faults
+//! per operation; with `ROOST_BENCH_JSON=<file>` it appends the results as JSON lines,
+//! which `scripts/bench.sh` collects over several processes.
 //!
-//! Run: `cargo bench --bench orm` (or `scripts/bench.sh` for everything). The raw side
-//! runs the statements the ORM sends (`ROOST_BENCH_SQL=1` prints them).
+//! Run: `cargo bench --bench orm` (or `scripts/bench.sh` for the report). A name
+//! filter runs only the cases whose name contains it: `cargo bench --bench orm --
+//! paginate`. Without `--bench` (as under `cargo test --benches`) every variant runs
+//! once, untimed, after its case's checks. ORM futures are driven by
+//! `futures::executor::block_on` inside one request scope.
+//!
+//! `ROOST_BENCH_SQL=1` prints the statements the ORM sends (to check that the raw side
+//! runs the same SQL); it slows the ORM down, so never time with it.
 
 mod cases;
 mod fixtures;
-mod report;
+mod harness;
 
-use std::time::Duration;
+use harness::{Conditions, Config};
 
-use criterion::Criterion;
+/// One case: its name (for filters) and how to run it.
+type Case = (&'static str, fn(&Config));
 
-/// The cases, in table order: (criterion group, what it measures).
-pub const CASES: &[(&str, &str)] = &[
-    ("find_by_key", "find by primary key"),
-    ("where_order_limit_20", "`where` + `order_by` + `limit 20`"),
-    ("fetch_1000", "fetch 1,000 rows into instances"),
-    ("create", "`create` (INSERT … RETURNING *)"),
-    ("save_one_column", "`save` of one dirty column"),
-    ("eager_100x10", "eager load 100 users × 10 posts"),
-    ("paginate", "`paginate` (page 3 of 20)"),
-    ("factory_create_1000", "factory `create` of 1,000 rows"),
+/// The cases, in table order.
+const CASES: &[Case] = &[
+    ("find_by_key", cases::find_by_key),
+    ("where_order_limit_20", cases::where_order_limit),
+    ("fetch_1000", cases::fetch_1000),
+    ("fetch_100", cases::fetch_100),
+    ("paginate_1k", |c| cases::paginate(c, 1_000)),
+    ("paginate_10k", |c| cases::paginate(c, 10_000)),
+    ("paginate_100k", |c| cases::paginate(c, 100_000)),
+    ("create", cases::create),
+    ("save_one_column", cases::save_one_column),
+    ("eager_100x10", cases::eager_100x10),
+    ("factory_create_1000", cases::factory_create_1000),
 ];
 
 fn main() {
-    // `ROOST_BENCH_SQL=1` logs every statement the ORM sends (to check that the raw
-    // side runs the same SQL); it slows the ORM side down, so never time with it.
     if std::env::var_os("ROOST_BENCH_SQL").is_some() {
         tracing_subscriber::fmt()
             .with_env_filter("roost_orm::query=debug")
             .init();
     }
-    let mut c = Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .configure_from_args();
-    cases::find_by_key(&mut c);
-    cases::where_order_limit(&mut c);
-    cases::fetch_1000(&mut c);
-    cases::create(&mut c);
-    cases::save_one_column(&mut c);
-    cases::eager_100x10(&mut c);
-    cases::paginate(&mut c);
-    cases::factory_create_1000(&mut c);
-    c.final_summary();
-    print_table();
-}
-
-/// One Markdown table: case, raw, orm, orm / raw (criterion medians).
-fn print_table() {
-    println!();
-    println!("| case | raw rusqlite | roost-orm | orm / raw |");
-    println!("|---|---:|---:|---:|");
-    for (group, label) in CASES {
-        match (
-            report::median_ns(group, "raw"),
-            report::median_ns(group, "orm"),
-        ) {
-            (Some(raw), Some(orm)) => println!(
-                "| {label} | {} | {} | {:.2}× |",
-                report::fmt_ns(raw),
-                report::fmt_ns(orm),
-                orm / raw
-            ),
-            _ => println!("| {label} | – | – | not run |"),
+    let config = Config::from_env();
+    let filters = Config::filters();
+    let conditions = Conditions::start();
+    if config.timed {
+        println!("settings: {}", config.describe());
+    }
+    for (name, case) in CASES {
+        if filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str())) {
+            case(&config);
         }
+    }
+    if config.timed {
+        conditions.finish("orm", &config);
     }
 }

@@ -43,8 +43,9 @@ use crate::value::SqlValue;
 
 #[wasm_bindgen]
 extern "C" {
-    /// A D1 prepared statement, as far as this module calls it: `worker` 0.8 has no
-    /// `raw` with options and hides the JS object inside its `D1Result`.
+    /// A D1 prepared statement, as far as this module calls it directly: `worker` 0.8's
+    /// `raw()` takes no options, and its `D1Result` does not hand out the JS result
+    /// object this module reads cell by cell.
     #[wasm_bindgen(extends = js_sys::Object)]
     type JsStatement;
 

@@ -5,7 +5,7 @@
 #   scripts/e2e.sh
 #
 # 1. installs the tools (scripts/setup-worker.sh; cached, a second run costs seconds);
-# 2. builds examples/worker with worker-build;
+# 2. builds examples/worker (scripts/worker-build.sh) with its `e2e` feature (the probes);
 # 3. migrations, both ways round, on throw-away local D1 state:
 #    - `wrangler d1 migrations apply DB --local` (twice: the second is a no-op), then
 #      roost-orm's runner on the same database finds nothing pending;
@@ -38,23 +38,11 @@ log "tools ready"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/roost-e2e.XXXXXX")
 STATE=$WORK/results.json
 DRIVER=(python3 "$ROOT/tests/e2e/driver.py" --state "$STATE")
-WRANGLER_PID=""
 SUMMARY_DONE=""
 
-stop_wrangler() {
-  if [[ -n $WRANGLER_PID ]] && kill -0 "$WRANGLER_PID" 2>/dev/null; then
-    # wrangler was started as the leader of its own process group (setsid): stop the
-    # group it leads (wrangler, its workerd and esbuild children), by its PID.
-    kill -TERM -- "-$WRANGLER_PID" 2>/dev/null || kill -TERM "$WRANGLER_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$WRANGLER_PID" 2>/dev/null || break
-      sleep 0.2
-    done
-    kill -KILL -- "-$WRANGLER_PID" 2>/dev/null || true
-    wait "$WRANGLER_PID" 2>/dev/null || true
-  fi
-  WRANGLER_PID=""
-}
+# shellcheck source=scripts/worker-serve.sh
+. "$ROOT/scripts/worker-serve.sh" # start_wrangler, stop_wrangler
+
 cleanup() {
   local rc=$?
   stop_wrangler
@@ -77,11 +65,16 @@ trap 'exit 130' INT TERM
 
 record() { "${DRIVER[@]}" record "$@"; }
 
-# Cache the Worker's build between runs (the tool cache outlives the checkout).
-WORKER_TARGET=$ROOST_TOOLS/target/worker
+# Cache the Worker's build between runs (the tool cache outlives the checkout), apart
+# from the plain build scripts/wasm-size.sh measures (other features, other artifacts).
+# ROOST_WORKER_TARGET_DIR moves these caches (for instance into a checkout's target/).
+WORKER_TARGET=${ROOST_WORKER_TARGET_DIR:-$ROOST_TOOLS/target}/worker-e2e
+# The e2e build: probes compiled in. Exported, so `wrangler dev`'s build command (the
+# same script, from wrangler.toml) builds the same.
+export ROOST_WORKER_FEATURES=e2e
 
 # -- build ------------------------------------------------------------------------------
-if ! (cd examples/worker && CARGO_TARGET_DIR=$WORKER_TARGET worker-build --release) >"$WORK/build.log" 2>&1; then
+if ! CARGO_TARGET_DIR=$WORKER_TARGET bash scripts/worker-build.sh examples/worker >"$WORK/build.log" 2>&1; then
   tail -n 60 "$WORK/build.log"
   echo "worker-build failed"
   exit 1
@@ -143,24 +136,7 @@ d1 execute DB --local --persist-to "$PW" --file tests/e2e/seed.sql >"$WORK/seed.
 # Start `wrangler dev --local` on a free port over the local D1 state in $1 (more
 # arguments go to wrangler), wait for /health, and set BASE.
 serve() {
-  local state=$1
-  shift
-  local port
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  CARGO_TARGET_DIR=$WORKER_TARGET setsid wrangler dev --local --ip 127.0.0.1 --port "$port" --persist-to "$state" \
-    --show-interactive-dev-session=false "$@" >"$WORK/dev.log" 2>&1 </dev/null &
-  WRANGLER_PID=$!
-  BASE=http://127.0.0.1:$port
-  local ready=""
-  for _ in $(seq 1 600); do # up to ~5 minutes: wrangler re-runs the (cached) build first
-    if ! kill -0 "$WRANGLER_PID" 2>/dev/null; then break; fi
-    if python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" "$BASE/health" 2>/dev/null; then
-      ready=1
-      break
-    fi
-    sleep 0.5
-  done
-  if [[ -z $ready ]]; then
+  if ! start_wrangler "$1" "$WORK/dev.log" "${@:2}"; then
     record "wrangler dev ready" fail "no answer on $BASE/health"
     exit 1
   fi

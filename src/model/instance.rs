@@ -277,16 +277,26 @@ impl<M: ModelDef> Instance<M> {
 impl<M: ModelDef> Serialize for Instance<M> {
     /// The attributes, then each loaded relation under its name (nested).
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut map =
-            serializer.serialize_map(Some(self.attributes.len() + self.relations.len()))?;
-        for (k, v) in &self.attributes {
-            map.serialize_entry(k, v)?;
-        }
-        for (name, loaded) in self.relations.iter() {
-            map.serialize_entry(name, loaded)?;
-        }
-        map.end()
+        serialize_record(&self.attributes, &self.relations, serializer)
     }
+}
+
+/// An instance's JSON: its attributes, then each loaded relation under its name. Not
+/// generic over the model, so every model (and every type-erased related record) shares
+/// one copy per serializer.
+pub(crate) fn serialize_record<S: Serializer>(
+    attributes: &Attributes,
+    relations: &crate::relations::LoadedRelations,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(Some(attributes.len() + relations.len()))?;
+    for (k, v) in attributes {
+        map.serialize_entry(k, v)?;
+    }
+    for (name, loaded) in relations.iter() {
+        map.serialize_entry(name, loaded)?;
+    }
+    map.end()
 }
 
 /// A [`RowSink`](crate::executor::RowSink) that turns each row into a record.

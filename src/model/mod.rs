@@ -25,8 +25,8 @@ pub use attributes::{Attributes, IntoAttributes, TrackedAttributes};
 pub use column::{Cast, Column, ColumnType};
 pub(crate) use config::check_model;
 pub use hooks::{clear_all_hooks, HookEvent, HookReturn};
-pub(crate) use instance::Casts;
 pub use instance::Instance;
+pub(crate) use instance::{serialize_record, Casts};
 pub use statics::Model;
 pub use timestamps::now_timestamp;
 

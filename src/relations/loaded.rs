@@ -10,10 +10,14 @@ use std::fmt;
 
 use serde::ser::{Serialize, Serializer};
 
-use crate::model::{Instance, ModelDef};
+use crate::model::{Attributes, Instance, ModelDef};
 
-/// An instance of some model, type-erased.
-pub trait AnyInstance: Any + Send + Sync + erased_serde::Serialize + fmt::Debug {
+/// An instance of some model, type-erased. It serializes as the instance does (its
+/// attributes, then its loaded relations), through [`record`](Self::record): the JSON
+/// of a record depends on no model type, so nothing is erased per serializer.
+pub trait AnyInstance: Any + Send + Sync + fmt::Debug {
+    /// Its attributes and loaded relations: what it serializes as.
+    fn record(&self) -> (&Attributes, &LoadedRelations);
     /// A boxed copy.
     fn clone_box(&self) -> Box<dyn AnyInstance>;
     /// As `&dyn Any`, for downcasting.
@@ -27,6 +31,10 @@ pub trait AnyInstance: Any + Send + Sync + erased_serde::Serialize + fmt::Debug 
 }
 
 impl<M: ModelDef> AnyInstance for Instance<M> {
+    fn record(&self) -> (&Attributes, &LoadedRelations) {
+        (&self.attributes, &self.relations)
+    }
+
     fn clone_box(&self) -> Box<dyn AnyInstance> {
         Box::new(self.clone())
     }
@@ -56,7 +64,8 @@ impl Clone for Box<dyn AnyInstance> {
 
 impl Serialize for dyn AnyInstance {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        erased_serde::serialize(self, serializer)
+        let (attributes, relations) = self.record();
+        crate::model::serialize_record(attributes, relations, serializer)
     }
 }
 

@@ -1,8 +1,10 @@
 //! JSON responses and errors, and the input checks that run before anything is written.
 
+use std::collections::HashMap;
+
 use roost_orm::OrmError;
 use serde_json::{json, Map, Value};
-use worker::Response;
+use worker::{Request, Response};
 
 /// An error a handler returns: an HTTP status and a JSON body
 /// `{"error": {"code": ..., "message": ...}}`.
@@ -77,6 +79,18 @@ impl From<worker::Error> for ApiError {
 
 fn is_constraint(message: &str) -> bool {
     message.contains("constraint failed") || message.contains("SQLITE_CONSTRAINT")
+}
+
+/// The request's query parameters (the last of a repeated name wins). Read from the
+/// URL text with `form_urlencoded`: `Request::url()` would parse the whole URL with the
+/// `url` crate, whose IDNA tables alone weigh tens of KiB in the wasm.
+pub fn query_params(req: &Request) -> HashMap<String, String> {
+    let url = req.inner().url();
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let query = query.split_once('#').map_or(query, |(q, _)| q);
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 /// A JSON response with a status.

@@ -18,10 +18,18 @@
 //! | `POST /posts/{id}/restore` | restore |
 //! | `POST /posts/{id}/comments` | comment `{body, author_id}` |
 //! | `/probe/...` | e2e probes, only with `E2E_PROBES = "true"` (see `src/probes.rs`) |
+//! | `GET /bench?n=&rounds=` | ORM vs hand-written D1 calls, only with `BENCH = "true"` (see `src/bench.rs`) |
+//!
+//! The last two are test scaffolding: they are compiled only with the `e2e` feature
+//! (`scripts/e2e.sh` and `scripts/d1-bench.sh` build with it; the deployed and measured
+//! build, `scripts/wasm-size.sh`, does not).
 
 mod api;
+#[cfg(feature = "e2e")]
+mod bench;
 mod models;
 mod posts;
+#[cfg(feature = "e2e")]
 mod probes;
 
 use roost_orm::prelude::*;
@@ -84,12 +92,17 @@ async fn handle(req: Request, env: &Env) -> Result<Response, ApiError> {
     Ok(response)
 }
 
+#[cfg_attr(not(feature = "e2e"), allow(unused_variables))]
 async fn route(req: Request, orm: &Orm, env: &Env) -> Result<Response, ApiError> {
     let path = req.path();
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let method = req.method();
     if segments == ["health"] {
         return api::json(200, &json!({"ok": true}));
+    }
+    #[cfg(feature = "e2e")]
+    if segments == ["bench"] && bench::enabled(env) {
+        return bench::route(&req, env).await;
     }
     if orm.tenant().get().is_none() {
         return Err(ApiError::new(
@@ -112,6 +125,7 @@ async fn route(req: Request, orm: &Orm, env: &Env) -> Result<Response, ApiError>
             let id = path_id(id)?;
             posts::comment(req, id).await
         }
+        #[cfg(feature = "e2e")]
         (_, ["probe", rest @ ..]) if probes::enabled(env) => probes::route(req, env, rest).await,
         (_, ["posts", ..]) => Err(ApiError::new(
             405,

@@ -1,12 +1,10 @@
 //! The posts endpoints: what a roostjs app's `PostController` does, with the crate.
 
-use std::collections::HashMap;
-
 use roost_orm::prelude::*;
 use serde_json::{json, Map, Value};
 use worker::{Request, Response};
 
-use crate::api::{flag, id_field, json, object, only, query_number, text, ApiError};
+use crate::api::{flag, id_field, json, object, only, query_number, query_params, text, ApiError};
 use crate::models::{Comment, Post, User};
 
 /// Relations every post response carries: its author, and its comments with theirs.
@@ -18,8 +16,7 @@ const COMMENT: (usize, usize) = (1, 2_000);
 
 /// `GET /posts?page=&per_page=&trashed=with|only` → `{data, total, perPage, currentPage, lastPage}`.
 pub async fn list(req: &Request) -> Result<Response, ApiError> {
-    let url = req.url()?;
-    let params: HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let params = query_params(req);
     let page = query_number(params.get("page").map(String::as_str), "page", 1, 1_000_000)?;
     let per_page = query_number(
         params.get("per_page").map(String::as_str),

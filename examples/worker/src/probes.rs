@@ -29,14 +29,12 @@
 //! | `DELETE /probe/mis-tenant/notes/{id}` | `where_("id", id).force_delete()` → `{"deleted": n}` |
 //! | `GET /probe/d1-dqs` | `{name: {sql, rows} or {sql, error}}` for each of [`DQS_STATEMENTS`] |
 
-use std::collections::HashMap;
-
 use roost_orm::prelude::*;
 use roost_orm::tenant::OrmConfig;
 use serde_json::{json, Map, Value};
 use worker::{Env, Method, Request, Response};
 
-use crate::api::{json, object, path_id, ApiError};
+use crate::api::{json, object, path_id, query_params, ApiError};
 
 /// The var that turns the probes on.
 pub const ENABLE_VAR: &str = "E2E_PROBES";
@@ -169,7 +167,7 @@ async fn body(mut req: Request) -> Result<Map<String, Value>, ApiError> {
 
 /// `GET /probe/loose-notes?where=&value=&where_not_null=&order_by=`.
 async fn loose_read(req: &Request) -> Result<Response, ApiError> {
-    let params: HashMap<String, String> = req.url()?.query_pairs().into_owned().collect();
+    let params = query_params(req);
     let mut query = LooseNote::query();
     if let Some(column) = params.get("where") {
         let value = params.get("value").cloned().unwrap_or_default();

@@ -366,6 +366,35 @@ def run_http(s, c):
     s.check("restored post is back", r.status == 200 and r.json["title"] == "Renamed", r)
     s.check("restore again -> 409 JSON", is_error_json(c.post(f"/posts/{new_id}/restore", ACME), 409))
 
+    # -- the query builder's aggregates, grouping and pluck (GET /stats) -------------------
+    for org in (ACME, GLOBEX):
+        check_stats(s, c, org)
+
+
+def check_stats(s, c, org):
+    """/stats against what the listing says: every figure is the tenant's own, live posts."""
+    every = all_posts(c, org)
+    live = [p for p in every if not p.get("deleted_at")]
+    by_author = {}
+    for p in live:
+        by_author[str(p["author_id"])] = by_author.get(str(p["author_id"]), 0) + 1
+    commented = sorted({x["post_id"] for p in every for x in p["comments"]})
+    want = {
+        "posts": len(live),
+        "published": sum(1 for p in live if p["published"]),
+        "drafts": sum(1 for p in live if not p["published"]),
+        "by_author": by_author,
+        "latest_titles": [p["title"] for p in sorted(live, key=lambda p: -p["id"])[:3]],
+        "max_id": max((p["id"] for p in live), default=None),
+        "has_comments": bool(commented),
+        "commented_posts": commented,
+    }
+    r = c.get("/stats", org)
+    got = r.json if r.status == 200 else None
+    for key, value in want.items():
+        s.check(f"stats {org}: {key}", got is not None and got.get(key) == value,
+                f"want {value!r}, got {None if got is None else got.get(key)!r} ({r.status})")
+
 
 def notes_of(c, org):
     """The tenant's notes as stored, through the correctly declared model: id -> row."""

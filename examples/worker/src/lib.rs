@@ -17,6 +17,7 @@
 //! | `DELETE /posts/{id}` | soft delete |
 //! | `POST /posts/{id}/restore` | restore |
 //! | `POST /posts/{id}/comments` | comment `{body, author_id}` |
+//! | `GET /stats` | counts, per-author counts, latest titles (see `src/stats.rs`) |
 //! | `/probe/...` | e2e probes, only with `E2E_PROBES = "true"` (see `src/probes.rs`) |
 //! | `GET /bench?n=&rounds=` | ORM vs hand-written D1 calls, only with `BENCH = "true"` (see `src/bench.rs`) |
 //!
@@ -31,6 +32,7 @@ mod models;
 mod posts;
 #[cfg(feature = "e2e")]
 mod probes;
+mod stats;
 
 use roost_orm::prelude::*;
 use roost_orm::tenant::{HeaderOrgResolver, OrmConfig, OrmServiceProvider, TenantScopeMiddleware};
@@ -113,6 +115,7 @@ async fn route(req: Request, orm: &Orm, env: &Env) -> Result<Response, ApiError>
     }
     match (method, segments.as_slice()) {
         (Method::Get, ["posts"]) => posts::list(&req).await,
+        (Method::Get, ["stats"]) => stats::show().await,
         (Method::Post, ["posts"]) => posts::create(req).await,
         (Method::Get, ["posts", id]) => posts::show(path_id(id)?).await,
         (Method::Patch, ["posts", id]) => {

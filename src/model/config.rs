@@ -35,7 +35,12 @@ thread_local! {
 /// `Ok` when model `M`'s declaration is usable, else [`OrmError::InvalidModel`] naming
 /// the fault. Cheap after the first call (one per-thread map lookup).
 pub(crate) fn check_model<M: ModelDef>() -> Result<()> {
-    let id = TypeId::of::<M>();
+    check_model_by(TypeId::of::<M>(), judge::<M>)
+}
+
+/// The body of [`check_model`], one copy for every model type: only the judgement is
+/// per type (code size on wasm32 grows with the models, not with this lookup).
+fn check_model_by(id: TypeId, judge: fn() -> Result<()>) -> Result<()> {
     let known = VERDICTS.with(|v| v.borrow().get(&id).cloned());
     let verdict = match known {
         Some(verdict) => verdict,
@@ -44,7 +49,7 @@ pub(crate) fn check_model<M: ModelDef>() -> Result<()> {
             // Provisionally passed while judged, so a check reached again from inside
             // the judgement (a relation's model naming this one) can't recurse.
             VERDICTS.with(|v| v.borrow_mut().insert(id, None));
-            let verdict = judge::<M>().err();
+            let verdict = judge().err();
             VERDICTS.with(|v| v.borrow_mut().insert(id, verdict.clone()));
             verdict
         }

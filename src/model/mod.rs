@@ -18,6 +18,7 @@ pub mod hooks;
 mod instance;
 pub mod naming;
 pub(crate) mod persistence;
+mod schema;
 mod statics;
 mod timestamps;
 
@@ -27,12 +28,13 @@ pub(crate) use config::check_model;
 pub use hooks::{clear_all_hooks, HookEvent, HookReturn};
 pub use instance::Instance;
 pub(crate) use instance::{serialize_record, Casts};
+pub(crate) use schema::Schema;
 pub use statics::Model;
 pub use timestamps::now_timestamp;
 
 use serde_json::Value;
 
-use crate::error::{OrmError, Result};
+use crate::error::Result;
 use crate::query::Ident;
 use crate::value::SqlValue;
 
@@ -140,96 +142,28 @@ pub(crate) fn cast_of<M: ModelDef>(name: &str) -> Cast {
     column_of::<M>(name).map(|c| c.cast).unwrap_or_default()
 }
 
-/// Whether `name` is a column of `M`: declared, or implied by the model's settings.
-pub(crate) fn is_known_column<M: ModelDef>(name: &str) -> bool {
-    M::COLUMNS.is_empty()
-        || column_of::<M>(name).is_some()
-        || name == M::PRIMARY_KEY
-        || (M::TIMESTAMPS && (name == CREATED_AT || name == UPDATED_AT))
-        || (M::SOFT_DELETES && name == DELETED_AT)
-        || M::TENANT_COLUMN == Some(name)
-}
-
-/// The program-lifetime spelling of `name` when it is a column of `M` named without a
-/// table: declared, or implied by the model's settings.
-fn static_column<M: ModelDef>(name: &str) -> Option<&'static str> {
-    if let Some(column) = column_of::<M>(name) {
-        return Some(column.name);
-    }
-    let implied = [
-        Some(M::PRIMARY_KEY),
-        M::TIMESTAMPS.then_some(CREATED_AT),
-        M::TIMESTAMPS.then_some(UPDATED_AT),
-        M::SOFT_DELETES.then_some(DELETED_AT),
-        M::TENANT_COLUMN,
-    ];
-    implied.into_iter().flatten().find(|c| *c == name)
-}
-
 /// Validate a column reference of model `M` (`col` or `table.col`): a valid identifier,
 /// qualified (if at all) by `M`'s own table, and a known column.
 pub(crate) fn check_column<M: ModelDef>(name: &str) -> Result<Ident> {
-    // A known column by its bare name (the common case) needs no copy of the name.
-    if let Some(column) = static_column::<M>(name) {
-        return Ident::parse_static(column);
-    }
-    let ident = Ident::parse(name)?;
-    let (table, column) = ident.parts();
-    // A query of `M` reads `M`'s table only: another table's name can't qualify one of
-    // its columns (it would be `no such column` at best).
-    if table.is_some_and(|t| t != table_of::<M>()) || !is_known_column::<M>(column) {
-        return Err(OrmError::UnknownColumn {
-            model: M::model_name(),
-            column: name.to_string(),
-        });
-    }
-    Ok(ident)
+    Schema::of::<M>().check_column(name)
 }
 
 /// A column named by an attribute key of a write (`create`, `set` + `save`, `update`,
 /// `increment`, ...): [`check_column`], and a bare name — `posts.title` is a column
 /// reference, not an attribute, and can't be written.
 pub(crate) fn check_attribute<M: ModelDef>(name: &str) -> Result<Ident> {
-    let ident = check_column::<M>(name)?;
-    if ident.parts().0.is_some() {
-        return Err(OrmError::InvalidAttributes(format!(
-            "attribute [{name}] of model [{}] names a table; write the bare column name",
-            M::model_name()
-        )));
-    }
-    Ok(ident)
-}
-
-/// The declared column `ident` refers to: its name, bare or qualified with `M`'s table.
-fn declared<M: ModelDef>(ident: &Ident) -> Option<&'static Column> {
-    match ident.parts() {
-        (None, column) => column_of::<M>(column),
-        (Some(table), column) if table == table_of::<M>() => column_of::<M>(column),
-        _ => None,
-    }
+    Schema::of::<M>().check_attribute(name)
 }
 
 /// The bound value of a caller's `value` for column `ident` of `M` — the one rule of
 /// [`Column::bind`] for a declared column, the plain JSON mapping otherwise. Every
 /// condition, write and relation key binds through here.
 pub(crate) fn bind_value<M: ModelDef>(ident: &Ident, value: &Value) -> Result<SqlValue> {
-    let bound = match declared::<M>(ident) {
-        Some(column) => column.bind(value),
-        None => SqlValue::from_json(value),
-    };
-    bound.map_err(|e| match e {
-        OrmError::ValueOutOfRange {
-            column: None,
-            value,
-        } => OrmError::ValueOutOfRange {
-            column: Some(ident.to_string()),
-            value,
-        },
-        other => other,
-    })
+    Schema::of::<M>().bind_value(ident, value)
 }
 
 /// [`bind_value`] for each of `values`.
 pub(crate) fn bind_values<M: ModelDef>(ident: &Ident, values: &[Value]) -> Result<Vec<SqlValue>> {
-    values.iter().map(|v| bind_value::<M>(ident, v)).collect()
+    let schema = Schema::of::<M>();
+    values.iter().map(|v| schema.bind_value(ident, v)).collect()
 }

@@ -7,7 +7,7 @@
 use std::any::TypeId;
 
 use crate::error::Result;
-use crate::model::{table_of, ModelDef, DELETED_AT};
+use crate::model::{ModelDef, Schema, DELETED_AT};
 use crate::orm::Orm;
 use crate::query::ast::{Condition, Ident, Operator};
 use crate::value::SqlValue;
@@ -45,18 +45,28 @@ pub(crate) fn model_scopes_shaped<M: ModelDef>(
     orm: &Orm,
     trashed: Trashed,
 ) -> Result<(Vec<Condition>, ScopeShape)> {
+    scopes_in(orm, TypeId::of::<M>(), Schema::of::<M>(), trashed)
+}
+
+/// The body of [`model_scopes_shaped`], shared by every model type.
+fn scopes_in(
+    orm: &Orm,
+    model: TypeId,
+    schema: Schema,
+    trashed: Trashed,
+) -> Result<(Vec<Condition>, ScopeShape)> {
     let mut scopes = Vec::new();
     let mut shape = ScopeShape::default();
-    if let Some((column, org_id)) = tenant_of::<M>(orm) {
+    if let Some((column, org_id)) = tenant_in(orm, model, schema.tenant_column) {
         scopes.push(Condition::Compare {
-            column: Ident::qualified_static(table_of::<M>(), column)?,
+            column: Ident::qualified_static(schema.table, column)?,
             op: Operator::Eq,
             value: SqlValue::Text(org_id),
         });
         shape.tenant = true;
     }
-    if M::SOFT_DELETES && trashed != Trashed::With {
-        let column = Ident::qualified_static(table_of::<M>(), DELETED_AT)?;
+    if schema.soft_deletes && trashed != Trashed::With {
+        let column = Ident::qualified_static(schema.table, DELETED_AT)?;
         let negated = trashed == Trashed::Only;
         scopes.push(Condition::Null { column, negated });
         shape.deleted = Some(negated);
@@ -68,8 +78,17 @@ pub(crate) fn model_scopes_shaped<M: ModelDef>(
 /// now: it has a tenant column, a tenant is active, and neither the whole context nor
 /// this model is bypassed.
 pub(crate) fn tenant_of<M: ModelDef>(orm: &Orm) -> Option<(&'static str, String)> {
-    let column = M::TENANT_COLUMN?;
-    if orm.is_bypassed(TypeId::of::<M>()) {
+    tenant_in(orm, TypeId::of::<M>(), M::TENANT_COLUMN)
+}
+
+/// The body of [`tenant_of`], shared by every model type.
+fn tenant_in(
+    orm: &Orm,
+    model: TypeId,
+    column: Option<&'static str>,
+) -> Option<(&'static str, String)> {
+    let column = column?;
+    if orm.is_bypassed(model) {
         return None;
     }
     orm.tenant().active_org_id().map(|id| (column, id))

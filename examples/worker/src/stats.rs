@@ -3,11 +3,25 @@
 //! blind to soft-deleted posts, with no SQL written by hand.
 
 use roost_orm::prelude::*;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 use worker::Response;
 
 use crate::api::{json, ApiError};
 use crate::models::{Comment, Post};
+
+/// The body of `GET /stats`.
+#[derive(Serialize)]
+struct Stats {
+    posts: u64,
+    published: u64,
+    drafts: u64,
+    by_author: Map<String, Value>,
+    latest_titles: Vec<String>,
+    max_id: Option<i64>,
+    has_comments: bool,
+    commented_posts: Vec<i64>,
+}
 
 /// `GET /stats` → `{posts, published, drafts, by_author: {author_id: n}, latest_titles,
 /// max_id, has_comments, commented_posts}`.
@@ -43,15 +57,15 @@ pub async fn show() -> Result<Response, ApiError> {
         .await?;
     json(
         200,
-        &json!({
-            "posts": posts,
-            "published": published,
-            "drafts": posts - published,
-            "by_author": by_author,
-            "latest_titles": latest_titles,
-            "max_id": max_id,
-            "has_comments": has_comments,
-            "commented_posts": commented_posts,
-        }),
+        &Stats {
+            posts,
+            published,
+            drafts: posts.saturating_sub(published),
+            by_author,
+            latest_titles,
+            max_id,
+            has_comments,
+            commented_posts,
+        },
     )
 }

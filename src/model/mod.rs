@@ -63,7 +63,7 @@ pub const DELETED_AT: &str = "deleted_at";
 /// A declaration is checked once per model type, at its first query or write: an
 /// invalid table, key, tenant or column name, a column declared twice, or a relation
 /// naming a bad column makes every query and write of the model
-/// [`OrmError::InvalidModel`], before any SQL (see the README's table of
+/// [`OrmError::InvalidModel`](crate::OrmError::InvalidModel), before any SQL (see the README's table of
 /// misconfigurations).
 ///
 /// The table is fixed per type: it is [`ModelDef::TABLE`] (or derived), read through

@@ -71,6 +71,9 @@ fn chain<M: ModelDef>(mut q: QueryBuilder<M>, steps: &[Step]) -> QueryBuilder<M>
             Step::WithConstraint(name, false, inner) => {
                 q.with_constraint(&name, |r: QueryBuilder<Comment>| chain(r, &inner))
             }
+            Step::WhereRaw(false, f, b) => q.where_raw(gen::RAW_FRAGMENTS[f].0, &b),
+            Step::WhereRaw(true, f, b) => q.or_where_raw(gen::RAW_FRAGMENTS[f].0, &b),
+            Step::OrderRaw(f, b) => q.order_by_raw(gen::RAW_FRAGMENTS[f].0, &b),
         };
     }
     q

@@ -130,11 +130,11 @@ async fn paginate_is_one_statement_when_the_page_has_rows() {
     assert_eq!(
         mock.statements(),
         vec![stmt(
-            "SELECT \"__roost_page\".*, \"__roost_count\".\"__roost_total\" \
+            "SELECT \"users\".*, \"__roost_count\".\"__roost_total\" \
              FROM (SELECT COUNT(*) AS \"__roost_total\" FROM \"users\" WHERE \"users\".\"name\" = ?1) AS \"__roost_count\" \
              LEFT JOIN (SELECT *, 1 AS \"__roost_page_row\" FROM \"users\" WHERE \"users\".\"name\" = ?1 \
-             ORDER BY \"users\".\"id\" DESC LIMIT ?2 OFFSET ?3) AS \"__roost_page\" ON TRUE \
-             ORDER BY \"__roost_page\".\"id\" DESC",
+             ORDER BY \"users\".\"id\" DESC LIMIT ?2 OFFSET ?3) AS \"users\" ON TRUE \
+             ORDER BY \"users\".\"id\" DESC",
             vec![T("x".into()), I(2), I(2)]
         )]
     );

@@ -64,6 +64,13 @@ enum Step {
     OrAny(i64),
     /// `or_where_column("a", "<", "c")`.
     OrColumns,
+    /// `where_raw("\"things\".\"a\" > ?", [v])`.
+    WhereRaw(i64),
+    /// `or_where_raw("1 = 1")`: an OR that matches everything, which must stay inside
+    /// the caller's group.
+    OrRawAll,
+    /// `order_by_raw("\"things\".\"c\" IS NULL, \"things\".\"a\" % ?", [m])`.
+    OrderRaw(i64),
 }
 
 #[derive(Debug, Clone)]
@@ -154,6 +161,9 @@ fn step() -> impl Strategy<Value = Step> {
         (column(), -5i64..60).prop_map(|(c, v)| Step::Not(c, v)),
         (-5i64..60).prop_map(Step::OrAny),
         Just(Step::OrColumns),
+        (-5i64..60).prop_map(Step::WhereRaw),
+        Just(Step::OrRawAll),
+        (1i64..7).prop_map(Step::OrderRaw),
     ]
 }
 
@@ -203,6 +213,8 @@ fn filters(mut q: QueryBuilder<Thing>, steps: &[Step]) -> QueryBuilder<Thing> {
             Step::Not(c, v) => q.where_not(|w| w.where_op(c, ">", v)),
             Step::OrAny(v) => q.or_where_any(&["a", "c"], "=", v),
             Step::OrColumns => q.or_where_column("a", "<", "c"),
+            Step::WhereRaw(v) => q.where_raw("\"things\".\"a\" > ?", &[json!(v)]),
+            Step::OrRawAll => q.or_where_raw("1 = 1", &[]),
             _ => q,
         };
     }
@@ -217,6 +229,10 @@ fn modifiers(mut q: QueryBuilder<Thing>, steps: &[Step]) -> QueryBuilder<Thing> 
             Step::Offset(n) => q.offset(n),
             Step::WithTrashed => q.with_trashed(),
             Step::OnlyTrashed => q.only_trashed(),
+            Step::OrderRaw(m) => q.order_by_raw(
+                "\"things\".\"c\" IS NULL, \"things\".\"a\" % ?",
+                &[json!(m)],
+            ),
             _ => q,
         };
     }

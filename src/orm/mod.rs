@@ -11,6 +11,7 @@
 //! ([`Orm::set_query_budget`]) and emit the `tracing` query log. This module must not
 //! write SQL.
 
+mod raw;
 mod scope;
 
 pub use scope::Scoped;

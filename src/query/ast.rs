@@ -11,6 +11,7 @@ use std::sync::RwLock;
 use once_cell::sync::Lazy;
 
 use crate::error::{OrmError, Result};
+pub use crate::query::raw::RawSql;
 use crate::value::SqlValue;
 
 /// A validated identifier: `column` or `table.column`, each part `[A-Za-z_][A-Za-z0-9_]*`.
@@ -346,6 +347,9 @@ pub enum Condition {
         /// `NOT IN`.
         negated: bool,
     },
+    /// The caller's SQL text with its bound values (`where_raw`), written in
+    /// parentheses.
+    Raw(RawSql),
     /// `column IS [NOT] NULL`
     Null {
         /// The column.
@@ -458,6 +462,8 @@ pub enum Projection {
         /// The name the value comes back under (a plain identifier).
         alias: Ident,
     },
+    /// The caller's SQL text with its bound values (`select_raw`), as written.
+    Raw(RawSql),
 }
 
 /// One ORDER BY term.
@@ -470,6 +476,17 @@ pub enum Order {
     Aggregate(Aggregate, Option<Ident>, Direction),
     /// `random()` (Laravel `inRandomOrder`).
     Random,
+    /// The caller's SQL text with its bound values (`order_by_raw`), as written.
+    Raw(RawSql),
+}
+
+/// One GROUP BY term.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Group {
+    /// A column (written qualified).
+    Column(Ident),
+    /// The caller's SQL text with its bound values (`group_by_raw`), as written.
+    Raw(RawSql),
 }
 
 /// One HAVING term: an aggregate or a grouped column, compared with a bound value (or
@@ -493,6 +510,9 @@ pub enum HavingTarget {
     Aggregate(Aggregate, Option<Ident>),
     /// A column.
     Column(Ident),
+    /// The caller's SQL text with its bound values (`having_raw`): a whole predicate,
+    /// written in parentheses, with [`HavingTest::Holds`].
+    Raw(RawSql),
 }
 
 /// How a [`Having`] term compares.
@@ -502,6 +522,8 @@ pub enum HavingTest {
     Compare(Operator, SqlValue),
     /// `[NOT] BETWEEN ? AND ?`
     Between(SqlValue, SqlValue, bool),
+    /// Nothing more: the target is itself a predicate (a raw one).
+    Holds,
 }
 
 /// A condition with its connective.
@@ -527,8 +549,8 @@ pub struct Select {
     pub filter: Vec<Where>,
     /// Scope conditions, ANDed with the caller's group and each other.
     pub scopes: Vec<Condition>,
-    /// GROUP BY columns.
-    pub groups: Vec<Ident>,
+    /// GROUP BY terms.
+    pub groups: Vec<Group>,
     /// HAVING terms.
     pub having: Vec<Having>,
     /// ORDER BY terms.

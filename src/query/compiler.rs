@@ -19,6 +19,7 @@
 //! the target of a SET) are written bare: SQLite never reads those as strings.
 
 mod conditions;
+mod raw;
 mod select;
 
 use crate::executor::{SqlText, Statement};
@@ -290,10 +291,10 @@ pub fn select_by_key(
 /// One page and the total of matching rows, in one statement whether or not the page
 /// has rows:
 ///
-/// `SELECT "__roost_page".*, "__roost_count"."__roost_total" FROM (SELECT COUNT(*) AS
+/// `SELECT "t".*, "__roost_count"."__roost_total" FROM (SELECT COUNT(*) AS
 /// "__roost_total" FROM t WHERE <w>) AS "__roost_count" LEFT JOIN (SELECT *, 1 AS
-/// "__roost_page_row" FROM t WHERE <w> ORDER BY ... LIMIT ?N OFFSET ?M) AS
-/// "__roost_page" ON TRUE ORDER BY "__roost_page"."col" ...`
+/// "__roost_page_row" FROM t WHERE <w> ORDER BY ... LIMIT ?N OFFSET ?M) AS "t" ON TRUE
+/// ORDER BY "t"."col" ...`
 ///
 /// The count is a scalar aggregate, so its cost is the matching rows' index or table
 /// scan, never a materialised numbering of every row (`COUNT(*) OVER ()` costs the
@@ -314,7 +315,7 @@ pub fn paginate(select: &Select) -> Statement {
     sql.numbered = true;
     sql.params = params;
     sql.push("SELECT ")
-        .quoted(PAGE_ALIAS)
+        .ident(&select.table)
         .push(".*, ")
         .quoted(COUNT_ALIAS)
         .push(".")
@@ -342,41 +343,53 @@ pub fn paginate(select: &Select) -> Statement {
         .push(&where_text);
     sql.grouping(select);
     sql.tail(select);
-    sql.push(") AS ").quoted(PAGE_ALIAS).push(" ON TRUE");
-    // The page's order again outside the join, which promises none of its own.
+    sql.push(") AS ").ident(&select.table).push(" ON TRUE");
+    // The page's order again outside the join, which promises none of its own. The
+    // page subquery is aliased as the table, so an order written against the table —
+    // a column, or a raw expression naming `"t"."col"` — reads the page's own column
+    // out here unchanged (a raw order's values are bound again).
     let mut first = true;
     for order in &select.orders {
-        let (name, direction) = match order {
-            Order::Column(column, direction) => (column.parts().1, direction),
+        let comma = |sql: &mut Sql, first: &mut bool| {
+            sql.push(if *first { " ORDER BY " } else { ", " });
+            *first = false;
+        };
+        match order {
+            Order::Column(column, direction) => {
+                comma(&mut sql, &mut first);
+                sql.column(column).push(" ").push(direction.sql());
+            }
             // The page's column of that aggregate: its alias in the SELECT list.
             Order::Aggregate(function, column, direction) => {
-                match select.columns.iter().find_map(|item| match item {
+                let alias = select.columns.iter().find_map(|item| match item {
                     Projection::Aggregate {
                         function: f,
                         column: c,
                         alias,
                     } if f == function && c == column => Some(alias),
                     _ => None,
-                }) {
-                    Some(alias) => (alias.as_str(), direction),
-                    None => continue,
+                });
+                if let Some(alias) = alias {
+                    comma(&mut sql, &mut first);
+                    sql.ident(&select.table)
+                        .push(".")
+                        .quoted(alias.as_str())
+                        .push(" ")
+                        .push(direction.sql());
                 }
             }
-            Order::Random => continue,
-        };
-        sql.push(if first { " ORDER BY " } else { ", " });
-        first = false;
-        sql.quoted(PAGE_ALIAS)
-            .push(".")
-            .quoted(name)
-            .push(" ")
-            .push(direction.sql());
+            Order::Raw(raw) => {
+                comma(&mut sql, &mut first);
+                sql.raw(raw);
+            }
+            // A second random() would reshuffle the page; the one-row count on the
+            // join's left keeps the subquery's order (SQLite loops it inside).
+            Order::Random => {}
+        }
     }
     sql.finish()
 }
 
-/// The alias of the page subquery of [`paginate`].
-const PAGE_ALIAS: &str = "__roost_page";
 /// The alias of the count subquery of [`paginate`].
 const COUNT_ALIAS: &str = "__roost_count";
 

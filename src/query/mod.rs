@@ -12,13 +12,15 @@ mod builder;
 pub mod compiler;
 pub(crate) mod global_scopes;
 mod paginate;
+mod raw;
 pub(crate) mod scopes;
 mod text_cache;
 mod typed;
 
 pub use ast::{
-    Aggregate, Assignment, Boolean, Condition, DatePart, Direction, Having, HavingTarget,
-    HavingTest, Ident, IntoDirection, IntoOperator, Operator, Order, Projection, Select, Where,
+    Aggregate, Assignment, Boolean, Condition, DatePart, Direction, Group, Having, HavingTarget,
+    HavingTest, Ident, IntoDirection, IntoOperator, Operator, Order, Projection, RawSql, Select,
+    Where,
 };
 pub use builder::{QueryBuilder, SimplePage};
 pub use global_scopes::GlobalScopes;

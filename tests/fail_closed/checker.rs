@@ -497,7 +497,8 @@ fn check(schema: &Schema, dqs: bool, floats: &HashSet<u64>, st: &Statement) -> R
                 return bad("is not a table of the schema");
             }
         } else if is_word(at(k, -1), &["AS"]) {
-            if !own_name(name) {
+            // `paginate` aliases its page subquery as the model's own table.
+            if !own_name(name) && !schema.is_table(name) {
                 return bad("is not one of the compiler's aliases");
             }
         } else if at(k, -1) == Some(&Tok::Punct(".")) {

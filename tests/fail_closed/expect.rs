@@ -8,7 +8,7 @@ use roost_orm::relations::relation_map;
 use serde_json::Value;
 
 use super::checker::shorten;
-use super::gen::{Case, Step, Target, Terminal};
+use super::gen::{Case, Step, Target, Terminal, RAW_FRAGMENTS};
 use super::models::{Author, Comment, Fixture, Post, Tag};
 
 /// An operator, direction or relation the ORM accepts; anything else must be an error.
@@ -94,6 +94,20 @@ impl Expect {
         }
     }
 
+    /// A raw fragment: refused unless its text is one plain-placeholder fragment with
+    /// exactly one bindable value per `?`.
+    fn raw(&mut self, fragment: usize, values: &[Value]) {
+        let (text, placeholders) = RAW_FRAGMENTS[fragment];
+        if placeholders != Some(values.len()) {
+            self.early("raw-fragment", text);
+        } else if values
+            .iter()
+            .any(|v| v.as_u64().is_some_and(|n| n > i64::MAX as u64))
+        {
+            self.early("raw-value", text);
+        }
+    }
+
     fn steps(&mut self, fx: &Fixture, on: &On, steps: &[Step]) {
         for s in steps {
             match s {
@@ -111,6 +125,10 @@ impl Expect {
                     self.filter_name(fx, on.table, c, on.main);
                 }
                 Step::Group(_, inner) => self.steps(fx, on, inner),
+                Step::WhereRaw(_, f, values) => self.raw(*f, values),
+                // `count` drops the order: its text never reaches SQL, and a value
+                // that cannot be bound is then no error either.
+                Step::OrderRaw(f, values) if !on.count => self.raw(*f, values),
                 Step::OrderBy(c, d) => {
                     if !direction_ok(d) {
                         self.early("direction", d);

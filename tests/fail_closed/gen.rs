@@ -41,7 +41,36 @@ pub enum Step {
     With(Vec<String>),
     /// `with_constraint(name, ..)` on a `Tag` (true) or `Comment` (false) query.
     WithConstraint(String, bool, Vec<Step>),
+    /// `where_raw` (false) / `or_where_raw` (true): a fragment of [`RAW_FRAGMENTS`]
+    /// with generated bindings.
+    WhereRaw(bool, usize, Vec<Value>),
+    /// `order_by_raw` of a fragment of [`RAW_FRAGMENTS`].
+    OrderRaw(usize, Vec<Value>),
 }
+
+/// Raw fragments and the number of `?` each has, or `None` when the ORM must refuse
+/// the text whatever the bindings (it would reach outside its clause or is not one
+/// plain-placeholder fragment). The accepted ones use only what the checker allows
+/// (quoted names, its keywords); quotes and comments inside accepted text are
+/// `src/query/raw.rs`'s unit tests.
+pub const RAW_FRAGMENTS: &[(&str, Option<usize>)] = &[
+    ("1 = 1", Some(0)),
+    ("\"id\" > ?", Some(1)),
+    ("\"id\" IN (?, ?)", Some(2)),
+    ("(\"id\" IS NULL) OR NOT (\"id\" BETWEEN ? AND ?)", Some(2)),
+    ("1=1) OR (1=1", None),
+    ("(1=1", None),
+    ("1 = 1 -- and the scopes", None),
+    ("1; DELETE FROM canary", None),
+    ("id = ?1", None),
+    ("id = :id", None),
+    ("id = @id", None),
+    ("id = $1", None),
+    ("'unclosed", None),
+    ("/* open", None),
+    ("\"id", None),
+    ("   ", None),
+];
 
 /// The call under test.
 #[derive(Debug, Clone)]
@@ -153,6 +182,7 @@ impl Step {
             WithTrashed | OnlyTrashed => 0,
             With(n) => n.len(),
             WithConstraint(_, _, s) => 1 + s.iter().map(Step::inputs).sum::<usize>(),
+            WhereRaw(_, _, v) | OrderRaw(_, v) => 1 + v.len(),
         }
     }
 }
@@ -447,13 +477,18 @@ fn filter(n: BoxedStrategy<String>, v: BoxedStrategy<Value>) -> BoxedStrategy<St
         (n.clone(), list).prop_map(|(c, l)| Step::WhereNotIn(c, l)),
         n.clone().prop_map(Step::WhereNull),
         n.prop_map(Step::WhereNotNull),
+        (any::<bool>(), 0..RAW_FRAGMENTS.len(), raw_bindings())
+            .prop_map(|(or, f, b)| Step::WhereRaw(or, f, b)),
     ]
     .boxed()
 }
 
 fn step(n: BoxedStrategy<String>, v: BoxedStrategy<Value>) -> BoxedStrategy<Step> {
     let f = filter(n.clone(), v);
-    let order = (n.clone(), direction(n.clone())).prop_map(|(c, d)| Step::OrderBy(c, d));
+    let order = prop_oneof![
+        4 => (n.clone(), direction(n.clone())).prop_map(|(c, d)| Step::OrderBy(c, d)),
+        1 => (0..RAW_FRAGMENTS.len(), raw_bindings()).prop_map(|(f, b)| Step::OrderRaw(f, b)),
+    ];
     let inner = prop_oneof![3 => f.clone(), 1 => order.clone(), 1 => Just(Step::OnlyTrashed), 1 => limit().prop_map(Step::Limit)];
     let rel = relation(n);
     prop_oneof![
@@ -540,4 +575,15 @@ pub fn case(columns: &[String], tables: &[String]) -> impl Strategy<Value = Case
                 terminal,
             }
         })
+}
+
+/// Bindings of a raw fragment: usually as many as it has placeholders (0–2), sometimes
+/// a value no statement can bind (an integer past `i64`).
+fn raw_bindings() -> BoxedStrategy<Vec<Value>> {
+    let value = prop_oneof![
+        8 => (-3i64..40).prop_map(Value::from),
+        2 => "[a-z'()?]{0,4}".prop_map(Value::from),
+        1 => Just(Value::from(u64::MAX)),
+    ];
+    prop::collection::vec(value, 0..3).boxed()
 }

@@ -10,7 +10,7 @@ use super::QueryBuilder;
 use crate::error::{OrmError, Result};
 use crate::model::{bind_value, check_column, ModelDef};
 use crate::query::ast::{
-    Aggregate, Boolean, Having, HavingTarget, HavingTest, Ident, IntoOperator, Projection,
+    Aggregate, Boolean, Group, Having, HavingTarget, HavingTest, Ident, IntoOperator, Projection,
 };
 
 impl<M: ModelDef> QueryBuilder<M> {
@@ -114,7 +114,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     {
         for name in columns {
             match check_column::<M>(name.as_ref()) {
-                Ok(column) => self.groups.push(column),
+                Ok(column) => self.groups.push(Group::Column(column)),
                 Err(e) => self.fail(e),
             }
         }
@@ -145,7 +145,8 @@ impl<M: ModelDef> QueryBuilder<M> {
     fn having_test(&self, target: &HavingTarget, value: &Value) -> Result<crate::SqlValue> {
         match target {
             HavingTarget::Column(column) => bind_value::<M>(column, value),
-            HavingTarget::Aggregate(..) => crate::SqlValue::from_json(value),
+            // A raw target takes its values with its text (`having_raw`), never here.
+            HavingTarget::Aggregate(..) | HavingTarget::Raw(_) => crate::SqlValue::from_json(value),
         }
     }
 

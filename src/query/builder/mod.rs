@@ -13,6 +13,7 @@ mod columns;
 mod conditions;
 mod ordering;
 mod pages;
+mod raw;
 mod terminals;
 mod typed;
 
@@ -25,8 +26,8 @@ use serde_json::Value;
 use crate::error::{OrmError, Result};
 use crate::model::{bind_value, bind_values, check_column, ModelDef};
 use crate::query::ast::{
-    Boolean, Condition, Direction, Having, Ident, IntoDirection, IntoOperator, Operator, Order,
-    Projection, Where,
+    Boolean, Condition, Direction, Group, Having, Ident, IntoDirection, IntoOperator, Operator,
+    Order, Projection, Where,
 };
 use crate::query::global_scopes::Lifted;
 use crate::query::scopes::Trashed;
@@ -51,7 +52,7 @@ pub struct QueryBuilder<M: ModelDef> {
     distinct: bool,
     columns: Vec<Projection>,
     filter: Vec<Where>,
-    groups: Vec<Ident>,
+    groups: Vec<Group>,
     having: Vec<Having>,
     orders: Vec<Order>,
     limit: Option<u64>,

@@ -18,6 +18,9 @@ impl Sql<'_> {
                 values,
                 negated,
             } => self.in_list(column, values, *negated),
+            Condition::Raw(raw) => {
+                self.push("(").raw(raw).push(")");
+            }
             Condition::Null { column, negated } => {
                 self.column(column)
                     .push(if *negated { " IS NOT NULL" } else { " IS NULL" });

@@ -6,7 +6,7 @@
 
 use super::Sql;
 use crate::query::ast::{
-    Aggregate, Having, HavingTarget, HavingTest, Ident, Order, Projection, Select,
+    Aggregate, Group, Having, HavingTarget, HavingTest, Ident, Order, Projection, Select,
 };
 
 impl Sql<'_> {
@@ -35,6 +35,9 @@ impl Sql<'_> {
                     self.aggregate(*function, column.as_ref());
                     self.push(" AS ").quoted(alias.as_str());
                 }
+                Projection::Raw(raw) => {
+                    self.raw(raw);
+                }
             }
         }
     }
@@ -51,9 +54,12 @@ impl Sql<'_> {
 
     /// ` GROUP BY a, b HAVING ...` (nothing without groups or havings).
     pub(super) fn grouping(&mut self, select: &Select) {
-        for (i, column) in select.groups.iter().enumerate() {
+        for (i, group) in select.groups.iter().enumerate() {
             self.push(if i == 0 { " GROUP BY " } else { ", " });
-            self.column(column);
+            match group {
+                Group::Column(column) => self.column(column),
+                Group::Raw(raw) => self.raw(raw),
+            };
         }
         for (i, having) in select.having.iter().enumerate() {
             self.push(match (i, having.boolean) {
@@ -69,6 +75,7 @@ impl Sql<'_> {
         match &having.target {
             HavingTarget::Aggregate(function, column) => self.aggregate(*function, column.as_ref()),
             HavingTarget::Column(column) => self.column(column),
+            HavingTarget::Raw(raw) => self.push("(").raw(raw).push(")"),
         };
         match &having.test {
             HavingTest::Compare(op, value) => {
@@ -84,6 +91,7 @@ impl Sql<'_> {
                 self.param(low.clone()).push(" AND ");
                 self.param(high.clone());
             }
+            HavingTest::Holds => {}
         }
     }
 
@@ -102,6 +110,9 @@ impl Sql<'_> {
                 }
                 Order::Random => {
                     self.push("random()");
+                }
+                Order::Raw(raw) => {
+                    self.raw(raw);
                 }
             }
         }

@@ -165,6 +165,15 @@ async fn drive<M: ModelDef>(fx: &Fixture, case: &Case) -> Outcome {
         FirstOrNew(a, b) => measured(fx, M::first_or_new(a.clone(), b.clone()), one).await,
         FirstOrCreate(a, b) => measured(fx, M::first_or_create(a.clone(), b.clone()), one).await,
         UpdateOrCreate(a, b) => measured(fx, M::update_or_create(a.clone(), b.clone()), one).await,
+        Insert(a) => measured(fx, M::insert([a.clone()]), |n| *n).await,
+        InsertOrIgnore(a) => measured(fx, M::insert_or_ignore([a.clone()]), |n| *n).await,
+        Upsert(a) => measured(fx, M::upsert([a.clone()], &["id"], None), |n| *n).await,
+        UpdateOrInsert(a, b) => {
+            measured(fx, M::update_or_insert(a.clone(), b.clone()), |n| {
+                u64::from(*n)
+            })
+            .await
+        }
         InstanceIncrement(c, n) => on_stored!(
             |row| async move { row.increment(c, n.clone()).await.map(|_| 1) },
             |n| *n

@@ -120,6 +120,14 @@ enum Terminal {
     Grouped,
     /// `chunk_by_id(n, ..)` over the chain.
     ChunkById(u64),
+    /// `Thing::insert` of two rows, the first claiming a tenant.
+    Insert(Option<&'static str>),
+    /// `Thing::insert_or_ignore` of a row with an id that may be taken (by any tenant).
+    InsertOrIgnore(i64, Option<&'static str>),
+    /// `Thing::upsert` on `id` of a row that may be another tenant's, claiming a tenant.
+    Upsert(i64, Option<&'static str>),
+    /// The chain's `update_or_insert({"a": v}, {"b": .., "org_id": "evil"})`.
+    UpdateOrInsert(i64),
 }
 
 /// What a typed read decodes: enough to see whose row it is.
@@ -197,7 +205,16 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         prop::collection::vec(0i64..200, 0..30).prop_map(Terminal::FindMany),
         Just(Terminal::Grouped),
         (1u64..40).prop_map(Terminal::ChunkById),
+        claim().prop_map(Terminal::Insert),
+        (0i64..200, claim()).prop_map(|(id, t)| Terminal::InsertOrIgnore(id, t)),
+        (0i64..200, claim()).prop_map(|(id, t)| Terminal::Upsert(id, t)),
+        (-5i64..60).prop_map(Terminal::UpdateOrInsert),
     ]
+}
+
+/// A tenant a written row claims, or none.
+fn claim() -> impl Strategy<Value = Option<&'static str>> {
+    prop::option::of(prop::sample::select(TENANTS.to_vec()))
 }
 
 fn filters(mut q: QueryBuilder<Thing>, steps: &[Step]) -> QueryBuilder<Thing> {
@@ -539,6 +556,38 @@ async fn run_case(
         }
         Terminal::MassUpdate(v) => {
             let _ = q.update(json!({"a": *v, "org_id": "evil"})).await;
+        }
+        Terminal::Insert(claimed) => {
+            let mut first = json!({"a": 1, "b": "ins"});
+            if let Some(org) = claimed {
+                first["org_id"] = Value::from(*org);
+            }
+            Thing::insert([first, json!({"a": 2})])
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        Terminal::InsertOrIgnore(id, claimed) => {
+            let mut row = json!({"id": *id, "a": 3, "b": "ign"});
+            if let Some(org) = claimed {
+                row["org_id"] = Value::from(*org);
+            }
+            Thing::insert_or_ignore([row])
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        Terminal::Upsert(id, claimed) => {
+            let mut row = json!({"id": *id, "a": 4, "b": "ups"});
+            if let Some(org) = claimed {
+                row["org_id"] = Value::from(*org);
+            }
+            Thing::upsert([row], &["id"], None)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        Terminal::UpdateOrInsert(v) => {
+            let _ = q
+                .update_or_insert(json!({"a": *v}), json!({"b": "uoi", "org_id": "evil"}))
+                .await;
         }
         Terminal::MassDelete => {
             let _ = q.limit(5).delete().await;

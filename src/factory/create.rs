@@ -19,12 +19,12 @@ use serde_json::Value;
 use crate::error::{OrmError, Result};
 use crate::executor::{QueryResult, Statement};
 use crate::factory::callbacks::{run_after_creating, SharedAfterCreating};
-use crate::factory::plan::{self, InsertPlan, Row};
 use crate::factory::related::SharedChildSpec;
 use crate::factory::returning::match_rows;
 use crate::factory::{Factory, FactoryBuilder};
 use crate::model::{Instance, ModelDef};
 use crate::orm::Orm;
+use crate::query::insert_plan::{self as plan, InsertPlan, Row};
 use crate::relations::{AnyInstance, Loaded};
 use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
 

@@ -100,13 +100,12 @@
 mod builder;
 mod callbacks;
 mod create;
-mod plan;
 mod related;
 mod returning;
 mod state;
 
+pub use crate::query::insert_plan::{MAX_BOUND_PARAMS, MAX_JSON_PARAM_BYTES};
 pub use builder::FactoryBuilder;
-pub use plan::{MAX_BOUND_PARAMS, MAX_JSON_PARAM_BYTES};
 pub use related::ChildRelation;
 
 #[cfg(feature = "fake")]

@@ -177,6 +177,57 @@ pub trait Model: ModelDef {
         }
     }
 
+    /// Insert many rows in one statement where D1's limits allow (Laravel
+    /// `Model::insert`): see [`QueryBuilder::insert`].
+    fn insert<A: IntoAttributes>(
+        rows: impl IntoIterator<Item = A>,
+    ) -> impl Future<Output = Result<u64>> + MaybeSend {
+        let rows = collect_attributes(rows);
+        async move { Self::query().insert(rows?).await }
+    }
+
+    /// Insert many rows, skipping those that break a constraint (Laravel
+    /// `insertOrIgnore`): see [`QueryBuilder::insert_or_ignore`].
+    fn insert_or_ignore<A: IntoAttributes>(
+        rows: impl IntoIterator<Item = A>,
+    ) -> impl Future<Output = Result<u64>> + MaybeSend {
+        let rows = collect_attributes(rows);
+        async move { Self::query().insert_or_ignore(rows?).await }
+    }
+
+    /// Insert rows or update the stored ones with the same `unique_by` columns
+    /// (Laravel `upsert`): see [`QueryBuilder::upsert`].
+    fn upsert<A: IntoAttributes>(
+        rows: impl IntoIterator<Item = A>,
+        unique_by: &[&str],
+        update: Option<&[&str]>,
+    ) -> impl Future<Output = Result<u64>> + MaybeSend {
+        let rows = collect_attributes(rows);
+        let unique_by: Vec<String> = unique_by.iter().map(|s| s.to_string()).collect();
+        let update: Option<Vec<String>> = update.map(|u| u.iter().map(|s| s.to_string()).collect());
+        async move {
+            let unique_by: Vec<&str> = unique_by.iter().map(String::as_str).collect();
+            let update: Option<Vec<&str>> = update
+                .as_ref()
+                .map(|u| u.iter().map(String::as_str).collect());
+            Self::query()
+                .upsert(rows?, &unique_by, update.as_deref())
+                .await
+        }
+    }
+
+    /// Update the records matching `attributes` with `values`, or insert one row of
+    /// both (Laravel `updateOrInsert`), in one round trip: see
+    /// [`QueryBuilder::update_or_insert`].
+    fn update_or_insert(
+        attributes: impl IntoAttributes,
+        values: impl IntoAttributes,
+    ) -> impl Future<Output = Result<bool>> + MaybeSend {
+        let attributes = attributes.into_attributes();
+        let values = values.into_attributes();
+        async move { Self::query().update_or_insert(attributes?, values?).await }
+    }
+
     /// A query that eager-loads relations (TS `with` on a fresh query).
     fn with<I, S>(relations: I) -> QueryBuilder<Self>
     where
@@ -328,4 +379,14 @@ enum Looked<M: ModelDef> {
     Found(Instance<M>, Attributes),
     /// No record: the attributes with the values over them, for a new one.
     Missing(Attributes),
+}
+
+/// Rows as attributes, converted before the future is built (so it holds no caller
+/// iterator).
+fn collect_attributes<A: IntoAttributes>(
+    rows: impl IntoIterator<Item = A>,
+) -> Result<Vec<crate::model::Attributes>> {
+    rows.into_iter()
+        .map(IntoAttributes::into_attributes)
+        .collect()
 }

@@ -250,6 +250,27 @@ impl IntoOperator for String {
     }
 }
 
+/// What an INSERT does with a row that breaks a PRIMARY KEY or UNIQUE constraint.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum OnConflict {
+    /// The statement fails (a batch rolls back): plain `INSERT`.
+    #[default]
+    Fail,
+    /// The row is skipped: `INSERT OR IGNORE` (Laravel `insertOrIgnore`).
+    Ignore,
+    /// The stored row is updated from the new one (Laravel `upsert`): `ON CONFLICT
+    /// (unique_by) DO UPDATE SET c = excluded.c` for each of `update` (`DO NOTHING`
+    /// when empty), only where the stored row's `guard` column equals the new row's.
+    Update {
+        /// The columns of the PRIMARY KEY or UNIQUE index that conflicts.
+        unique_by: Vec<Ident>,
+        /// The columns taken from the new row.
+        update: Vec<Ident>,
+        /// The tenant column: a conflicting row of another tenant is not updated.
+        guard: Option<Ident>,
+    },
+}
+
 /// The right-hand side of `SET column = ...` in an UPDATE.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Assignment {

@@ -19,6 +19,7 @@
 //! the target of a SET) are written bare: SQLite never reads those as strings.
 
 mod conditions;
+mod inserts;
 mod raw;
 mod select;
 
@@ -424,37 +425,6 @@ pub fn exists(select: &Select) -> Statement {
     sql.finish()
 }
 
-/// `INSERT INTO t (cols) VALUES (?, ...), (?, ...) RETURNING *` — one statement for
-/// all rows (each row must have one value per column); no columns → `DEFAULT VALUES`.
-pub fn insert(table: &Ident, columns: &[Ident], rows: Vec<Vec<SqlValue>>) -> Statement {
-    let mut sql = Sql::new(64 + columns.len() * 16, table);
-    sql.push("INSERT INTO ").ident(table);
-    if columns.is_empty() {
-        sql.push(" DEFAULT VALUES RETURNING *");
-        return sql.finish();
-    }
-    sql.push(" (");
-    for (i, c) in columns.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.target(c);
-    }
-    sql.push(") VALUES ");
-    for (r, row) in rows.into_iter().enumerate() {
-        sql.push(if r > 0 { ", (" } else { "(" });
-        for (i, value) in row.into_iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.param(value);
-        }
-        sql.push(")");
-    }
-    sql.push(" RETURNING *");
-    sql.finish()
-}
-
 /// `UPDATE t SET a = ?, b = b + ?, ... WHERE ... RETURNING *`
 pub fn update<A: Into<Assignment>>(
     table: &Ident,
@@ -681,89 +651,9 @@ fn json_array<'v>(values: impl IntoIterator<Item = &'v SqlValue>) -> String {
     text
 }
 
-/// A multi-row INSERT of any number of rows with **one** bound parameter, the rows as
-/// one JSON array (see [`JsonRows`]):
-///
-/// `INSERT INTO "t" ("a", "b") SELECT json_extract("json_each"."value", '$[0]'),
-/// json_extract("json_each"."value", '$[1]') FROM json_each(?) ORDER BY
-/// "json_each"."key" RETURNING *`
-///
-/// The text grows with the column count only, never with the rows: D1's 100 KB text
-/// and 100-parameter limits don't depend on how many rows are sent. `json_extract`
-/// gives back INTEGER, REAL, TEXT and NULL exactly as they were encoded; a column that
-/// holds a BLOB in some row reads its hex form back with `unhex` (`CASE
-/// json_type(...) WHEN 'array' THEN unhex(json_extract(..., '$[i][0]')) ELSE
-/// json_extract(..., '$[i]') END`). The paths (`'$[0]'`) are written from column
-/// positions, never from caller text. Rows are inserted in array order (`ORDER BY`
-/// the array index), so assigned rowids follow it.
-///
-/// ```
-/// use roost_orm::query::compiler::{encode_json_row, insert_json_rows, JsonRows};
-/// use roost_orm::query::Ident;
-/// use roost_orm::SqlValue;
-/// let mut rows = JsonRows::new(1);
-/// let mut row = String::new();
-/// for n in [1, 2] {
-///     encode_json_row(&[SqlValue::Integer(n)], &mut row);
-///     rows.push(&row, &[SqlValue::Integer(n)]);
-/// }
-/// let statement = insert_json_rows(&Ident::parse("t").unwrap(), &[Ident::parse("n").unwrap()], rows);
-/// assert_eq!(
-///     statement.sql,
-///     "INSERT INTO \"t\" (\"n\") SELECT json_extract(\"json_each\".\"value\", '$[0]') \
-///      FROM json_each(?) ORDER BY \"json_each\".\"key\" RETURNING *"
-/// );
-/// assert_eq!(statement.params, [SqlValue::Text("[[1],[2]]".into())]);
-/// ```
-pub fn insert_json_rows(table: &Ident, columns: &[Ident], rows: JsonRows) -> Statement {
-    use std::fmt::Write;
-    const ROW: &str = "\"json_each\".\"value\"";
-    let mut sql = Sql::new(96 + columns.len() * 64, table);
-    sql.push("INSERT INTO ").ident(table).push(" (");
-    for (i, c) in columns.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.target(c);
-    }
-    sql.push(") SELECT ");
-    let mut path = String::with_capacity(16);
-    for i in 0..columns.len() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        let blob = rows.blob_columns.get(i).copied().unwrap_or(false);
-        if blob {
-            path.clear();
-            let _ = write!(path, "'$[{i}]'");
-            sql.push("CASE json_type(").push(ROW).push(", ").push(&path);
-            path.clear();
-            let _ = write!(path, "'$[{i}][0]'");
-            sql.push(") WHEN 'array' THEN unhex(json_extract(")
-                .push(ROW)
-                .push(", ")
-                .push(&path)
-                .push(")) ELSE ");
-        }
-        path.clear();
-        let _ = write!(path, "'$[{i}]'");
-        sql.push("json_extract(")
-            .push(ROW)
-            .push(", ")
-            .push(&path)
-            .push(")");
-        if blob {
-            sql.push(" END");
-        }
-    }
-    sql.push(" FROM json_each(");
-    let mut text = rows.text;
-    text.push(']');
-    sql.param(SqlValue::Text(text));
-    sql.push(") ORDER BY \"json_each\".\"key\" RETURNING *");
-    sql.finish()
-}
-
 mod json_rows;
 
+pub use inserts::{
+    insert, insert_json_rows, insert_json_rows_with, insert_unless_exists, insert_with,
+};
 pub use json_rows::{encode_json_row, JsonRows};

@@ -11,6 +11,7 @@ pub mod ast;
 mod builder;
 pub mod compiler;
 pub(crate) mod global_scopes;
+pub(crate) mod insert_plan;
 mod paginate;
 mod raw;
 pub(crate) mod scopes;
@@ -19,8 +20,8 @@ mod typed;
 
 pub use ast::{
     Aggregate, Assignment, Boolean, Condition, DatePart, Direction, Group, Having, HavingTarget,
-    HavingTest, Ident, IntoDirection, IntoOperator, Operator, Order, Projection, RawSql, Select,
-    Where,
+    HavingTest, Ident, IntoDirection, IntoOperator, OnConflict, Operator, Order, Projection,
+    RawSql, Select, Where,
 };
 pub use builder::{QueryBuilder, SimplePage};
 pub use global_scopes::GlobalScopes;

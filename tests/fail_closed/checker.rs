@@ -87,10 +87,14 @@ pub const KEYWORDS: &[&str] = &[
     "COALESCE",
     "LEFT",
     "TRUE",
+    "IGNORE",
+    "CONFLICT",
+    "DO",
+    "NOTHING",
 ];
 
 /// Tables the compiler may name besides the schema's (a qualified `"json_each"."value"`).
-pub const OWN_TABLES: &[&str] = &["json_each"];
+pub const OWN_TABLES: &[&str] = &["json_each", "excluded"];
 /// Quoted names the compiler makes up: the COUNT alias and json_each's column.
 pub const OWN_NAMES: &[&str] = &["aggregate", "value"];
 /// Prefixes of the compiler's own aliases (`__roost_row`, `__roost_total`, `__pivot_x`).

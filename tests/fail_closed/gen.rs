@@ -95,6 +95,14 @@ pub enum Terminal {
     FirstOrNew(Attrs, Attrs),
     FirstOrCreate(Attrs, Attrs),
     UpdateOrCreate(Attrs, Attrs),
+    /// `M::insert([attrs])`.
+    Insert(Attrs),
+    /// `M::insert_or_ignore([attrs])`.
+    InsertOrIgnore(Attrs),
+    /// `M::upsert([attrs], &["id"], None)`.
+    Upsert(Attrs),
+    /// `M::update_or_insert(attributes, values)`.
+    UpdateOrInsert(Attrs, Attrs),
     InstanceIncrement(String, Value),
     InstanceDecrement(String, Value),
     /// `instance.load(names)`.
@@ -158,9 +166,11 @@ impl Terminal {
             Paginate(..) | Increment(..) | Decrement(..) | SetSave(..) => 2,
             InstanceIncrement(..) | InstanceDecrement(..) => 2,
             Update(a) | Create(a) | MakeSave(a) | FillSave(a) => 2 * a.len(),
-            FirstOrNew(a, b) | FirstOrCreate(a, b) | UpdateOrCreate(a, b) => {
-                2 * (a.len() + b.len())
-            }
+            Insert(a) | InsertOrIgnore(a) | Upsert(a) => 2 * a.len(),
+            FirstOrNew(a, b)
+            | FirstOrCreate(a, b)
+            | UpdateOrCreate(a, b)
+            | UpdateOrInsert(a, b) => 2 * (a.len() + b.len()),
             Load(n) | LoadMany(n) => n.len(),
             Attach(ids, a) => ids.len() + 2 * a.len(),
             Detach(ids) | Sync(ids) | Toggle(ids) => ids.len(),
@@ -533,6 +543,10 @@ fn terminal(n: BoxedStrategy<String>, v: BoxedStrategy<Value>) -> BoxedStrategy<
         (a.clone(), a.clone()).prop_map(|(x, y)| FirstOrNew(x, y)),
         (a.clone(), a.clone()).prop_map(|(x, y)| FirstOrCreate(x, y)),
         (a.clone(), a.clone()).prop_map(|(x, y)| UpdateOrCreate(x, y)),
+        a.clone().prop_map(Insert),
+        a.clone().prop_map(InsertOrIgnore),
+        a.clone().prop_map(Upsert),
+        (a.clone(), a.clone()).prop_map(|(x, y)| UpdateOrInsert(x, y)),
         (n.clone(), v.clone()).prop_map(|(c, x)| InstanceIncrement(c, x)),
         (n, v.clone()).prop_map(|(c, x)| InstanceDecrement(c, x)),
         rels.clone().prop_map(Load),

@@ -11,6 +11,7 @@ mod aggregates;
 mod chunks;
 mod columns;
 mod conditions;
+mod inserts;
 mod ordering;
 mod pages;
 mod raw;

@@ -1,4 +1,5 @@
-//! How made rows become INSERT statements within D1's limits.
+//! How rows to insert (a factory's, or a query's `insert` / `upsert`) become INSERT
+//! statements within D1's limits.
 //!
 //! D1 counts every statement of a batch against its per-invocation query limit (50 on
 //! the free plan, 1,000 paid), so rows go in as few statements as D1's limits on *one*
@@ -35,7 +36,7 @@ use crate::error::Result;
 use crate::executor::Statement;
 use crate::model::ModelDef;
 use crate::query::compiler::{self, encode_json_row, JsonRows};
-use crate::query::Ident;
+use crate::query::{Ident, OnConflict};
 use crate::value::SqlValue;
 
 /// The most bound parameters one statement may carry: D1's limit.
@@ -77,11 +78,31 @@ fn rows_per_values_statement(columns: usize) -> usize {
 
 /// Plan the INSERTs of `rows` into `M`'s table.
 pub(crate) fn plan<M: ModelDef>(rows: Vec<Row>) -> Result<InsertPlan> {
-    plan_with_limit::<M>(rows, MAX_JSON_PARAM_BYTES)
+    plan_with::<M>(rows, &Shape::default())
 }
 
-/// [`plan`] with a given JSON size limit per statement.
-fn plan_with_limit<M: ModelDef>(rows: Vec<Row>, max_json: usize) -> Result<InsertPlan> {
+/// How the planned statements end: the conflict rule and whether they return the
+/// stored rows (a factory reads them back; a query's `insert` only counts).
+#[derive(Debug, Clone)]
+pub(crate) struct Shape {
+    pub conflict: OnConflict,
+    pub returning: bool,
+    pub max_json: usize,
+}
+
+impl Default for Shape {
+    fn default() -> Self {
+        Shape {
+            conflict: OnConflict::Fail,
+            returning: true,
+            max_json: MAX_JSON_PARAM_BYTES,
+        }
+    }
+}
+
+/// [`plan`] with a conflict rule, `RETURNING` choice and JSON size limit.
+pub(crate) fn plan_with<M: ModelDef>(rows: Vec<Row>, shape: &Shape) -> Result<InsertPlan> {
+    let max_json = shape.max_json;
     let table = Ident::parse(crate::model::table_of::<M>())?;
     let mut supplied_keys = Vec::with_capacity(rows.len());
     // Groups by column list, in order of first appearance.
@@ -104,7 +125,13 @@ fn plan_with_limit<M: ModelDef>(rows: Vec<Row>, max_json: usize) -> Result<Inser
         if columns.is_empty() {
             for (index, values) in members {
                 plan.push(
-                    compiler::insert(&table, &columns, vec![values]),
+                    compiler::insert_with(
+                        &table,
+                        &columns,
+                        vec![values],
+                        &shape.conflict,
+                        shape.returning,
+                    ),
                     vec![index],
                 );
             }
@@ -117,6 +144,7 @@ fn plan_with_limit<M: ModelDef>(rows: Vec<Row>, max_json: usize) -> Result<Inser
             json: JsonRows::new(columns.len()),
             bound: Vec::new(),
             members: Vec::new(),
+            shape,
         };
         let mut encoded = String::new();
         for (index, values) in members {
@@ -155,6 +183,7 @@ struct GroupPlanner<'a> {
     bound: Vec<Vec<SqlValue>>,
     /// The rows of the statement, in order.
     members: Vec<usize>,
+    shape: &'a Shape,
 }
 
 impl GroupPlanner<'_> {
@@ -185,11 +214,13 @@ impl GroupPlanner<'_> {
         let members = std::mem::take(&mut self.members);
         let bound = std::mem::take(&mut self.bound);
         let json = std::mem::replace(&mut self.json, JsonRows::new(self.columns.len()));
+        let (conflict, returning) = (&self.shape.conflict, self.shape.returning);
         let statement = match members.len() {
             0 => return,
-            1 => compiler::insert(self.table, self.columns, bound),
-            _ if json.rows() > 0 => compiler::insert_json_rows(self.table, self.columns, json),
-            _ => compiler::insert(self.table, self.columns, bound),
+            _ if members.len() > 1 && json.rows() > 0 => {
+                compiler::insert_json_rows_with(self.table, self.columns, json, conflict, returning)
+            }
+            _ => compiler::insert_with(self.table, self.columns, bound, conflict, returning),
         };
         self.plan.push(statement, members);
     }
@@ -235,7 +266,14 @@ mod tests {
         // Each row is `["a","b"]` (9 bytes): with the outer brackets and the commas,
         // k rows take 10k + 1 bytes, so 9 rows fit in 100.
         let rows: Vec<Row> = (0..20).map(|_| row(&["a", "b"])).collect();
-        let plan = plan_with_limit::<T>(rows, 100).unwrap();
+        let plan = plan_with::<T>(
+            rows,
+            &Shape {
+                max_json: 100,
+                ..Shape::default()
+            },
+        )
+        .unwrap();
         let sizes: Vec<usize> = plan.members.iter().map(Vec::len).collect();
         assert_eq!(sizes, [9, 9, 2]);
         for statement in &plan.statements {
@@ -252,7 +290,14 @@ mod tests {
         let mut big = row(&["a", "b"]);
         big.values[1] = SqlValue::Blob(vec![7; 60]);
         let rows = vec![row(&["a", "b"]), row(&["a", "b"]), big, row(&["a", "b"])];
-        let plan = plan_with_limit::<T>(rows, 100).unwrap();
+        let plan = plan_with::<T>(
+            rows,
+            &Shape {
+                max_json: 100,
+                ..Shape::default()
+            },
+        )
+        .unwrap();
         assert_eq!(plan.members, [vec![0, 1], vec![2], vec![3]]);
         assert_eq!(
             plan.statements[1].sql,

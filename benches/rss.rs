@@ -6,7 +6,8 @@
 //! the result alive and reads `VmHWM` (the peak since the reset) and `VmRSS` from
 //! `/proc/self/status`. Variants: `raw_map` (rusqlite → the map an `Instance` holds),
 //! `raw_struct` (rusqlite → a struct), `orm` (`Post::all()`), `orm_typed`
-//! (`Post::all_as::<PostRow>()`). `scripts/bench.sh` runs each variant in fresh
+//! (`Post::all_as::<PostRow>()`), and the walks that hold one chunk of 1,000 at a time,
+//! `orm_lazy_by_id` (`lazy_by_id(1000)`) and `orm_chunk_by_id` (`chunk_by_id(1000, ..)`). `scripts/bench.sh` runs each variant in fresh
 //! processes several times; with `ROOST_BENCH_JSON=<file>` the figures are appended as a
 //! JSON line. Without `--bench` (as under `cargo test --benches`) every variant runs in
 //! this one process on 1,000 rows, as a smoke test.
@@ -26,7 +27,40 @@ mod harness;
 
 use fixtures::{Post, PostRow, POST_COLUMNS};
 
-const VARIANTS: &[&str] = &["raw_map", "raw_struct", "orm", "orm_typed"];
+const VARIANTS: &[&str] = &[
+    "raw_map",
+    "raw_struct",
+    "orm",
+    "orm_typed",
+    "orm_lazy_by_id",
+    "orm_chunk_by_id",
+];
+
+/// Walk every post with `lazy_by_id(1000)`, holding one chunk at a time; the count.
+async fn lazy_count() -> usize {
+    use futures::TryStreamExt;
+    let stream = std::pin::pin!(Post::query().lazy_by_id(1000));
+    stream
+        .try_fold(0usize, |n, post| async move {
+            black_box(&post);
+            Ok(n + 1)
+        })
+        .await
+        .expect("lazy_by_id")
+}
+
+/// Walk every post with `chunk_by_id(1000, ..)`; the count.
+async fn chunk_count() -> usize {
+    let mut n = 0;
+    Post::query()
+        .chunk_by_id(1000, |rows| {
+            n += black_box(rows).len();
+            async { Ok(true) }
+        })
+        .await
+        .expect("chunk_by_id");
+    n
+}
 
 /// A `/proc/self/status` field in KiB.
 fn status_kib(field: &str) -> u64 {
@@ -69,6 +103,9 @@ fn measure(variant: &str, rows: i64) -> serde_json::Value {
         "raw_struct" => keep(fixtures::query_as(&conn, sql, [], fixtures::post_row)),
         "orm" => keep(block_on(Post::all()).expect("all")),
         "orm_typed" => keep(block_on(Post::all_as::<PostRow>()).expect("all_as")),
+        // Bounded memory: a chunk at a time, nothing kept.
+        "orm_lazy_by_id" => block_on(lazy_count()),
+        "orm_chunk_by_id" => block_on(chunk_count()),
         _ => panic!("variants: {VARIANTS:?}"),
     });
     let elapsed = started.elapsed();

@@ -81,7 +81,7 @@ for i in $(seq 1 "$runs"); do
     # variant shapes its heap, so the allocator's behaviour (trimming and re-faulting the
     # heap on every fetch, or not) is that variant's own.
     echo "== run $i/$runs: 1,000-row fetch, each variant alone" >&2
-    for variant in raw_map raw_struct orm orm_typed; do
+    for variant in raw_map raw_struct orm orm_typed orm_lazy_by_id orm_chunk_by_id; do
         ROOST_BENCH_VARIANT=$variant ROOST_BENCH_JSON="$out/alone-$i.jsonl" \
             "$orm_bin" --bench fetch_1000 >&2
     done
@@ -89,7 +89,7 @@ done
 
 echo "== peak RSS of a 100,000-row fetch (benches/rss.rs), a fresh process each" >&2
 for i in $(seq 1 "$runs"); do
-    for variant in raw_map raw_struct orm orm_typed; do
+    for variant in raw_map raw_struct orm orm_typed orm_lazy_by_id orm_chunk_by_id; do
         ROOST_BENCH_JSON="$out/rss.jsonl" "$rss_bin" --bench "$variant" 100000 >&2
     done
 done

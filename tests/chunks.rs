@@ -139,3 +139,77 @@ async fn chunk_each_and_lazy() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn descending_and_offset_walks() {
+    let (orm, db) = orm();
+    seed(&db, 250);
+    orm.scope(async {
+        // By key, from the top: every live row once, descending, one statement a chunk.
+        let sent = orm.statements();
+        let mut seen = Vec::new();
+        let chunks = Post::where_op("views", "<", 5)
+            .chunk_by_id_desc(40, |rows| {
+                seen.extend(rows.iter().map(|r| r.get_as::<i64>("id").unwrap()));
+                async { Ok(true) }
+            })
+            .await
+            .unwrap();
+        // Row i (id i + 1) has views i % 10 and is soft-deleted when i % 100 == 99.
+        let live: Vec<i64> = (1..=250)
+            .filter(|id| (id - 1) % 10 < 5 && (id - 1) % 100 != 99)
+            .rev()
+            .collect();
+        assert_eq!(seen, live);
+        assert_eq!(chunks, live.len().div_ceil(40) as u64);
+        assert_eq!(orm.statements() - sent, chunks);
+
+        let down: Vec<i64> = Post::query()
+            .lazy_by_id_desc(100)
+            .map_ok(|p| p.get_as::<i64>("id").unwrap())
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(down.len(), 248);
+        assert!(down.windows(2).all(|w| w[0] > w[1]));
+
+        // Offset walks keep the query's own order.
+        let sent = orm.statements();
+        let by_title: Vec<String> = Post::query()
+            .order_by("title", "asc")
+            .lazy(100)
+            .map_ok(|p| p.get_as::<String>("title").unwrap())
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(by_title.len(), 248);
+        assert!(by_title.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(orm.statements() - sent, 3);
+        let mut titles = Vec::new();
+        Post::query()
+            .order_by("title", "desc")
+            .each(60, |p| {
+                titles.push(p.get_as::<String>("title").unwrap());
+                let more = titles.len() < 130;
+                async move { Ok(more) }
+            })
+            .await
+            .unwrap();
+        assert_eq!(titles.len(), 130);
+        // p99 (id 100) is soft-deleted.
+        assert_eq!(titles[0], "p98");
+        assert!(titles.windows(2).all(|w| w[0] >= w[1]));
+
+        // Bad sizes fail before any statement, for the streams too.
+        let sent = orm.statements();
+        assert!(Post::query().each(0, |_| async { Ok(true) }).await.is_err());
+        let first = std::pin::pin!(Post::query().lazy(0)).try_next().await;
+        assert!(first.is_err());
+        let first = std::pin::pin!(Post::query().lazy_by_id_desc(0))
+            .try_next()
+            .await;
+        assert!(first.is_err());
+        assert_eq!(orm.statements(), sent);
+    })
+    .await;
+}

@@ -39,19 +39,37 @@ impl<M: ModelDef> QueryBuilder<M> {
         }
     }
 
-    /// Chunk `after` of the key-paged walk: the next `size` records with a key above
-    /// `after` (from the start with `None`), in key order.
-    async fn chunk_after(&self, after: Option<&Value>, size: u64) -> Result<Vec<Instance<M>>> {
+    /// Chunk `after` of the key-paged walk: the next `size` records past key `after`
+    /// (from the start with `None`) in key order — ascending, or descending for the
+    /// `_desc` forms.
+    async fn chunk_after(
+        &self,
+        after: Option<&Value>,
+        size: u64,
+        direction: Direction,
+    ) -> Result<Vec<Instance<M>>> {
         let mut query = self.clone().isolate_filter();
         if let Some(last) = after {
-            query = query.where_op(M::PRIMARY_KEY, ">", last.clone());
+            let past = match direction {
+                Direction::Asc => ">",
+                Direction::Desc => "<",
+            };
+            query = query.where_op(M::PRIMARY_KEY, past, last.clone());
         }
         query
             .reorder()
-            .order_by(M::PRIMARY_KEY, Direction::Asc)
+            .order_by(M::PRIMARY_KEY, direction)
             .limit(size)
             .all()
             .await
+    }
+
+    /// Chunk `index` of the offset-paged walk in the query's own order.
+    async fn chunk_at(&self, index: u64, size: u64) -> Result<Vec<Instance<M>>> {
+        let offset = index
+            .checked_mul(size)
+            .ok_or_else(|| OrmError::InvalidQuery("chunk offset overflows".to_string()))?;
+        self.clone().limit(size).offset(offset).all().await
     }
 
     /// Run `f` on the matching records `size` at a time, paged by primary key (Laravel
@@ -74,7 +92,25 @@ impl<M: ModelDef> QueryBuilder<M> {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn chunk_by_id<F, Fut>(self, size: u64, mut f: F) -> Result<u64>
+    pub async fn chunk_by_id<F, Fut>(self, size: u64, f: F) -> Result<u64>
+    where
+        F: FnMut(Vec<Instance<M>>) -> Fut,
+        Fut: Future<Output = Result<bool>>,
+    {
+        self.chunk_by_key(size, Direction::Asc, f).await
+    }
+
+    /// [`chunk_by_id`](Self::chunk_by_id) from the highest key down (Laravel
+    /// `chunkByIdDesc`).
+    pub async fn chunk_by_id_desc<F, Fut>(self, size: u64, f: F) -> Result<u64>
+    where
+        F: FnMut(Vec<Instance<M>>) -> Fut,
+        Fut: Future<Output = Result<bool>>,
+    {
+        self.chunk_by_key(size, Direction::Desc, f).await
+    }
+
+    async fn chunk_by_key<F, Fut>(self, size: u64, direction: Direction, mut f: F) -> Result<u64>
     where
         F: FnMut(Vec<Instance<M>>) -> Fut,
         Fut: Future<Output = Result<bool>>,
@@ -83,7 +119,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         let mut last: Option<Value> = None;
         let mut chunks = 0;
         loop {
-            let rows = self.chunk_after(last.as_ref(), size).await?;
+            let rows = self.chunk_after(last.as_ref(), size, direction).await?;
             let full = rows.len() as u64 == size;
             let Some(row) = rows.last() else {
                 return Ok(chunks);
@@ -107,10 +143,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         Self::check_chunk(size)?;
         let mut chunks = 0u64;
         loop {
-            let offset = chunks
-                .checked_mul(size)
-                .ok_or_else(|| OrmError::InvalidQuery("chunk offset overflows".to_string()))?;
-            let rows = self.clone().limit(size).offset(offset).all().await?;
+            let rows = self.chunk_at(chunks, size).await?;
             if rows.is_empty() {
                 return Ok(chunks);
             }
@@ -132,7 +165,9 @@ impl<M: ModelDef> QueryBuilder<M> {
         Self::check_chunk(size)?;
         let mut last: Option<Value> = None;
         loop {
-            let rows = self.chunk_after(last.as_ref(), size).await?;
+            let rows = self
+                .chunk_after(last.as_ref(), size, Direction::Asc)
+                .await?;
             let full = rows.len() as u64 == size;
             for row in rows {
                 last = Some(key_of(&row)?);
@@ -143,6 +178,31 @@ impl<M: ModelDef> QueryBuilder<M> {
             if !full || last.is_none() {
                 return Ok(());
             }
+        }
+    }
+
+    /// Run `f` on every matching record in the query's order, reading `size` at a time
+    /// by `OFFSET` (Laravel `each`); `f` returns `Ok(false)` to stop. Prefer
+    /// [`each_by_id`](Self::each_by_id) when rows may be written meanwhile.
+    pub async fn each<F, Fut>(self, size: u64, mut f: F) -> Result<()>
+    where
+        F: FnMut(Instance<M>) -> Fut,
+        Fut: Future<Output = Result<bool>>,
+    {
+        Self::check_chunk(size)?;
+        let mut index = 0u64;
+        loop {
+            let rows = self.chunk_at(index, size).await?;
+            let full = rows.len() as u64 == size;
+            for row in rows {
+                if !f(row).await? {
+                    return Ok(());
+                }
+            }
+            if !full {
+                return Ok(());
+            }
+            index += 1;
         }
     }
 
@@ -161,29 +221,57 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// # Ok(()) }
     /// ```
     pub fn lazy_by_id(self, size: u64) -> impl Stream<Item = Result<Instance<M>>> {
+        self.lazy_walk(size, Walk::Key(Direction::Asc))
+    }
+
+    /// [`lazy_by_id`](Self::lazy_by_id) from the highest key down (Laravel
+    /// `lazyByIdDesc`).
+    pub fn lazy_by_id_desc(self, size: u64) -> impl Stream<Item = Result<Instance<M>>> {
+        self.lazy_walk(size, Walk::Key(Direction::Desc))
+    }
+
+    /// The matching records as a stream in the query's order, read `size` at a time by
+    /// `OFFSET` (Laravel `lazy`). Prefer [`lazy_by_id`](Self::lazy_by_id) on large
+    /// tables: on D1 each OFFSET reads, and bills, every row it skips.
+    pub fn lazy(self, size: u64) -> impl Stream<Item = Result<Instance<M>>> {
+        self.lazy_walk(size, Walk::Offset)
+    }
+
+    fn lazy_walk(self, size: u64, walk: Walk) -> impl Stream<Item = Result<Instance<M>>> {
         struct State<M: ModelDef> {
             query: QueryBuilder<M>,
             last: Option<Value>,
+            chunks: u64,
             buffer: std::vec::IntoIter<Instance<M>>,
             done: bool,
         }
         let state = State {
             query: self,
             last: None,
+            chunks: 0,
             buffer: Vec::new().into_iter(),
             done: false,
         };
         stream::try_unfold(state, move |mut state| async move {
             loop {
                 if let Some(row) = state.buffer.next() {
-                    state.last = Some(key_of(&row)?);
+                    if let Walk::Key(_) = walk {
+                        state.last = Some(key_of(&row)?);
+                    }
                     return Ok(Some((row, state)));
                 }
                 if state.done {
                     return Ok(None);
                 }
                 Self::check_chunk(size)?;
-                let rows = state.query.chunk_after(state.last.as_ref(), size).await?;
+                let rows = match walk {
+                    Walk::Key(direction) => {
+                        let last = state.last.as_ref();
+                        state.query.chunk_after(last, size, direction).await?
+                    }
+                    Walk::Offset => state.query.chunk_at(state.chunks, size).await?,
+                };
+                state.chunks += 1;
                 state.done = (rows.len() as u64) < size;
                 if rows.is_empty() {
                     return Ok(None);
@@ -192,4 +280,11 @@ impl<M: ModelDef> QueryBuilder<M> {
             }
         })
     }
+}
+
+/// How a lazy stream pages: by key in a direction, or by offset in the query's order.
+#[derive(Clone, Copy)]
+enum Walk {
+    Key(Direction),
+    Offset,
 }

@@ -120,6 +120,8 @@ enum Terminal {
     Grouped,
     /// `chunk_by_id(n, ..)` over the chain.
     ChunkById(u64),
+    /// `lazy(n)` (0), `lazy_by_id_desc(n)` (1) or `chunk_by_id_desc(n, ..)` (2).
+    Walk(u64, u8),
     /// `Thing::insert` of two rows, the first claiming a tenant.
     Insert(Option<&'static str>),
     /// `Thing::insert_or_ignore` of a row with an id that may be taken (by any tenant).
@@ -205,6 +207,7 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         prop::collection::vec(0i64..200, 0..30).prop_map(Terminal::FindMany),
         Just(Terminal::Grouped),
         (1u64..40).prop_map(Terminal::ChunkById),
+        (1u64..40, 0u8..3).prop_map(|(n, k)| Terminal::Walk(n, k)),
         claim().prop_map(Terminal::Insert),
         (0i64..200, claim()).prop_map(|(id, t)| Terminal::InsertOrIgnore(id, t)),
         (0i64..200, claim()).prop_map(|(id, t)| Terminal::Upsert(id, t)),
@@ -463,6 +466,27 @@ async fn run_case(
                 })
                 .await;
             check(!foreign, "read by chunk_by_id")?;
+        }
+        Terminal::Walk(n, kind) => {
+            use futures::TryStreamExt;
+            let rows: Vec<Instance<Thing>> = match kind {
+                0 => q.lazy(*n).try_collect().await,
+                1 => q.lazy_by_id_desc(*n).try_collect().await,
+                _ => {
+                    let mut all = Vec::new();
+                    q.chunk_by_id_desc(*n, |rows| {
+                        all.extend(rows);
+                        async { Ok(true) }
+                    })
+                    .await
+                    .map(|_| all)
+                }
+            }
+            .unwrap_or_default();
+            check(
+                own(tenant, &rows),
+                "read by lazy / lazy_by_id_desc / chunk_by_id_desc",
+            )?;
         }
         Terminal::Grouped => {
             #[derive(serde::Deserialize)]

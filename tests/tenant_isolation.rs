@@ -120,6 +120,10 @@ enum Terminal {
     Grouped,
     /// `chunk_by_id(n, ..)` over the chain.
     ChunkById(u64),
+    /// The chain joined to its remarks: inner join (0), left join's remark orgs (1),
+    /// an `or_on` that matches every remark (2), a join_sub of remarks with an OR on
+    /// another tenant (3), a mass update through the join (4).
+    JoinRemarks(u8),
     /// `lazy(n)` (0), `lazy_by_id_desc(n)` (1) or `chunk_by_id_desc(n, ..)` (2).
     Walk(u64, u8),
     /// `Thing::insert` of two rows, the first claiming a tenant.
@@ -208,6 +212,7 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         Just(Terminal::Grouped),
         (1u64..40).prop_map(Terminal::ChunkById),
         (1u64..40, 0u8..3).prop_map(|(n, k)| Terminal::Walk(n, k)),
+        (0u8..5).prop_map(Terminal::JoinRemarks),
         claim().prop_map(Terminal::Insert),
         (0i64..200, claim()).prop_map(|(id, t)| Terminal::InsertOrIgnore(id, t)),
         (0i64..200, claim()).prop_map(|(id, t)| Terminal::Upsert(id, t)),
@@ -466,6 +471,47 @@ async fn run_case(
                 })
                 .await;
             check(!foreign, "read by chunk_by_id")?;
+        }
+        Terminal::JoinRemarks(kind) => {
+            let on = ("remarks.thing_id", "=", "things.id");
+            let orgs: Vec<Option<String>> = match kind {
+                0 => {
+                    if let Ok(rows) = q.join::<Remark>(on.0, on.1, on.2).all().await {
+                        check(own(tenant, &rows), "read through a join")?;
+                    }
+                    Vec::new()
+                }
+                1 => q
+                    .left_join::<Remark>(on.0, on.1, on.2)
+                    .pluck("remarks.org_id")
+                    .await
+                    .unwrap_or_default(),
+                2 => q
+                    .join_with::<Remark>(|j| {
+                        j.on(on.0, on.1, on.2).or_on("remarks.id", ">", "things.a")
+                    })
+                    .pluck("remarks.org_id")
+                    .await
+                    .unwrap_or_default(),
+                3 => {
+                    let sub = Remark::query().or_where("org_id", TENANTS[1]);
+                    q.join_sub(sub, "r", "r.thing_id", "=", "things.id")
+                        .pluck("r.org_id")
+                        .await
+                        .unwrap_or_default()
+                }
+                _ => {
+                    let _ = q
+                        .join::<Remark>(on.0, on.1, on.2)
+                        .update(json!({"b": "joined", "org_id": "evil"}))
+                        .await;
+                    Vec::new()
+                }
+            };
+            check(
+                orgs.iter().flatten().all(|org| org == tenant),
+                "joined remark of another tenant",
+            )?;
         }
         Terminal::Walk(n, kind) => {
             use futures::TryStreamExt;

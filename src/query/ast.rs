@@ -485,6 +485,8 @@ pub enum Projection {
     },
     /// The caller's SQL text with its bound values (`select_raw`), as written.
     Raw(RawSql),
+    /// Every column of one table of the query: `"posts".*` (`select(["posts.*"])`).
+    AllOf(Ident),
 }
 
 /// One ORDER BY term.
@@ -580,6 +582,52 @@ pub struct Select {
     pub limit: Option<u64>,
     /// OFFSET.
     pub offset: Option<u64>,
+    /// Tables and subqueries joined to the table, in order.
+    pub joins: Vec<Join>,
+}
+
+/// How a [`Join`] combines rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    /// `INNER JOIN`: only rows with a match.
+    Inner,
+    /// `LEFT JOIN`: every row of the left side, NULLs where nothing matches.
+    Left,
+    /// `CROSS JOIN`: every pair.
+    Cross,
+}
+
+/// What a [`Join`] reads: a table, or a subquery under an alias.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JoinSource {
+    /// A table, referred to by its name.
+    Table(Ident),
+    /// `(SELECT ...) AS alias`: a model query with its own scopes.
+    Sub(Box<Select>, Ident),
+}
+
+/// One `JOIN` of a [`Select`]: its `ON` is the caller's conditions as one group, the
+/// joined model's scopes (its tenant) ANDed outside it — as in a WHERE.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Join {
+    /// Inner, left or cross.
+    pub kind: JoinKind,
+    /// The table or subquery.
+    pub source: JoinSource,
+    /// The caller's `on` / `where` conditions.
+    pub on: Vec<Where>,
+    /// The joined model's scope conditions.
+    pub scopes: Vec<Condition>,
+}
+
+impl Join {
+    /// The name the joined rows are referred to by: the table, or the subquery's alias.
+    pub fn name(&self) -> &Ident {
+        match &self.source {
+            JoinSource::Table(table) => table,
+            JoinSource::Sub(_, alias) => alias,
+        }
+    }
 }
 
 impl Select {
@@ -596,6 +644,7 @@ impl Select {
             orders: Vec::new(),
             limit: None,
             offset: None,
+            joins: Vec::new(),
         }
     }
 }

@@ -20,6 +20,7 @@
 
 mod conditions;
 mod inserts;
+mod joins;
 mod raw;
 mod select;
 
@@ -225,11 +226,11 @@ pub fn select(select: &Select) -> Statement {
 
 /// `SELECT * FROM t WHERE ...`, with the row number within `window`'s partition as an
 /// extra column when given.
-fn write_select(sql: &mut Sql, select: &Select, window: Option<&Ident>) {
+fn write_select<'a>(sql: &mut Sql<'a>, select: &'a Select, window: Option<&Ident>) {
     sql.push("SELECT ");
     sql.projection(select);
     sql.row_number(window, select);
-    sql.push(" FROM ").ident(&select.table);
+    sql.write_from(select);
     sql.where_clause(&select.filter, &select.scopes);
     sql.grouping(select);
 }
@@ -304,8 +305,10 @@ pub fn select_by_key(
 /// use the same numbers, so a filter keeps its share of D1's 100 parameters. An empty
 /// page comes back as one row whose [`PAGE_ROW_COLUMN`] is NULL, carrying the total.
 pub fn paginate(select: &Select) -> Statement {
+    // ` FROM t <joins> WHERE ...`, written once, pasted into both halves.
     let mut filter = Sql::new(64, &select.table);
     filter.numbered = true;
+    filter.write_from(select);
     filter.where_clause(&select.filter, &select.scopes);
     let Sql {
         text: where_text,
@@ -321,26 +324,34 @@ pub fn paginate(select: &Select) -> Statement {
         .quoted(COUNT_ALIAS)
         .push(".")
         .quoted(TOTAL_COLUMN);
-    sql.push(" FROM (SELECT COUNT(*) AS ")
-        .quoted(TOTAL_COLUMN)
-        .push(" FROM ");
+    sql.push(" FROM (SELECT COUNT(*) AS ").quoted(TOTAL_COLUMN);
     if select.distinct || !select.groups.is_empty() {
         // A grouped or DISTINCT page counts its result rows (groups, tuples).
-        sql.push("(SELECT ");
+        sql.push(" FROM (SELECT ");
         sql.projection(select);
-        sql.push(" FROM ").ident(&select.table).push(&where_text);
+        sql.push(&where_text);
         sql.grouping(select);
         sql.push(")");
     } else {
-        sql.ident(&select.table).push(&where_text);
+        sql.push(&where_text);
     }
     sql.push(") AS ").quoted(COUNT_ALIAS);
     sql.push(" LEFT JOIN (SELECT ");
     sql.projection(select);
+    // An order on a joined table's column: the page carries the value out under an
+    // alias of its own (the caller gets it removed), so the outer ORDER BY can use it.
+    for (i, order) in select.orders.iter().enumerate() {
+        if let Order::Column(column, _) = order {
+            if is_foreign(column, select) {
+                sql.push(", ").column(column).push(" AS \"");
+                sql.push(ORDER_COLUMN_PREFIX)
+                    .push(&i.to_string())
+                    .push("\"");
+            }
+        }
+    }
     sql.push(", 1 AS ")
         .quoted(PAGE_ROW_COLUMN)
-        .push(" FROM ")
-        .ident(&select.table)
         .push(&where_text);
     sql.grouping(select);
     sql.tail(select);
@@ -350,12 +361,19 @@ pub fn paginate(select: &Select) -> Statement {
     // a column, or a raw expression naming `"t"."col"` — reads the page's own column
     // out here unchanged (a raw order's values are bound again).
     let mut first = true;
-    for order in &select.orders {
+    for (i, order) in select.orders.iter().enumerate() {
         let comma = |sql: &mut Sql, first: &mut bool| {
             sql.push(if *first { " ORDER BY " } else { ", " });
             *first = false;
         };
         match order {
+            Order::Column(column, direction) if is_foreign(column, select) => {
+                comma(&mut sql, &mut first);
+                sql.ident(&select.table)
+                    .push(".\"")
+                    .push(ORDER_COLUMN_PREFIX);
+                sql.push(&i.to_string()).push("\" ").push(direction.sql());
+            }
             Order::Column(column, direction) => {
                 comma(&mut sql, &mut first);
                 sql.column(column).push(" ").push(direction.sql());
@@ -391,6 +409,19 @@ pub fn paginate(select: &Select) -> Statement {
     sql.finish()
 }
 
+/// The alias prefix of the order values [`paginate`] carries out of its page when it
+/// is ordered by a joined table's column (`"__roost_order_0"`); the terminal removes
+/// them from the rows.
+pub const ORDER_COLUMN_PREFIX: &str = "__roost_order_";
+
+/// Whether `column` is qualified by another table than the select's own (a joined one).
+fn is_foreign(column: &Ident, select: &Select) -> bool {
+    column
+        .parts()
+        .0
+        .is_some_and(|table| table != select.table.as_str())
+}
+
 /// The alias of the count subquery of [`paginate`].
 const COUNT_ALIAS: &str = "__roost_count";
 
@@ -408,8 +439,8 @@ pub fn count(select: &Select) -> Statement {
         sql.push(")");
         return sql.finish();
     }
-    sql.push("SELECT COUNT(*) AS \"aggregate\" FROM ")
-        .ident(&select.table);
+    sql.push("SELECT COUNT(*) AS \"aggregate\"")
+        .write_from(select);
     sql.where_clause(&select.filter, &select.scopes);
     sql.finish()
 }
@@ -417,8 +448,7 @@ pub fn count(select: &Select) -> Statement {
 /// `SELECT EXISTS (SELECT 1 FROM t WHERE ...) AS "aggregate"` (Laravel `exists()`).
 pub fn exists(select: &Select) -> Statement {
     let mut sql = Sql::new(80, &select.table);
-    sql.push("SELECT EXISTS (SELECT 1 FROM ")
-        .ident(&select.table);
+    sql.push("SELECT EXISTS (SELECT 1").write_from(select);
     sql.where_clause(&select.filter, &select.scopes);
     sql.grouping(select);
     sql.push(") AS \"aggregate\"");
@@ -476,8 +506,14 @@ pub fn delete_matching(select: &Select, key: &Ident) -> Statement {
 /// LIMIT or OFFSET, the rows are chosen by primary key through a subquery
 /// (`WHERE "t"."id" IN (SELECT "t"."id" FROM t WHERE ... ORDER BY ... LIMIT ?)`), since
 /// `UPDATE ... LIMIT` is a compile-time option of SQLite that D1 does not have.
-fn matching(sql: &mut Sql, select: &Select, key: &Ident) {
-    if select.orders.is_empty() && select.limit.is_none() && select.offset.is_none() {
+fn matching<'a>(sql: &mut Sql<'a>, select: &'a Select, key: &Ident) {
+    // A joined query's rows are chosen through the key too: SQLite has no UPDATE /
+    // DELETE with a JOIN.
+    let direct = select.orders.is_empty()
+        && select.limit.is_none()
+        && select.offset.is_none()
+        && select.joins.is_empty();
+    if direct {
         sql.where_clause(&select.filter, &select.scopes);
         return;
     }
@@ -485,7 +521,7 @@ fn matching(sql: &mut Sql, select: &Select, key: &Ident) {
         .column(key)
         .push(" IN (SELECT ")
         .column(key);
-    sql.push(" FROM ").ident(&select.table);
+    sql.write_from(select);
     sql.where_clause(&select.filter, &select.scopes);
     sql.tail(select);
     sql.push(")");
@@ -533,9 +569,9 @@ pub fn select_through_per_parent(
 }
 
 /// The joined SELECT of [`select_through`] without its ORDER BY / LIMIT.
-fn write_through(
-    sql: &mut Sql,
-    select: &Select,
+fn write_through<'a>(
+    sql: &mut Sql<'a>,
+    select: &'a Select,
     (pivot, on, pivot_columns): (&Ident, (&Ident, &Ident), &[Ident]),
     window: Option<&Ident>,
 ) {
@@ -553,6 +589,7 @@ fn write_through(
     sql.push(" FROM ").ident(&select.table);
     sql.push(" INNER JOIN ").ident(pivot).push(" ON ");
     sql.column(on.0).push(" = ").column(on.1);
+    sql.joins(select);
     sql.where_clause(&select.filter, &select.scopes);
 }
 

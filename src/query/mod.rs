@@ -20,10 +20,10 @@ mod typed;
 
 pub use ast::{
     Aggregate, Assignment, Boolean, Condition, DatePart, Direction, Group, Having, HavingTarget,
-    HavingTest, Ident, IntoDirection, IntoOperator, OnConflict, Operator, Order, Projection,
-    RawSql, Select, Where,
+    HavingTest, Ident, IntoDirection, IntoOperator, Join, JoinKind, JoinSource, OnConflict,
+    Operator, Order, Projection, RawSql, Select, Where,
 };
-pub use builder::{QueryBuilder, SimplePage};
+pub use builder::{JoinClause, QueryBuilder, SimplePage};
 pub use global_scopes::GlobalScopes;
 pub use paginate::{Page, Paginated};
 pub use scopes::Trashed;

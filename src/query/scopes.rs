@@ -74,6 +74,14 @@ fn scopes_in(
     Ok((scopes, shape))
 }
 
+/// The scope conditions of model `R` joined to another model's query: its tenant
+/// only (as in Laravel, a join does not hide the joined table's soft-deleted rows).
+/// `R`'s declaration is checked first, as any model's at its first query.
+pub(crate) fn join_scopes<R: ModelDef>(orm: &Orm) -> Result<Vec<Condition>> {
+    crate::model::check_model::<R>()?;
+    Ok(scopes_in(orm, TypeId::of::<R>(), Schema::of::<R>(), Trashed::With)?.0)
+}
+
 /// `(tenant column, org id)` when model `M` is tenant-scoped in `orm`'s request right
 /// now: it has a tenant column, a tenant is active, and neither the whole context nor
 /// this model is bypassed.

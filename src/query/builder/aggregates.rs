@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::QueryBuilder;
 use crate::error::{OrmError, Result};
 use crate::executor::QueryResult;
-use crate::model::{cast_of, check_column, Cast, Instance, ModelDef};
+use crate::model::{cast_of, Cast, Instance, ModelDef};
 use crate::orm::Orm;
 use crate::query::ast::{Aggregate, Ident, Projection};
 use crate::query::compiler;
@@ -80,7 +80,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         column: &str,
         cast: bool,
     ) -> Result<Option<T>> {
-        let ident = check_column::<M>(column);
+        let ident = self.check_col(column);
         let (ident, cast) = match ident {
             Ok(ident) => {
                 let read = if cast {
@@ -145,7 +145,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// column as `Option<T>`.
     pub async fn pluck<T: DeserializeOwned>(mut self, column: &str) -> Result<Vec<T>> {
         let orm = Orm::current_for::<M>()?;
-        let ident = check_column::<M>(column)?;
+        let ident = self.check_col(column)?;
         let cast = cast_for::<M>(&ident);
         let mut select = self.take_select(&orm)?;
         select.columns = vec![Projection::Column(ident)];
@@ -171,7 +171,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         V: DeserializeOwned,
     {
         let orm = Orm::current_for::<M>()?;
-        let (value_column, key_column) = (check_column::<M>(value)?, check_column::<M>(key)?);
+        let (value_column, key_column) = (self.check_col(value)?, self.check_col(key)?);
         let casts = (cast_for::<M>(&value_column), cast_for::<M>(&key_column));
         let mut select = self.take_select(&orm)?;
         select.columns = vec![

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::QueryBuilder;
 use crate::error::{OrmError, Result};
-use crate::model::{bind_value, check_column, ModelDef};
+use crate::model::ModelDef;
 use crate::query::ast::{
     Aggregate, Boolean, Group, Having, HavingTarget, HavingTest, Ident, IntoOperator, Projection,
 };
@@ -41,8 +41,14 @@ impl<M: ModelDef> QueryBuilder<M> {
         S: AsRef<str>,
     {
         for name in columns {
-            match check_column::<M>(name.as_ref()) {
-                Ok(column) => self.columns.push(Projection::Column(column)),
+            let name = name.as_ref();
+            // `table.*`: every column of the model's table or a joined one.
+            let projection = match name.strip_suffix(".*") {
+                Some(table) => self.check_table(table).map(Projection::AllOf),
+                None => self.check_col(name).map(Projection::Column),
+            };
+            match projection {
+                Ok(projection) => self.columns.push(projection),
                 Err(e) => self.fail(e),
             }
         }
@@ -61,7 +67,7 @@ impl<M: ModelDef> QueryBuilder<M> {
             if alias.parts().0.is_some() {
                 return Err(OrmError::InvalidIdentifier(alias.to_string()));
             }
-            let column = column.map(check_column::<M>).transpose()?;
+            let column = column.map(|c| self.check_col(c)).transpose()?;
             Ok(Projection::Aggregate {
                 function,
                 column,
@@ -113,7 +119,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         S: AsRef<str>,
     {
         for name in columns {
-            match check_column::<M>(name.as_ref()) {
+            match self.check_col(name.as_ref()) {
                 Ok(column) => self.groups.push(Group::Column(column)),
                 Err(e) => self.fail(e),
             }
@@ -138,13 +144,13 @@ impl<M: ModelDef> QueryBuilder<M> {
     fn having_target(&self, name: &str) -> Result<HavingTarget> {
         match self.selected_aggregate(name) {
             Some((function, column)) => Ok(HavingTarget::Aggregate(function, column)),
-            None => check_column::<M>(name).map(HavingTarget::Column),
+            None => self.check_col(name).map(HavingTarget::Column),
         }
     }
 
     fn having_test(&self, target: &HavingTarget, value: &Value) -> Result<crate::SqlValue> {
         match target {
-            HavingTarget::Column(column) => bind_value::<M>(column, value),
+            HavingTarget::Column(column) => self.bind_col(column, value),
             // A raw target takes its values with its text (`having_raw`), never here.
             HavingTarget::Aggregate(..) | HavingTarget::Raw(_) => crate::SqlValue::from_json(value),
         }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::QueryBuilder;
 use crate::error::{OrmError, Result};
-use crate::model::{bind_value, check_column, ModelDef};
+use crate::model::ModelDef;
 use crate::query::ast::{Boolean, Condition, DatePart, IntoOperator, Operator, Where};
 use crate::value::SqlValue;
 
@@ -29,10 +29,10 @@ impl<M: ModelDef> QueryBuilder<M> {
         [low, high]: [Value; 2],
         negated: bool,
     ) -> Self {
-        let condition = check_column::<M>(column).and_then(|column| {
+        let condition = self.check_col(column).and_then(|column| {
             Ok(Condition::Between {
-                low: bind_value::<M>(&column, &low)?,
-                high: bind_value::<M>(&column, &high)?,
+                low: self.bind_col(&column, &low)?,
+                high: self.bind_col(&column, &high)?,
                 column,
                 negated,
             })
@@ -75,9 +75,9 @@ impl<M: ModelDef> QueryBuilder<M> {
     fn columns(self, boolean: Boolean, left: &str, op: Result<Operator>, right: &str) -> Self {
         let condition = op.and_then(|op| {
             Ok(Condition::Columns {
-                left: check_column::<M>(left)?,
+                left: self.check_col(left)?,
                 op,
-                right: check_column::<M>(right)?,
+                right: self.check_col(right)?,
             })
         });
         self.record(boolean, condition)
@@ -124,7 +124,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         case_sensitive: bool,
         negated: bool,
     ) -> Self {
-        let condition = check_column::<M>(column).map(|column| match case_sensitive {
+        let condition = self.check_col(column).map(|column| match case_sensitive {
             // SQLite's LIKE ignores ASCII case; GLOB is its case-sensitive match.
             true => Condition::Glob {
                 column,
@@ -178,7 +178,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         let condition = op.and_then(|op| {
             Ok(Condition::DatePart {
                 part,
-                column: check_column::<M>(column)?,
+                column: self.check_col(column)?,
                 op,
                 value: SqlValue::Text(date_text(part, &value)?),
             })
@@ -241,8 +241,8 @@ impl<M: ModelDef> QueryBuilder<M> {
             columns
                 .iter()
                 .map(|name| {
-                    let column = check_column::<M>(name)?;
-                    let value = bind_value::<M>(&column, &value)?;
+                    let column = self.check_col(name)?;
+                    let value = self.bind_col(&column, &value)?;
                     Ok(Where {
                         boolean: joiner,
                         condition: Condition::Compare { column, op, value },
@@ -388,7 +388,7 @@ impl<M: ModelDef> QueryBuilder<M> {
 
     /// `OR column IS NULL` (Laravel `orWhereNull`).
     pub fn or_where_null(self, column: &str) -> Self {
-        let condition = check_column::<M>(column).map(|column| Condition::Null {
+        let condition = self.check_col(column).map(|column| Condition::Null {
             column,
             negated: false,
         });
@@ -397,7 +397,7 @@ impl<M: ModelDef> QueryBuilder<M> {
 
     /// `OR column IS NOT NULL` (Laravel `orWhereNotNull`).
     pub fn or_where_not_null(self, column: &str) -> Self {
-        let condition = check_column::<M>(column).map(|column| Condition::Null {
+        let condition = self.check_col(column).map(|column| Condition::Null {
             column,
             negated: true,
         });

@@ -12,12 +12,14 @@ mod chunks;
 mod columns;
 mod conditions;
 mod inserts;
+mod joins;
 mod ordering;
 mod pages;
 mod raw;
 mod terminals;
 mod typed;
 
+pub use joins::JoinClause;
 pub use pages::SimplePage;
 
 use std::marker::PhantomData;
@@ -25,7 +27,7 @@ use std::marker::PhantomData;
 use serde_json::Value;
 
 use crate::error::{OrmError, Result};
-use crate::model::{bind_value, bind_values, check_column, ModelDef};
+use crate::model::{bind_values, ModelDef};
 use crate::query::ast::{
     Boolean, Condition, Direction, Group, Having, Ident, IntoDirection, IntoOperator, Operator,
     Order, Projection, Where,
@@ -61,6 +63,7 @@ pub struct QueryBuilder<M: ModelDef> {
     trashed: Trashed,
     lifted: Lifted,
     eager: EagerLoads,
+    joins: Vec<joins::PendingJoin>,
     /// The first bad argument, boxed: it is rare, and the builder travels by value.
     error: Option<Box<OrmError>>,
     _model: PhantomData<fn() -> M>,
@@ -80,6 +83,7 @@ impl<M: ModelDef> Clone for QueryBuilder<M> {
             trashed: self.trashed,
             lifted: self.lifted.clone(),
             eager: self.eager.clone(),
+            joins: self.joins.clone(),
             error: self.error.clone(),
             _model: PhantomData,
         }
@@ -100,6 +104,7 @@ impl<M: ModelDef> std::fmt::Debug for QueryBuilder<M> {
             .field("offset", &self.offset)
             .field("trashed", &self.trashed)
             .field("with", &self.eager)
+            .field("joins", &self.joins)
             .field("error", &self.error)
             .finish()
     }
@@ -126,6 +131,7 @@ impl<M: ModelDef> QueryBuilder<M> {
             trashed: Trashed::Exclude,
             lifted: Lifted::None,
             eager: EagerLoads::default(),
+            joins: Vec::new(),
             error: None,
             _model: PhantomData,
         }
@@ -136,7 +142,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     }
 
     fn column(&mut self, name: &str) -> Option<Ident> {
-        match check_column::<M>(name) {
+        match self.check_col(name) {
             Ok(ident) => Some(ident),
             Err(e) => {
                 self.fail(e);
@@ -174,8 +180,8 @@ impl<M: ModelDef> QueryBuilder<M> {
                 return self;
             }
         };
-        let compare = check_column::<M>(column).and_then(|column| {
-            let value = bind_value::<M>(&column, &value)?;
+        let compare = self.check_col(column).and_then(|column| {
+            let value = self.bind_col(&column, &value)?;
             Ok(Condition::Compare { column, op, value })
         });
         match compare {
@@ -263,7 +269,10 @@ impl<M: ModelDef> QueryBuilder<M> {
     }
 
     fn group(mut self, boolean: Boolean, f: impl FnOnce(Self) -> Self) -> Self {
-        let inner = f(Self::new());
+        // The group can name the joined tables' columns (only its conditions are kept).
+        let mut fresh = Self::new();
+        fresh.joins = self.joins.clone();
+        let inner = f(fresh);
         if let Some(e) = inner.error {
             self.fail(*e);
         } else if !inner.filter.is_empty() {

@@ -44,6 +44,8 @@ impl<M: ModelDef> QueryBuilder<M> {
         select.orders = std::mem::take(&mut self.orders);
         select.limit = self.limit;
         select.offset = self.offset;
+        select.joins = self.resolve_joins(orm)?;
+        self.verify_names(&select)?;
         Ok(select)
     }
 
@@ -147,6 +149,7 @@ impl<M: ModelDef> QueryBuilder<M> {
             && !self.distinct
             && self.groups.is_empty()
             && self.having.is_empty()
+            && self.joins.is_empty()
             && !crate::query::global_scopes::any_in_force::<M>(&self.lifted);
         if !unconstrained {
             return self
@@ -244,6 +247,11 @@ impl<M: ModelDef> QueryBuilder<M> {
             .and_then(Value::as_u64)
             .unwrap_or(0);
         let marks = take_column(&mut result, compiler::PAGE_ROW_COLUMN);
+        while let Some(i) =
+            (result.columns.iter()).position(|c| c.starts_with(compiler::ORDER_COLUMN_PREFIX))
+        {
+            result.remove_column(i);
+        }
         if marks.iter().any(Value::is_null) {
             // The filler row of an empty page: no record.
             result = QueryResult::with_columns(result.columns.clone(), 0);

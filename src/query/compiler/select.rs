@@ -16,6 +16,10 @@ impl Sql<'_> {
             self.push("DISTINCT ");
         }
         if select.columns.is_empty() {
+            // Joined: the model's own table only, so a joined `id` can't clobber it.
+            if !select.joins.is_empty() {
+                self.ident(&select.table).push(".");
+            }
             self.push("*");
             return;
         }
@@ -37,6 +41,9 @@ impl Sql<'_> {
                 }
                 Projection::Raw(raw) => {
                     self.raw(raw);
+                }
+                Projection::AllOf(table) => {
+                    self.ident(table).push(".*");
                 }
             }
         }

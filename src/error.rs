@@ -156,6 +156,14 @@ pub enum OrmError {
         per_page: u64,
     },
 
+    /// A `cursor_paginate` cursor that can't be used: not a cursor this crate wrote
+    /// (not base64url, not its payload), or one written for another query — other
+    /// order columns or directions — or holding a value of the wrong shape for its
+    /// column. Reported before any SQL: a bad cursor never falls back to the first
+    /// page.
+    #[error("Invalid cursor: {0}")]
+    InvalidCursor(String),
+
     /// An existing instance without a primary-key value cannot be updated or deleted.
     #[error("Model [{model}] instance has no value for its primary key [{key}]")]
     MissingPrimaryKey {

@@ -124,6 +124,8 @@ enum Terminal {
     /// an `or_on` that matches every remark (2), a join_sub of remarks with an OR on
     /// another tenant (3), a mass update through the join (4).
     JoinRemarks(u8),
+    /// `cursor_paginate(n, ..)` over the chain, following next cursors to the end.
+    CursorWalk(u64),
     /// `lazy(n)` (0), `lazy_by_id_desc(n)` (1) or `chunk_by_id_desc(n, ..)` (2).
     Walk(u64, u8),
     /// `Thing::insert` of two rows, the first claiming a tenant.
@@ -213,6 +215,7 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         (1u64..40).prop_map(Terminal::ChunkById),
         (1u64..40, 0u8..3).prop_map(|(n, k)| Terminal::Walk(n, k)),
         (0u8..5).prop_map(Terminal::JoinRemarks),
+        (1u64..40).prop_map(Terminal::CursorWalk),
         claim().prop_map(Terminal::Insert),
         (0i64..200, claim()).prop_map(|(id, t)| Terminal::InsertOrIgnore(id, t)),
         (0i64..200, claim()).prop_map(|(id, t)| Terminal::Upsert(id, t)),
@@ -512,6 +515,19 @@ async fn run_case(
                 orgs.iter().flatten().all(|org| org == tenant),
                 "joined remark of another tenant",
             )?;
+        }
+        Terminal::CursorWalk(n) => {
+            let mut cursor: Option<String> = None;
+            for _ in 0..200 {
+                let Ok(page) = q.clone().cursor_paginate(*n, cursor.as_deref()).await else {
+                    break;
+                };
+                check(own(tenant, &page.data), "read by cursor_paginate")?;
+                match page.next_cursor {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
         }
         Terminal::Walk(n, kind) => {
             use futures::TryStreamExt;

@@ -2,14 +2,16 @@
 //!
 //! [`ast`] says what a query means, [`compiler`] is the one place SQL text is written,
 //! [`QueryBuilder`] is the lazy chainable builder (chain methods, then terminals),
-//! [`Paginated`] the page result. `scopes` holds the conditions every query of a model
-//! carries (tenant, soft deletes); `text_cache` remembers the compiled text of queries
-//! whose text is fixed by their model (`Post::find(id)`); `typed` decodes rows straight
-//! into the caller's structs (`all_as`, `find_as`, ...).
+//! [`Paginated`] the page result, [`Cursor`] the position of a cursor-paged walk
+//! (`cursor_paginate`, whose pages are [`CursorPage`]s). `scopes` holds the conditions
+//! every query of a model carries (tenant, soft deletes); `text_cache` remembers the
+//! compiled text of queries whose text is fixed by their model (`Post::find(id)`);
+//! `typed` decodes rows straight into the caller's structs (`all_as`, `find_as`, ...).
 
 pub mod ast;
 mod builder;
 pub mod compiler;
+mod cursor;
 pub(crate) mod global_scopes;
 pub(crate) mod insert_plan;
 mod paginate;
@@ -23,7 +25,8 @@ pub use ast::{
     HavingTest, Ident, IntoDirection, IntoOperator, Join, JoinKind, JoinSource, OnConflict,
     Operator, Order, Projection, RawSql, Select, Where,
 };
-pub use builder::{JoinClause, QueryBuilder, SimplePage};
+pub use builder::{CursorPage, JoinClause, QueryBuilder, SimplePage};
+pub use cursor::{Cursor, MAX_CURSOR_LEN};
 pub use global_scopes::GlobalScopes;
 pub use paginate::{Page, Paginated};
 pub use scopes::Trashed;

@@ -62,6 +62,7 @@ impl From<OrmError> for ApiError {
             | OrmError::InvalidDirection(_)
             | OrmError::InvalidIdentifier(_)
             | OrmError::InvalidPagination { .. }
+            | OrmError::InvalidCursor(_)
             | OrmError::Decode { .. } => ApiError::invalid(e.to_string()),
             OrmError::Database { message, .. } if is_constraint(message) => {
                 ApiError::new(409, "constraint_failed", message.clone())

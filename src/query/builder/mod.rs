@@ -1,9 +1,9 @@
 //! [`QueryBuilder<M>`]: the lazy, chainable query of the reference.
 //!
 //! Chain methods only record; nothing runs until a terminal (`first`, `first_or_fail`,
-//! `all`, `count`, `paginate`, `find`). A bad argument (unknown column or operator, bad
-//! direction) is remembered and returned by the terminal, before any SQL is sent, so
-//! chains stay fluent without `?` at every step. This file holds the builder and its
+//! `all`, `count`, `paginate`, `cursor_paginate`, `find`). A bad argument (unknown
+//! column or operator, bad direction) is remembered and returned by the terminal,
+//! before any SQL is sent, so chains stay fluent without `?` at every step. This file holds the builder and its
 //! chain methods; `terminals` runs it. SQL text comes from
 //! [`compiler`](super::compiler).
 
@@ -11,6 +11,7 @@ mod aggregates;
 mod chunks;
 mod columns;
 mod conditions;
+mod cursor;
 mod inserts;
 mod joins;
 mod ordering;
@@ -19,6 +20,7 @@ mod raw;
 mod terminals;
 mod typed;
 
+pub use cursor::CursorPage;
 pub use joins::JoinClause;
 pub use pages::SimplePage;
 

@@ -1,7 +1,7 @@
 //! Property: the ORM fails closed. Generated names, operators, directions, relation
 //! names, attribute keys and values (quotes, NUL, unicode, SQL fragments, huge strings,
 //! out-of-range numbers) go into every public entry point where caller text reaches
-//! SQL — the builder's chain methods and terminals, mass writes, `create` / `make` +
+//! SQL — the builder's chain methods (joins and raw fragments too) and terminals, mass writes, `insert` / `upsert`, `create` / `make` +
 //! `save` / `set` / `fill`, `first_or_*`, increments, `load` and typed relation loads,
 //! pivot writes — on four models: declared COLUMNS with casts, no COLUMNS, a
 //! tenant-scoped soft-deleting model with relations, and one whose tenant column is not
@@ -40,7 +40,7 @@ use fail_closed::checker::{self, shorten};
 use fail_closed::expect::{expect, floats};
 use fail_closed::gen::{self, Case, Step, Target, Terminal};
 use fail_closed::models::{
-    dump, BadTenant, Comment, Fixture, Gadget, Note, Post, Tag, CANARY, MASTER, SEED,
+    dump, Author, BadTenant, Comment, Fixture, Gadget, Note, Post, Tag, CANARY, MASTER, SEED,
 };
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use roost_orm::prelude::*;
@@ -74,6 +74,7 @@ fn chain<M: ModelDef>(mut q: QueryBuilder<M>, steps: &[Step]) -> QueryBuilder<M>
             Step::WhereRaw(false, f, b) => q.where_raw(gen::RAW_FRAGMENTS[f].0, &b),
             Step::WhereRaw(true, f, b) => q.or_where_raw(gen::RAW_FRAGMENTS[f].0, &b),
             Step::OrderRaw(f, b) => q.order_by_raw(gen::RAW_FRAGMENTS[f].0, &b),
+            Step::JoinAuthor(a, o, b) => q.join::<Author>(&a, o.as_str(), &b),
         };
     }
     q

@@ -126,6 +126,17 @@ impl Expect {
                 }
                 Step::Group(_, inner) => self.steps(fx, on, inner),
                 Step::WhereRaw(_, f, values) => self.raw(*f, values),
+                Step::JoinAuthor(first, op, second) if on.main => {
+                    if !operator_ok(op) {
+                        self.early("operator", op);
+                    }
+                    for name in [first, second] {
+                        // `authors` declares no columns: SQLite judges its names.
+                        if !name.starts_with("authors.") || !identifier(name) {
+                            self.filter_name(fx, on.table, name, true);
+                        }
+                    }
+                }
                 // `count` drops the order: its text never reaches SQL, and a value
                 // that cannot be bound is then no error either.
                 Step::OrderRaw(f, values) if !on.count => self.raw(*f, values),

@@ -46,6 +46,8 @@ pub enum Step {
     WhereRaw(bool, usize, Vec<Value>),
     /// `order_by_raw` of a fragment of [`RAW_FRAGMENTS`].
     OrderRaw(usize, Vec<Value>),
+    /// `join::<Author>(first, op, second)`.
+    JoinAuthor(String, String, String),
 }
 
 /// Raw fragments and the number of `?` each has, or `None` when the ORM must refuse
@@ -193,6 +195,7 @@ impl Step {
             With(n) => n.len(),
             WithConstraint(_, _, s) => 1 + s.iter().map(Step::inputs).sum::<usize>(),
             WhereRaw(_, _, v) | OrderRaw(_, v) => 1 + v.len(),
+            JoinAuthor(..) => 3,
         }
     }
 }
@@ -500,8 +503,15 @@ fn step(n: BoxedStrategy<String>, v: BoxedStrategy<Value>) -> BoxedStrategy<Step
         1 => (0..RAW_FRAGMENTS.len(), raw_bindings()).prop_map(|(f, b)| Step::OrderRaw(f, b)),
     ];
     let inner = prop_oneof![3 => f.clone(), 1 => order.clone(), 1 => Just(Step::OnlyTrashed), 1 => limit().prop_map(Step::Limit)];
-    let rel = relation(n);
+    let rel = relation(n.clone());
+    let join_name = prop_oneof![
+        2 => n.clone(),
+        1 => select(vec!["authors.id", "authors.name", "authors.nope"]).prop_map(String::from),
+    ];
+    let join = (join_name.clone(), operator(n.clone()), join_name)
+        .prop_map(|(a, o, b)| Step::JoinAuthor(a, o, b));
     prop_oneof![
+        1 => join,
         10 => f.clone(),
         2 => (any::<bool>(), prop::collection::vec(f, 0..3)).prop_map(|(or, s)| Step::Group(or, s)),
         3 => order,

@@ -379,6 +379,11 @@ def check_stats(s, c, org):
     for p in live:
         by_author[str(p["author_id"])] = by_author.get(str(p["author_id"]), 0) + 1
     commented = sorted({x["post_id"] for p in every for x in p["comments"]})
+    by_name = {}
+    for p in live:
+        if p.get("author"):
+            name = p["author"]["name"]
+            by_name[name] = by_name.get(name, 0) + 1
     want = {
         "posts": len(live),
         "published": sum(1 for p in live if p["published"]),
@@ -388,6 +393,8 @@ def check_stats(s, c, org):
         "max_id": max((p["id"] for p in live), default=None),
         "has_comments": bool(commented),
         "commented_posts": commented,
+        "by_author_name": by_name,
+        "long_titles": sum(1 for p in live if len(p["title"]) > 10),
     }
     r = c.get("/stats", org)
     got = r.json if r.status == 200 else None

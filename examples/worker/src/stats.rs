@@ -1,6 +1,6 @@
 //! `GET /stats`: a dashboard's numbers, each one statement of the query builder
-//! (aggregates, grouping, `pluck`, `exists`), every one scoped to the request's tenant and
-//! blind to soft-deleted posts, with no SQL written by hand.
+//! (aggregates, grouping, `pluck`, `exists`, a join, a raw condition),
+//! every one scoped to the request's tenant and blind to soft-deleted posts.
 
 use roost_orm::prelude::*;
 use serde::Serialize;
@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use worker::Response;
 
 use crate::api::{json, ApiError};
-use crate::models::{Comment, Post};
+use crate::models::{Comment, Post, User};
 
 /// The body of `GET /stats`.
 #[derive(Serialize)]
@@ -21,10 +21,12 @@ struct Stats {
     max_id: Option<i64>,
     has_comments: bool,
     commented_posts: Vec<i64>,
+    by_author_name: Map<String, Value>,
+    long_titles: u64,
 }
 
 /// `GET /stats` → `{posts, published, drafts, by_author: {author_id: n}, latest_titles,
-/// max_id, has_comments, commented_posts}`.
+/// max_id, has_comments, commented_posts, by_author_name: {name: n}, long_titles}`.
 pub async fn show() -> Result<Response, ApiError> {
     let posts = Post::query().count().await?;
     let published = Post::where_("published", true).count().await?;
@@ -55,6 +57,24 @@ pub async fn show() -> Result<Response, ApiError> {
         .order_by("post_id", "asc")
         .pluck::<i64>("post_id")
         .await?;
+    // A join: the users table's tenant goes into its ON, so only this tenant's authors.
+    let named = Post::query()
+        .select(["users.name"])
+        .select_count("n")
+        .join::<User>("users.id", "=", "posts.author_id")
+        .group_by(["users.name"])
+        .all()
+        .await?;
+    let mut by_author_name = Map::new();
+    for group in &named {
+        let name = group.get_as::<String>("name")?;
+        by_author_name.insert(name, group.get("n").cloned().unwrap_or(Value::Null));
+    }
+    // A raw condition, its value bound; the scopes stay outside it.
+    let long_titles = Post::query()
+        .where_raw("length(\"posts\".\"title\") > ?", &[Value::from(10)])
+        .count()
+        .await?;
     json(
         200,
         &Stats {
@@ -66,6 +86,8 @@ pub async fn show() -> Result<Response, ApiError> {
             max_id,
             has_comments,
             commented_posts,
+            by_author_name,
+            long_titles,
         },
     )
 }

@@ -23,8 +23,8 @@ use serde_json::Value;
 
 use super::QueryBuilder;
 use crate::error::{OrmError, Result};
+use crate::model::ModelDef;
 use crate::model::Schema;
-use crate::model::{bind_value, check_column, ModelDef};
 use crate::orm::Orm;
 use crate::query::ast::{
     Boolean, Condition, Group, HavingTarget, Ident, Join, JoinKind, JoinSource, Order, Projection,
@@ -105,8 +105,13 @@ pub(crate) struct Names {
 
 impl Names {
     fn of<M: ModelDef>(joins: &[PendingJoin]) -> Names {
+        Names::new(Schema::of::<M>(), joins)
+    }
+
+    /// Not generic, so every model shares one copy of the checks.
+    fn new(main: Schema, joins: &[PendingJoin]) -> Names {
         Names {
-            main: Schema::of::<M>(),
+            main,
             joined: joins.iter().map(|j| (j.name.clone(), j.schema)).collect(),
         }
     }
@@ -242,6 +247,20 @@ impl Names {
     }
 }
 
+/// The body of [`QueryBuilder::check_col`], shared by every model type.
+fn check_col_in(main: Schema, joins: &[PendingJoin], name: &str) -> Result<Ident> {
+    if let Some((table, _)) = name.split_once('.') {
+        let joined = joins.iter().any(|j| j.name.as_str() == table);
+        if table != main.table && !joined {
+            return Ident::parse(name);
+        }
+    }
+    if joins.is_empty() {
+        return main.check_column(name);
+    }
+    Names::new(main, joins).check(name)
+}
+
 /// The `ON` of a join (Laravel's `JoinClause`): `on(a, op, b)` compares two columns,
 /// `where_(c, v)` a column with a bound value; conditions are ANDed unless `or_`.
 ///
@@ -366,22 +385,15 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// A name qualified by a table that is not (yet) joined is kept, and checked at the
     /// terminal against the joins the query ends with ([`Names::verify_select`]), so
     /// `select(["users.name"])` may come before `join::<User>(..)`, as in Laravel.
+    #[inline]
     pub(super) fn check_col(&self, name: &str) -> Result<Ident> {
-        if let Some((table, _)) = name.split_once('.') {
-            let joined = self.joins.iter().any(|j| j.name.as_str() == table);
-            if table != crate::model::table_of::<M>() && !joined {
-                return Ident::parse(name);
-            }
-        }
-        if self.joins.is_empty() {
-            return check_column::<M>(name);
-        }
-        Names::of::<M>(&self.joins).check(name)
+        check_col_in(Schema::of::<M>(), &self.joins, name)
     }
 
     /// The check of [`check_col`](Self::check_col)'s deferred names, at the terminal.
+    #[inline]
     pub(super) fn verify_names(&self, select: &Select) -> Result<()> {
-        Names::of::<M>(&self.joins).verify_select(select)
+        Names::new(Schema::of::<M>(), &self.joins).verify_select(select)
     }
 
     /// The model's table or a joined table's name (for `select(["t.*"])`).
@@ -397,11 +409,9 @@ impl<M: ModelDef> QueryBuilder<M> {
     }
 
     /// `value` bound for `column` by the rule of the model that declares it.
+    #[inline]
     pub(super) fn bind_col(&self, column: &Ident, value: &Value) -> Result<crate::SqlValue> {
-        if self.joins.is_empty() {
-            return bind_value::<M>(column, value);
-        }
-        Names::of::<M>(&self.joins).bind(column, value)
+        Names::new(Schema::of::<M>(), &self.joins).bind(column, value)
     }
 
     /// The joins resolved for the request (subqueries compiled, tenants added).

@@ -124,6 +124,8 @@ enum Terminal {
     /// an `or_on` that matches every remark (2), a join_sub of remarks with an OR on
     /// another tenant (3), a mass update through the join (4).
     JoinRemarks(u8),
+    /// `select_raw` + `group_by_raw` + `having_raw` / `or_having_raw("1 = 1")`, typed.
+    RawGrouped(bool),
     /// `cursor_paginate(n, ..)` over the chain, following next cursors to the end.
     CursorWalk(u64),
     /// `lazy(n)` (0), `lazy_by_id_desc(n)` (1) or `chunk_by_id_desc(n, ..)` (2).
@@ -216,6 +218,7 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         (1u64..40, 0u8..3).prop_map(|(n, k)| Terminal::Walk(n, k)),
         (0u8..5).prop_map(Terminal::JoinRemarks),
         (1u64..40).prop_map(Terminal::CursorWalk),
+        any::<bool>().prop_map(Terminal::RawGrouped),
         claim().prop_map(Terminal::Insert),
         (0i64..200, claim()).prop_map(|(id, t)| Terminal::InsertOrIgnore(id, t)),
         (0i64..200, claim()).prop_map(|(id, t)| Terminal::Upsert(id, t)),
@@ -515,6 +518,27 @@ async fn run_case(
                 orgs.iter().flatten().all(|org| org == tenant),
                 "joined remark of another tenant",
             )?;
+        }
+        Terminal::RawGrouped(or_all) => {
+            #[derive(serde::Deserialize)]
+            struct Group {
+                org: String,
+            }
+            let q = q
+                .select_raw("\"things\".\"org_id\" AS \"org\", count(*) AS \"n\"", &[])
+                .group_by_raw("\"things\".\"org_id\"", &[])
+                .having_raw("count(*) > ?", &[json!(0)]);
+            let q = if *or_all {
+                q.or_having_raw("1 = 1", &[])
+            } else {
+                q
+            };
+            if let Ok(groups) = q.all_as::<Group>().await {
+                check(
+                    groups.iter().all(|g| g.org == tenant),
+                    "read by a raw grouped select",
+                )?;
+            }
         }
         Terminal::CursorWalk(n) => {
             let mut cursor: Option<String> = None;

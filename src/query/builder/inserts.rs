@@ -116,29 +116,30 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// # Ok(()) }
     /// # futures::executor::block_on(f()).unwrap();
     /// ```
-    pub async fn insert<A: IntoAttributes>(
-        mut self,
-        rows: impl IntoIterator<Item = A>,
-    ) -> Result<u64> {
-        let orm = Orm::current_for::<M>()?;
-        // The model's configuration and the query's own errors, before any row.
-        self.take_select(&orm)?;
-        let rows = prepare_rows::<M>(&orm, collect_rows(rows)?)?;
-        Self::send_rows(&orm, rows, OnConflict::Fail).await
+    pub async fn insert<A: IntoAttributes>(self, rows: impl IntoIterator<Item = A>) -> Result<u64> {
+        self.insert_as(rows, OnConflict::Fail).await
     }
 
     /// [`insert`](Self::insert), skipping rows that break a PRIMARY KEY, UNIQUE, NOT NULL
     /// or CHECK constraint (Laravel `insertOrIgnore`, SQLite `INSERT OR IGNORE`); returns
     /// how many were inserted.
     pub async fn insert_or_ignore<A: IntoAttributes>(
+        self,
+        rows: impl IntoIterator<Item = A>,
+    ) -> Result<u64> {
+        self.insert_as(rows, OnConflict::Ignore).await
+    }
+
+    async fn insert_as<A: IntoAttributes>(
         mut self,
         rows: impl IntoIterator<Item = A>,
+        conflict: OnConflict,
     ) -> Result<u64> {
         let orm = Orm::current_for::<M>()?;
         // The model's configuration and the query's own errors, before any row.
         self.take_select(&orm)?;
         let rows = prepare_rows::<M>(&orm, collect_rows(rows)?)?;
-        Self::send_rows(&orm, rows, OnConflict::Ignore).await
+        Self::send_rows(&orm, rows, conflict).await
     }
 
     /// Insert `rows`, updating the stored row instead where one with the same

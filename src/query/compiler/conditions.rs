@@ -144,6 +144,12 @@ impl Sql<'_> {
             return;
         }
         self.push(" WHERE ");
+        self.scoped(filter, scopes);
+    }
+
+    /// The caller's conditions as one group (parenthesized when it holds an OR) and
+    /// the scopes ANDed outside it: the body of a WHERE, and of a join's ON.
+    pub(super) fn scoped(&mut self, filter: &[Where], scopes: &[Condition]) {
         let wrap = !scopes.is_empty() && filter.iter().any(|w| w.boolean == Boolean::Or);
         if !filter.is_empty() {
             if wrap {

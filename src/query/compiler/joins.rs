@@ -5,7 +5,7 @@
 //! `or_on` can never lift the joined table's tenant condition.
 
 use super::{write_select, Sql};
-use crate::query::ast::{Boolean, Join, JoinKind, JoinSource, Select};
+use crate::query::ast::{Join, JoinKind, JoinSource, Select};
 
 impl<'a> Sql<'a> {
     /// ` FROM "t"` and the select's joins.
@@ -46,21 +46,6 @@ impl<'a> Sql<'a> {
             return;
         }
         self.push(" ON ");
-        let wrap = !join.scopes.is_empty() && join.on.iter().any(|w| w.boolean == Boolean::Or);
-        if !join.on.is_empty() {
-            if wrap {
-                self.push("(");
-            }
-            self.group(&join.on);
-            if wrap {
-                self.push(")");
-            }
-        }
-        for (i, scope) in join.scopes.iter().enumerate() {
-            if i > 0 || !join.on.is_empty() {
-                self.push(" AND ");
-            }
-            self.condition(scope);
-        }
+        self.scoped(&join.on, &join.scopes);
     }
 }

@@ -2,10 +2,10 @@
 //! names, attribute keys and values (quotes, NUL, unicode, SQL fragments, huge strings,
 //! out-of-range numbers) go into every public entry point where caller text reaches
 //! SQL — the builder's chain methods (joins and raw fragments too) and terminals, mass
-//! writes, `insert` / `upsert`, `create` / `make` + `save` / `set` / `fill`, `first_or_*`, increments, `load` and typed relation loads,
-//! pivot writes — on four models: declared COLUMNS with casts, no COLUMNS, a
-//! tenant-scoped soft-deleting model with relations, and one whose tenant column is not
-//! an identifier. Every statement passes through [`checker::CheckingExecutor`] (its
+//! writes, `insert` / `upsert`, `create` / `make` + `save` / `set` / `fill`,
+//! `first_or_*`, increments, `load` and typed relation loads, pivot writes — on four
+//! models: declared COLUMNS with casts, no COLUMNS, a tenant-scoped soft-deleting model
+//! with relations, and one whose tenant column is not an identifier. Every statement passes through [`checker::CheckingExecutor`] (its
 //! module docs list what it accepts). Each case holds when:
 //!
 //! - nothing panics and the checker saw no violation;

@@ -279,6 +279,22 @@ async fn bad_joins_fail_before_any_sql() {
         let err = orm.scope(q.all()).await.unwrap_err();
         assert!(!matches!(err, OrmError::Database { .. }), "{shown}: {err}");
     }
+    // Terminals that pick their own columns check a table the query never joins too.
+    let err = orm
+        .scope(Post::query().pluck::<String>("users.name"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, OrmError::UnknownColumn { .. }), "{err}");
+    let err = orm
+        .scope(Post::query().pluck_keyed::<i64, String>("users.name", "id"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, OrmError::UnknownColumn { .. }), "{err}");
+    let err = orm
+        .scope(Post::query().max::<i64>("users.id"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, OrmError::UnknownColumn { .. }), "{err}");
     assert_eq!(orm.statements(), 0);
 }
 

@@ -59,12 +59,13 @@ impl<M: ModelDef> QueryBuilder<M> {
                 function.sql().to_ascii_lowercase()
             )));
         }
-        let mut select = self.take_select(&orm)?;
-        select.columns = vec![Projection::Aggregate {
+        // On the builder, so take_select verifies the column's table like any other.
+        self.columns = vec![Projection::Aggregate {
             function,
             column,
             alias: Ident::trusted_static("aggregate"),
         }];
+        let mut select = self.take_select(&orm)?;
         select.orders.clear();
         select.limit = None;
         select.offset = None;
@@ -147,8 +148,8 @@ impl<M: ModelDef> QueryBuilder<M> {
         let orm = Orm::current_for::<M>()?;
         let ident = self.check_col(column)?;
         let cast = cast_for::<M>(&ident);
-        let mut select = self.take_select(&orm)?;
-        select.columns = vec![Projection::Column(ident)];
+        self.columns = vec![Projection::Column(ident)];
+        let select = self.take_select(&orm)?;
         let result = orm.run(&compiler::select(&select)).await?;
         // Every row is kept: a NULL decodes as `None` for an `Option<T>`, and is a
         // decode error for a `T` that can't hold it (never silently dropped).
@@ -173,11 +174,11 @@ impl<M: ModelDef> QueryBuilder<M> {
         let orm = Orm::current_for::<M>()?;
         let (value_column, key_column) = (self.check_col(value)?, self.check_col(key)?);
         let casts = (cast_for::<M>(&value_column), cast_for::<M>(&key_column));
-        let mut select = self.take_select(&orm)?;
-        select.columns = vec![
+        self.columns = vec![
             Projection::Column(value_column),
             Projection::Column(key_column),
         ];
+        let select = self.take_select(&orm)?;
         let result = orm.run(&compiler::select(&select)).await?;
         let mut out = IndexMap::with_capacity(result.len());
         for row in result.into_rows() {

@@ -34,6 +34,30 @@ fn check_names<M: ModelDef>(attributes: &Attributes) -> Result<()> {
     })
 }
 
+/// Whether a stored tenant value is `org_id`. An equal value is kept as stored (e.g.
+/// integer 7 for org "7"): only a different tenant is overwritten.
+pub(crate) fn is_tenant(value: &Value, org_id: &str) -> bool {
+    match value {
+        Value::String(s) => s == org_id,
+        Value::Number(n) => n.to_string() == org_id,
+        _ => false,
+    }
+}
+
+/// The stamps of a mass update's attributes: `updated_at` when the model has
+/// timestamps and the caller did not set it, and the active tenant on a tenant column
+/// the caller named (a query can't move rows to another tenant).
+pub(crate) fn update_stamps<M: ModelDef>(orm: &Orm, attributes: &mut Attributes) {
+    if M::TIMESTAMPS && !attributes.contains_key(UPDATED_AT) {
+        attributes.insert(UPDATED_AT.to_string(), Value::String(now_timestamp()));
+    }
+    if let Some((column, org_id)) = tenant_of::<M>(orm) {
+        if let Some(value) = attributes.get_mut(column) {
+            *value = Value::String(org_id);
+        }
+    }
+}
+
 /// Validated `(column, bound value)` pairs for a write.
 pub(crate) fn bound_columns<M: ModelDef>(
     attributes: &Attributes,
@@ -145,15 +169,7 @@ impl<M: ModelDef> Instance<M> {
     /// Force the tenant column to the active tenant (no-op when unscoped).
     fn stamp_tenant(&mut self, orm: &Orm) {
         if let Some((column, org_id)) = tenant_of::<M>(orm) {
-            let current = self.get(column);
-            // Keep an equal value as stored (e.g. integer 7 for org "7"): only a
-            // different tenant is overwritten.
-            let same = current.is_some_and(|v| match v {
-                Value::String(s) => *s == org_id,
-                Value::Number(n) => n.to_string() == org_id,
-                _ => false,
-            });
-            if !same {
+            if !self.get(column).is_some_and(|v| is_tenant(v, &org_id)) {
                 self.set(column, org_id);
             }
         }

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::QueryBuilder;
 use crate::error::{OrmError, Result};
 use crate::executor::Statement;
-use crate::model::persistence::bound_columns;
+use crate::model::persistence::{bound_columns, is_tenant, update_stamps};
 use crate::model::{
     check_column, now_timestamp, Attributes, IntoAttributes, ModelDef, CREATED_AT, UPDATED_AT,
 };
@@ -34,12 +34,7 @@ fn collect_rows<A: IntoAttributes>(rows: impl IntoIterator<Item = A>) -> Result<
 /// save) and the timestamps a row leaves out.
 fn stamp<M: ModelDef>(row: &mut Attributes, tenant: Option<&(&'static str, String)>, now: &str) {
     if let Some((column, org_id)) = tenant {
-        let same = row.get(*column).is_some_and(|v| match v {
-            Value::String(s) => s == org_id,
-            Value::Number(n) => n.to_string() == *org_id,
-            _ => false,
-        });
-        if !same {
+        if !row.get(*column).is_some_and(|v| is_tenant(v, org_id)) {
             row.insert(column.to_string(), Value::String(org_id.clone()));
         }
     }
@@ -272,14 +267,7 @@ impl<M: ModelDef> QueryBuilder<M> {
             &select,
         )];
         if !values.is_empty() {
-            if M::TIMESTAMPS && !values.contains_key(UPDATED_AT) {
-                values.insert(UPDATED_AT.to_string(), Value::String(now_timestamp()));
-            }
-            if let Some((column, org_id)) = tenant_of::<M>(&orm) {
-                if let Some(value) = values.get_mut(column) {
-                    *value = Value::String(org_id);
-                }
-            }
+            update_stamps::<M>(&orm, &mut values);
             let (columns, bound) = bound_columns::<M>(&values)?;
             let sets = columns.into_iter().zip(bound).collect();
             statements.push(compiler::update_matching(&select, &key, sets));

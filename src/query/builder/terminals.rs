@@ -10,7 +10,9 @@ use serde_json::Value;
 use super::QueryBuilder;
 use crate::error::{OrmError, Result};
 use crate::executor::{QueryResult, Statement};
-use crate::model::persistence::{bound_columns, increment_amount, increment_sets, overflow_error};
+use crate::model::persistence::{
+    bound_columns, increment_amount, increment_sets, overflow_error, update_stamps,
+};
 use crate::model::{
     bind_value, check_column, now_timestamp, table_of, Attributes, Instance, IntoAttributes,
     ModelDef, DELETED_AT, UPDATED_AT,
@@ -19,7 +21,7 @@ use crate::orm::Orm;
 use crate::query::ast::{Ident, Select};
 use crate::query::compiler;
 use crate::query::paginate::Paginated;
-use crate::query::scopes::{model_scopes, model_scopes_shaped, tenant_of};
+use crate::query::scopes::{model_scopes, model_scopes_shaped};
 use crate::query::text_cache::{self, Shape, TextKey};
 use crate::relations::EagerLoads;
 use crate::value::SqlValue;
@@ -301,14 +303,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     pub async fn update(mut self, attributes: impl IntoAttributes) -> Result<u64> {
         let orm = Orm::current_for::<M>()?;
         let mut attributes = attributes.into_attributes()?;
-        if M::TIMESTAMPS && !attributes.contains_key(UPDATED_AT) {
-            attributes.insert(UPDATED_AT.to_string(), Value::String(now_timestamp()));
-        }
-        if let Some((column, org_id)) = tenant_of::<M>(&orm) {
-            if let Some(value) = attributes.get_mut(column) {
-                *value = Value::String(org_id);
-            }
-        }
+        update_stamps::<M>(&orm, &mut attributes);
         let (columns, values) = bound_columns::<M>(&attributes)?;
         let select = self.take_select(&orm)?;
         if columns.is_empty() {

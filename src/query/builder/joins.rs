@@ -331,12 +331,7 @@ impl JoinClause {
 
     /// `AND column = value`, the value bound (Laravel `where` on a join).
     pub fn where_(self, column: &str, value: impl Into<Value>) -> Self {
-        self.compare(
-            Boolean::And,
-            column,
-            crate::query::Operator::Eq,
-            value.into(),
-        )
+        self.where_op(column, crate::query::Operator::Eq, value)
     }
 
     /// `AND column op value`.
@@ -346,12 +341,7 @@ impl JoinClause {
 
     /// `OR column = value`.
     pub fn or_where(self, column: &str, value: impl Into<Value>) -> Self {
-        self.compare(
-            Boolean::Or,
-            column,
-            crate::query::Operator::Eq,
-            value.into(),
-        )
+        self.or_where_op(column, crate::query::Operator::Eq, value)
     }
 
     /// `OR column op value`.

@@ -348,9 +348,8 @@ async fn join_sql_is_pinned() {
     assert_eq!(
         statements[1].sql.to_string(),
         format!(
-            "SELECT \"posts\".*, \"__roost_count\".\"__roost_total\" FROM (SELECT COUNT(*) AS \"__roost_total\" {from}) \
-             AS \"__roost_count\" LEFT JOIN (SELECT \"posts\".*, 1 AS \"__roost_page_row\" {from} \
-             LIMIT ?4 OFFSET ?5) AS \"posts\" ON TRUE"
+            "SELECT \"posts\".*, (SELECT COUNT(*) {from}) AS \"__roost_total\" {from} \
+             LIMIT ?4 OFFSET ?5"
         )
     );
     assert_eq!(

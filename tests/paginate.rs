@@ -1,4 +1,5 @@
-//! `paginate` on the real engine: one statement with or without rows, the page's order,
+//! `paginate` on the real engine: one statement for a page with rows (and an empty page
+//! 1), a count more past the last page; the page's order,
 //! the total of the filter (not of the page), and the filter's values bound once.
 mod common;
 
@@ -41,15 +42,22 @@ async fn pages_totals_and_order() {
             .await
             .unwrap();
         assert_eq!(ids(&page), [21, 14, 7, 22]);
-        // Past the end: one statement, the total still known.
+        // Past the end: the page statement finds no rows, a count gives the total.
         let before = orm.statements();
         let empty = Post::where_("status", "even").paginate(9, 5).await.unwrap();
-        assert_eq!(orm.statements() - before, 1);
+        assert_eq!(orm.statements() - before, 2);
         assert!(empty.data.is_empty());
         assert_eq!((empty.total, empty.last_page), (12, 3));
-        // No rows at all.
+        // No rows at all: page 1 is empty only when nothing matches, one statement.
+        let before = orm.statements();
         let none = Post::where_("status", "none").paginate(1, 5).await.unwrap();
+        assert_eq!(orm.statements() - before, 1);
         assert_eq!((none.total, none.last_page, none.data.len()), (0, 1, 0));
+        // The last page, partly filled: one statement.
+        let before = orm.statements();
+        let last = Post::where_("status", "even").paginate(3, 5).await.unwrap();
+        assert_eq!(orm.statements() - before, 1);
+        assert_eq!((last.total, ids(&last)), (12, vec![22, 24]));
         // Soft-deleted rows are neither on the page nor in the total.
         Post::where_in("id", [1, 3]).delete().await.unwrap();
         let page = Post::where_("status", "odd").paginate(1, 50).await.unwrap();

@@ -263,17 +263,20 @@ async fn raw_sql_is_pinned() {
                  AND \"posts\".\"deleted_at\" IS NULL ORDER BY \"w\" DESC",
                 vec![I(2), T("live".into()), I(5)]
             ),
-            // Placeholders numbered: the filter is bound once for both copies; the raw
-            // order is written inside the page and again outside it.
+            // Placeholders numbered: the filter is bound once for both copies.
             Statement::new(
-                "SELECT \"posts\".*, \"__roost_count\".\"__roost_total\" \
-                 FROM (SELECT COUNT(*) AS \"__roost_total\" FROM \"posts\" \
-                 WHERE (\"posts\".\"views\" IN (?1, ?2)) AND \"posts\".\"deleted_at\" IS NULL) AS \"__roost_count\" \
-                 LEFT JOIN (SELECT *, 1 AS \"__roost_page_row\" FROM \"posts\" \
+                "SELECT *, (SELECT COUNT(*) FROM \"posts\" \
+                 WHERE (\"posts\".\"views\" IN (?1, ?2)) AND \"posts\".\"deleted_at\" IS NULL) AS \"__roost_total\" \
+                 FROM \"posts\" \
                  WHERE (\"posts\".\"views\" IN (?1, ?2)) AND \"posts\".\"deleted_at\" IS NULL \
-                 ORDER BY \"posts\".\"views\" % ?3 LIMIT ?4 OFFSET ?5) AS \"posts\" ON TRUE \
-                 ORDER BY \"posts\".\"views\" % ?6",
-                vec![I(1), I(2), I(3), I(5), I(5), I(3)]
+                 ORDER BY \"posts\".\"views\" % ?3 LIMIT ?4 OFFSET ?5",
+                vec![I(1), I(2), I(3), I(5), I(5)]
+            ),
+            // The mock's page 2 has no rows: past the last page, a count.
+            Statement::new(
+                "SELECT COUNT(*) AS \"aggregate\" FROM \"posts\" \
+                 WHERE (\"posts\".\"views\" IN (?, ?)) AND \"posts\".\"deleted_at\" IS NULL",
+                vec![I(1), I(2)]
             ),
         ]
     );

@@ -42,8 +42,13 @@ async fn one_round_trip_per_terminal() {
         );
         assert_eq!(
             trips_of(Post::query().paginate(50, 2)).await,
+            2,
+            "past the last page: the page finds no rows, then a count"
+        );
+        assert_eq!(
+            trips_of(Post::where_("title", "none").paginate(1, 2)).await,
             1,
-            "an empty page is one statement too"
+            "an empty first page is one statement: nothing matches"
         );
         let mut p = Post::find(1).await.unwrap().unwrap();
         p.set("title", "changed");
@@ -85,8 +90,8 @@ async fn eager_loads_add_one_round_trip_per_level_on_every_terminal() {
         );
         assert_eq!(
             trips_of(Author::with(["posts"]).paginate(9, 2)).await,
-            1,
-            "empty page: one statement; no parents, so no posts query"
+            2,
+            "past the last page: the page and a count; no parents, so no posts query"
         );
         assert_eq!(
             trips_of(Author::with(["posts"]).where_("id", 999).all()).await,

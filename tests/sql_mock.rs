@@ -110,10 +110,10 @@ async fn builder_chains() {
 async fn paginate_is_one_statement_when_the_page_has_rows() {
     let (orm, mock) = mock();
     mock.push(QueryResult::rows(
-        ["id", "name", "__roost_page_row", "__roost_total"],
+        ["id", "name", "__roost_total"],
         [
-            vec![json!(3), json!("c"), json!(1), json!(12)],
-            vec![json!(4), json!("d"), json!(1), json!(12)],
+            vec![json!(3), json!("c"), json!(12)],
+            vec![json!(4), json!("d"), json!(12)],
         ],
     ));
     let page = orm
@@ -126,15 +126,14 @@ async fn paginate_is_one_statement_when_the_page_has_rows() {
         .await
         .unwrap();
     // The filter is written twice and bound once (numbered placeholders); the count
-    // is a scalar aggregate, not a window over every matching row.
+    // is a scalar subquery, not a window over every matching row, and the page is
+    // the statement's own SELECT (no ephemeral table, no second sort).
     assert_eq!(
         mock.statements(),
         vec![stmt(
-            "SELECT \"users\".*, \"__roost_count\".\"__roost_total\" \
-             FROM (SELECT COUNT(*) AS \"__roost_total\" FROM \"users\" WHERE \"users\".\"name\" = ?1) AS \"__roost_count\" \
-             LEFT JOIN (SELECT *, 1 AS \"__roost_page_row\" FROM \"users\" WHERE \"users\".\"name\" = ?1 \
-             ORDER BY \"users\".\"id\" DESC LIMIT ?2 OFFSET ?3) AS \"users\" ON TRUE \
-             ORDER BY \"users\".\"id\" DESC",
+            "SELECT *, (SELECT COUNT(*) FROM \"users\" WHERE \"users\".\"name\" = ?1) AS \"__roost_total\" \
+             FROM \"users\" WHERE \"users\".\"name\" = ?1 \
+             ORDER BY \"users\".\"id\" DESC LIMIT ?2 OFFSET ?3",
             vec![T("x".into()), I(2), I(2)]
         )]
     );
@@ -146,18 +145,45 @@ async fn paginate_is_one_statement_when_the_page_has_rows() {
 }
 
 #[tokio::test]
-async fn paginate_is_one_statement_for_an_empty_page_too() {
+async fn an_empty_first_page_is_one_statement_and_a_page_past_the_end_two() {
     let (orm, mock) = mock();
-    // What SQLite returns for an empty page: one filler row, the total beside NULLs.
+    // Page 1 without rows: nothing matches, the total is 0 without a count.
     mock.push(QueryResult::rows(
-        ["id", "__roost_page_row", "__roost_total"],
-        [vec![json!(null), json!(null), json!(4)]],
+        ["id", "__roost_total"],
+        Vec::<Vec<serde_json::Value>>::new(),
     ));
     let page = orm
-        .scope(async { User::query().paginate(3, 2).await })
+        .scope(async { User::query().paginate(1, 2).await })
         .await
         .unwrap();
     assert_eq!(mock.statements().len(), 1);
+    assert_eq!((page.total, page.last_page, page.data.len()), (0, 1, 0));
+
+    // Past the last page: the page statement, then a count with the same conditions.
+    let (orm, mock) = self::mock();
+    mock.push(QueryResult::rows(
+        ["id", "__roost_total"],
+        Vec::<Vec<serde_json::Value>>::new(),
+    ));
+    mock.push(QueryResult::rows(["aggregate"], [vec![json!(4)]]));
+    let page = orm
+        .scope(async { User::where_("name", "x").paginate(3, 2).await })
+        .await
+        .unwrap();
+    assert_eq!(
+        mock.statements(),
+        vec![
+            stmt(
+                "SELECT *, (SELECT COUNT(*) FROM \"users\" WHERE \"users\".\"name\" = ?1) AS \"__roost_total\" \
+                 FROM \"users\" WHERE \"users\".\"name\" = ?1 LIMIT ?2 OFFSET ?3",
+                vec![T("x".into()), I(2), I(4)]
+            ),
+            stmt(
+                "SELECT COUNT(*) AS \"aggregate\" FROM \"users\" WHERE \"users\".\"name\" = ?",
+                vec![T("x".into())]
+            ),
+        ]
+    );
     assert_eq!((page.total, page.last_page, page.data.len()), (4, 2, 0));
 }
 

@@ -25,17 +25,11 @@ mod raw;
 mod select;
 
 use crate::executor::{SqlText, Statement};
-use crate::query::ast::{
-    Assignment, Boolean, Condition, Ident, Operator, Order, Projection, Select, Where,
-};
+use crate::query::ast::{Assignment, Boolean, Condition, Ident, Operator, Select, Where};
 use crate::value::SqlValue;
 
 /// The alias of the total that [`paginate`] adds to the page's rows.
 pub const TOTAL_COLUMN: &str = "__roost_total";
-
-/// The alias of the marker column of [`paginate`]: `1` on every row of the page, NULL
-/// on the one filler row that carries the total of an empty page.
-pub const PAGE_ROW_COLUMN: &str = "__roost_page_row";
 
 /// The writer: SQL text and its parameters, in order. In params-only mode (text
 /// already known) the same walk binds the parameters and writes no text, so the two
@@ -290,20 +284,23 @@ pub fn select_by_key(
     }
 }
 
-/// One page and the total of matching rows, in one statement whether or not the page
-/// has rows:
+/// One page with the total of matching rows on each of its rows, in one statement:
 ///
-/// `SELECT "t".*, "__roost_count"."__roost_total" FROM (SELECT COUNT(*) AS
-/// "__roost_total" FROM t WHERE <w>) AS "__roost_count" LEFT JOIN (SELECT *, 1 AS
-/// "__roost_page_row" FROM t WHERE <w> ORDER BY ... LIMIT ?N OFFSET ?M) AS "t" ON TRUE
-/// ORDER BY "t"."col" ...`
+/// `SELECT "t".*, (SELECT COUNT(*) FROM t WHERE <w>) AS "__roost_total" FROM t WHERE
+/// <w> ORDER BY ... LIMIT ?N OFFSET ?M`
 ///
-/// The count is a scalar aggregate, so its cost is the matching rows' index or table
-/// scan, never a materialised numbering of every row (`COUNT(*) OVER ()` costs the
-/// whole filtered table even for a page of 20). The WHERE is written twice but its
-/// values are bound once: placeholders are numbered (`?1`, `?2`, ...) and both copies
-/// use the same numbers, so a filter keeps its share of D1's 100 parameters. An empty
-/// page comes back as one row whose [`PAGE_ROW_COLUMN`] is NULL, carrying the total.
+/// The count is an uncorrelated scalar subquery, which SQLite runs once per statement:
+/// its cost is the matching rows' index or table scan, never a numbering of every row
+/// (`COUNT(*) OVER ()` costs the whole filtered table even for a page of 20). The page
+/// is the statement's own SELECT, so its ORDER BY is the statement's and SQLite keeps no
+/// ephemeral table or second sort (a `LEFT JOIN` of the page to the count, which yields
+/// a row for an empty page, costs both: about 3× a page query on a 1,000-row table).
+/// The WHERE is written twice but its values are bound once: placeholders are numbered
+/// (`?1`, `?2`, ...) and both copies use the same numbers, so a filter keeps its share
+/// of D1's 100 parameters.
+///
+/// A page without rows carries no total: on page 1 the total is 0 (the page and the
+/// count share their conditions); past the last page the caller asks [`count`].
 pub fn paginate(select: &Select) -> Statement {
     // ` FROM t <joins> WHERE ...`, written once, pasted into both halves.
     let mut filter = Sql::new(64, &select.table);
@@ -315,16 +312,12 @@ pub fn paginate(select: &Select) -> Statement {
         params,
         ..
     } = filter;
-    let mut sql = Sql::new(256 + 2 * where_text.len(), &select.table);
+    let mut sql = Sql::new(192 + 2 * where_text.len(), &select.table);
     sql.numbered = true;
     sql.params = params;
-    sql.push("SELECT ")
-        .ident(&select.table)
-        .push(".*, ")
-        .quoted(COUNT_ALIAS)
-        .push(".")
-        .quoted(TOTAL_COLUMN);
-    sql.push(" FROM (SELECT COUNT(*) AS ").quoted(TOTAL_COLUMN);
+    sql.push("SELECT ");
+    sql.projection(select);
+    sql.push(", (SELECT COUNT(*)");
     if select.distinct || !select.groups.is_empty() {
         // A grouped or DISTINCT page counts its result rows (groups, tuples).
         sql.push(" FROM (SELECT ");
@@ -335,95 +328,12 @@ pub fn paginate(select: &Select) -> Statement {
     } else {
         sql.push(&where_text);
     }
-    sql.push(") AS ").quoted(COUNT_ALIAS);
-    sql.push(" LEFT JOIN (SELECT ");
-    sql.projection(select);
-    // An order on a joined table's column: the page carries the value out under an
-    // alias of its own (the caller gets it removed), so the outer ORDER BY can use it.
-    for (i, order) in select.orders.iter().enumerate() {
-        if let Order::Column(column, _) = order {
-            if is_foreign(column, select) {
-                sql.push(", ").column(column).push(" AS \"");
-                sql.push(ORDER_COLUMN_PREFIX)
-                    .push(&i.to_string())
-                    .push("\"");
-            }
-        }
-    }
-    sql.push(", 1 AS ")
-        .quoted(PAGE_ROW_COLUMN)
-        .push(&where_text);
+    sql.push(") AS ").quoted(TOTAL_COLUMN);
+    sql.push(&where_text);
     sql.grouping(select);
     sql.tail(select);
-    sql.push(") AS ").ident(&select.table).push(" ON TRUE");
-    // The page's order again outside the join, which promises none of its own. The
-    // page subquery is aliased as the table, so an order written against the table —
-    // a column, or a raw expression naming `"t"."col"` — reads the page's own column
-    // out here unchanged (a raw order's values are bound again).
-    let mut first = true;
-    for (i, order) in select.orders.iter().enumerate() {
-        let comma = |sql: &mut Sql, first: &mut bool| {
-            sql.push(if *first { " ORDER BY " } else { ", " });
-            *first = false;
-        };
-        match order {
-            Order::Column(column, direction) if is_foreign(column, select) => {
-                comma(&mut sql, &mut first);
-                sql.ident(&select.table)
-                    .push(".\"")
-                    .push(ORDER_COLUMN_PREFIX);
-                sql.push(&i.to_string()).push("\" ").push(direction.sql());
-            }
-            Order::Column(column, direction) => {
-                comma(&mut sql, &mut first);
-                sql.column(column).push(" ").push(direction.sql());
-            }
-            // The page's column of that aggregate: its alias in the SELECT list.
-            Order::Aggregate(function, column, direction) => {
-                let alias = select.columns.iter().find_map(|item| match item {
-                    Projection::Aggregate {
-                        function: f,
-                        column: c,
-                        alias,
-                    } if f == function && c == column => Some(alias),
-                    _ => None,
-                });
-                if let Some(alias) = alias {
-                    comma(&mut sql, &mut first);
-                    sql.ident(&select.table)
-                        .push(".")
-                        .quoted(alias.as_str())
-                        .push(" ")
-                        .push(direction.sql());
-                }
-            }
-            Order::Raw(raw) => {
-                comma(&mut sql, &mut first);
-                sql.raw(raw);
-            }
-            // A second random() would reshuffle the page; the one-row count on the
-            // join's left keeps the subquery's order (SQLite loops it inside).
-            Order::Random => {}
-        }
-    }
     sql.finish()
 }
-
-/// The alias prefix of the order values [`paginate`] carries out of its page when it
-/// is ordered by a joined table's column (`"__roost_order_0"`); the terminal removes
-/// them from the rows.
-pub const ORDER_COLUMN_PREFIX: &str = "__roost_order_";
-
-/// Whether `column` is qualified by another table than the select's own (a joined one).
-fn is_foreign(column: &Ident, select: &Select) -> bool {
-    column
-        .parts()
-        .0
-        .is_some_and(|table| table != select.table.as_str())
-}
-
-/// The alias of the count subquery of [`paginate`].
-const COUNT_ALIAS: &str = "__roost_count";
 
 /// `SELECT COUNT(*)` of the rows matching the select's conditions and scopes. ORDER BY,
 /// LIMIT and OFFSET are not part of a count (as in Laravel and the original: `count()`

@@ -244,20 +244,20 @@ impl<M: ModelDef> QueryBuilder<M> {
         select.limit = Some(per_page);
         select.offset = Some(offset);
         let mut result = orm.run(&compiler::paginate(&select)).await?;
-        let total = take_column(&mut result, compiler::TOTAL_COLUMN)
-            .first()
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
-        let marks = take_column(&mut result, compiler::PAGE_ROW_COLUMN);
-        while let Some(i) =
-            (result.columns.iter()).position(|c| c.starts_with(compiler::ORDER_COLUMN_PREFIX))
-        {
-            result.remove_column(i);
-        }
-        if marks.iter().any(Value::is_null) {
-            // The filler row of an empty page: no record.
-            result = QueryResult::with_columns(result.columns.clone(), 0);
-        }
+        let totals = take_column(&mut result, compiler::TOTAL_COLUMN);
+        let total = match totals.first() {
+            Some(total) => total.as_u64().ok_or_else(|| OrmError::Decode {
+                key: compiler::TOTAL_COLUMN.to_string(),
+                message: format!("{total} is not a count"),
+            })?,
+            // No rows on page 1: nothing matches (the page and the count share their
+            // conditions). Past the last page: a second statement counts.
+            None if page == 1 => 0,
+            None => orm
+                .run(&compiler::count(&select))
+                .await
+                .map(|r| first_u64(&r))?,
+        };
         Ok((result, total))
     }
 }

@@ -10,6 +10,7 @@
 //! returns scripted results). Executors do not write SQL; the compiler in
 //! [`crate::query`] does.
 
+mod cell;
 #[cfg(feature = "d1")]
 mod d1;
 mod mock;
@@ -18,6 +19,8 @@ mod result;
 mod sqlite;
 mod statement;
 
+pub(crate) use cell::with_cells;
+pub use cell::{Cell, Cells};
 #[cfg(feature = "d1")]
 pub use d1::D1Executor;
 pub use mock::MockExecutor;
@@ -75,6 +78,16 @@ pub trait RowSink: MaybeSend {
     /// One row, its values in column order. The sink takes what it keeps out of
     /// `values`; the executor clears and reuses the buffer for the next row.
     fn row(&mut self, values: &mut Vec<Value>);
+    /// One row as the engine's cells (what a synchronous executor calls): by default
+    /// converted into `buffer` (empty on entry, cleared after) and passed to
+    /// [`row`](RowSink::row). A sink that can read cells directly overrides it.
+    fn row_cells(&mut self, cells: &dyn Cells, buffer: &mut Vec<Value>) -> Result<()> {
+        cell::with_cells(cells, |cells| {
+            buffer.extend(cells.iter().map(|cell| cell.to_json()));
+            self.row(buffer);
+            buffer.clear();
+        })
+    }
 }
 
 impl RowSink for QueryResult {

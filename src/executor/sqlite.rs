@@ -37,10 +37,9 @@ use rusqlite::limits::Limit;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, StatementStatus, ToSql};
 use rustc_hash::FxHashMap;
-use serde_json::Value;
 
 use crate::error::{OrmError, Result};
-use crate::executor::{Executor, QueryResult, RowSink, Statement};
+use crate::executor::{Cell, Cells, Executor, QueryResult, RowSink, SqlText, Statement};
 use crate::value::SqlValue;
 
 /// An [`Executor`] over an embedded SQLite database (file or in-memory).
@@ -149,18 +148,39 @@ impl ToSql for SqlValue {
     }
 }
 
-fn to_json(value: ValueRef<'_>) -> Value {
-    match value {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(i) => Value::from(i),
-        ValueRef::Real(f) => serde_json::Number::from_f64(f)
-            .map(Value::Number)
-            .unwrap_or(Value::Null),
-        ValueRef::Text(t) => Value::String(match std::str::from_utf8(t) {
-            Ok(text) => text.to_owned(),
-            Err(_) => String::from_utf8_lossy(t).into_owned(),
-        }),
-        ValueRef::Blob(b) => Value::Array(b.iter().map(|x| Value::from(*x)).collect()),
+impl<'a> From<ValueRef<'a>> for Cell<'a> {
+    fn from(value: ValueRef<'a>) -> Self {
+        match value {
+            ValueRef::Null => Cell::Null,
+            ValueRef::Integer(i) => Cell::Integer(i),
+            ValueRef::Real(f) => Cell::Real(f),
+            ValueRef::Text(t) => Cell::Text(t),
+            ValueRef::Blob(b) => Cell::Blob(b),
+        }
+    }
+}
+
+/// A stepped rusqlite row as [`Cells`].
+struct RowCells<'r, 's> {
+    row: &'r rusqlite::Row<'s>,
+    len: usize,
+    sql: &'r SqlText,
+}
+
+impl Cells for RowCells<'_, '_> {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn fill<'s>(&'s self, out: &mut [Cell<'s>]) -> Result<()> {
+        for (i, slot) in out.iter_mut().enumerate() {
+            *slot = self
+                .row
+                .get_ref(i)
+                .map_err(|e| OrmError::database(e.to_string(), self.sql.clone()))?
+                .into();
+        }
+        Ok(())
     }
 }
 
@@ -324,11 +344,12 @@ impl SqliteExecutor {
                     sink.columns(&columns);
                     named = true;
                 }
-                for i in 0..row.as_ref().column_count() {
-                    values.push(to_json(row.get_ref(i).map_err(fail)?));
-                }
-                sink.row(&mut values);
-                values.clear();
+                let cells = RowCells {
+                    row,
+                    len: row.as_ref().column_count(),
+                    sql: &statement.sql,
+                };
+                sink.row_cells(&cells, &mut values)?;
             }
         }
         if !named {

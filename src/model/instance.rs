@@ -377,6 +377,14 @@ impl<M: ModelDef> Casts<M> {
         }
     }
 
+    /// The cast of column `i` (`Cast::None` when the model declares none).
+    pub(crate) fn cast(&self, i: usize) -> Cast {
+        match self.any {
+            true => self.casts.as_slice().get(i).copied().unwrap_or(Cast::None),
+            false => Cast::None,
+        }
+    }
+
     /// The casts applied to a row's values, in column order (a value the cast would
     /// leave unchanged is not touched).
     pub(crate) fn apply<'a>(

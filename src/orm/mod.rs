@@ -481,6 +481,15 @@ impl RowSink for CountRows<'_> {
         self.rows += 1;
         self.sink.row(values);
     }
+
+    fn row_cells(
+        &mut self,
+        cells: &dyn crate::executor::Cells,
+        buffer: &mut Vec<serde_json::Value>,
+    ) -> Result<()> {
+        self.rows += 1;
+        self.sink.row_cells(cells, buffer)
+    }
 }
 
 /// Placeholder executor of an `Orm` under construction, before its binding is

@@ -1,0 +1,76 @@
+//! One column value of a row as the engine holds it while the row is stepped
+//! ([`Cell`]), and a stepped row's cells ([`Cells`]): what a synchronous executor hands
+//! a [`RowSink`](super::RowSink) so that a sink building the caller's structs can read
+//! integers and text straight from the engine, with no `serde_json::Value` in between.
+//! This module converts values only; it knows no SQL and no model.
+
+use serde_json::Value;
+
+use crate::error::Result;
+
+/// A column value borrowed from the engine for the current row (SQLite's five
+/// storage classes).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Cell<'a> {
+    /// SQL NULL.
+    Null,
+    /// A 64-bit integer.
+    Integer(i64),
+    /// A double.
+    Real(f64),
+    /// Text as stored: UTF-8 unless the database holds invalid bytes.
+    Text(&'a [u8]),
+    /// A blob.
+    Blob(&'a [u8]),
+}
+
+impl Cell<'_> {
+    /// The value an attribute map holds for this cell: text as a string (invalid UTF-8
+    /// replaced), a blob as an array of byte numbers, a non-finite real (which SQLite
+    /// never stores) as null.
+    pub fn to_json(self) -> Value {
+        match self {
+            Cell::Null => Value::Null,
+            Cell::Integer(i) => Value::from(i),
+            Cell::Real(f) => serde_json::Number::from_f64(f)
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
+            Cell::Text(t) => Value::String(match std::str::from_utf8(t) {
+                Ok(text) => text.to_owned(),
+                Err(_) => String::from_utf8_lossy(t).into_owned(),
+            }),
+            Cell::Blob(b) => Value::Array(b.iter().map(|x| Value::from(*x)).collect()),
+        }
+    }
+}
+
+/// The cells of the row being stepped.
+pub trait Cells {
+    /// How many columns the row has.
+    fn len(&self) -> usize;
+    /// Whether the row has no columns.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The first `out.len()` cells (at most [`len`](Cells::len)) into `out`, in
+    /// column order: one call per row, so a sink reads a plain slice.
+    fn fill<'s>(&'s self, out: &mut [Cell<'s>]) -> Result<()>;
+}
+
+/// Cells a sink reads without allocating: rows of up to this many columns.
+pub(crate) const INLINE_CELLS: usize = 32;
+
+/// Run `f` on the row's cells as a slice (on the stack for up to [`INLINE_CELLS`]
+/// columns).
+pub(crate) fn with_cells<R>(cells: &dyn Cells, f: impl FnOnce(&[Cell<'_>]) -> R) -> Result<R> {
+    let len = cells.len();
+    if len <= INLINE_CELLS {
+        let mut inline = [Cell::Null; INLINE_CELLS];
+        cells.fill(&mut inline[..len])?;
+        Ok(f(&inline[..len]))
+    } else {
+        let mut heap = vec![Cell::Null; len];
+        cells.fill(&mut heap)?;
+        Ok(f(&heap))
+    }
+}

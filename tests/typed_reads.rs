@@ -128,3 +128,131 @@ async fn decode_errors_and_relations_are_errors() {
     })
     .await;
 }
+
+/// Five posts: from the third row on, a struct whose names match columns one to one is
+/// read by position; every other shape stays on names. Both must agree with `all()`.
+async fn seed_five() -> Vec<Value> {
+    seed().await;
+    for title in ["d", "e"] {
+        Post::create(json!({"title": title, "published": true, "views": 300}))
+            .await
+            .unwrap();
+    }
+    // Invalid UTF-8 in a stored text: replaced, as an attribute is.
+    let orm = Orm::current().unwrap();
+    orm.statement(
+        "UPDATE posts SET title = CAST(x'ff61' AS TEXT) WHERE id = 4",
+        &[],
+    )
+    .await
+    .unwrap();
+    let records = Post::query().order_by_asc("id").all().await.unwrap();
+    records
+        .iter()
+        .map(|r| serde_json::to_value(r).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn reading_by_position_agrees_with_reading_by_name() {
+    let (orm, _db) = orm();
+    orm.scope(async {
+        let records = seed_five().await;
+        assert_eq!(records[3]["title"], json!("\u{fffd}a"));
+        // Fields in another order than the columns, casts (bool, json) and nullables.
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Reordered {
+            meta: Option<Value>,
+            published: bool,
+            author_id: Option<i64>,
+            views: i64,
+            title: String,
+            id: i64,
+            status: Option<String>,
+        }
+        let rows: Vec<Reordered> = Post::query().order_by_asc("id").all_as().await.unwrap();
+        let expected: Vec<Reordered> = records
+            .iter()
+            .map(|r| serde_json::from_value(r.clone()).unwrap())
+            .collect();
+        assert_eq!(rows, expected);
+        assert_eq!(rows[3].title, "\u{fffd}a");
+        assert!(rows[4].published && rows[4].meta.is_none());
+
+        // An alias adds a name without a field: read by name on every row.
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Aliased {
+            #[serde(alias = "headline")]
+            title: String,
+            id: i64,
+        }
+        let rows: Vec<Aliased> = Post::query().order_by_asc("id").all_as().await.unwrap();
+        assert_eq!(
+            rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5]
+        );
+        assert_eq!(rows[4].title, "e");
+
+        // A field no column has: its default, on every row.
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct WithDefault {
+            id: i64,
+            #[serde(default)]
+            extra: i64,
+        }
+        let rows: Vec<WithDefault> = Post::query().all_as().await.unwrap();
+        assert!(rows.iter().all(|r| r.extra == 0) && rows.len() == 5);
+
+        // Unknown columns refused: refused on the first row, whatever the plan.
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Strict {
+            id: i64,
+        }
+        let err = Post::query().all_as::<Strict>().await.unwrap_err();
+        assert!(matches!(err, OrmError::Decode { .. }), "{err:?}");
+        let ids: Vec<Strict> = Post::query().select(["id"]).all_as().await.unwrap();
+        assert_eq!(ids.len(), 5);
+
+        // A value that doesn't fit on a row read by position: the column is named.
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Small {
+            id: i64,
+            views: u8,
+        }
+        let err = Post::query()
+            .order_by_asc("id")
+            .all_as::<Small>()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, OrmError::Decode { message, .. } if message.contains("column views")),
+            "{err:?}"
+        );
+
+        // Tuples: columns in order, on every row.
+        let tuples: Vec<(i64, Option<i64>, String)> = Post::query()
+            .select(["id", "author_id", "title"])
+            .order_by_asc("id")
+            .all_as()
+            .await
+            .unwrap();
+        assert_eq!(tuples.len(), 5);
+        assert_eq!(tuples[4], (5, None, "e".to_string()));
+
+        // A joined column named twice (`id`): refused by name, never read by position.
+        let err = Post::query()
+            .join::<User>("users.id", "=", "posts.author_id")
+            .select(["posts.*", "users.id"])
+            .all_as::<Reordered>()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, OrmError::Decode { message, .. } if message.contains("duplicate")),
+            "{err:?}"
+        );
+    })
+    .await;
+}

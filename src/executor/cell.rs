@@ -58,10 +58,12 @@ pub trait Cells {
 }
 
 /// Cells a sink reads without allocating: rows of up to this many columns.
+#[cfg(feature = "sqlite")]
 pub(crate) const INLINE_CELLS: usize = 32;
 
 /// Run `f` on the row's cells as a slice (on the stack for up to [`INLINE_CELLS`]
 /// columns).
+#[cfg(feature = "sqlite")]
 pub(crate) fn with_cells<R>(cells: &dyn Cells, f: impl FnOnce(&[Cell<'_>]) -> R) -> Result<R> {
     let len = cells.len();
     if len <= INLINE_CELLS {

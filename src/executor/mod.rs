@@ -19,6 +19,7 @@ mod result;
 mod sqlite;
 mod statement;
 
+#[cfg(feature = "sqlite")]
 pub(crate) use cell::with_cells;
 pub use cell::{Cell, Cells};
 #[cfg(feature = "d1")]
@@ -78,9 +79,10 @@ pub trait RowSink: MaybeSend {
     /// One row, its values in column order. The sink takes what it keeps out of
     /// `values`; the executor clears and reuses the buffer for the next row.
     fn row(&mut self, values: &mut Vec<Value>);
-    /// One row as the engine's cells (what a synchronous executor calls): by default
+    /// One row as the engine's cells (what the SQLite executor calls): by default
     /// converted into `buffer` (empty on entry, cleared after) and passed to
     /// [`row`](RowSink::row). A sink that can read cells directly overrides it.
+    #[cfg(feature = "sqlite")]
     fn row_cells(&mut self, cells: &dyn Cells, buffer: &mut Vec<Value>) -> Result<()> {
         cell::with_cells(cells, |cells| {
             buffer.extend(cells.iter().map(|cell| cell.to_json()));

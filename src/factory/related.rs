@@ -39,7 +39,7 @@ pub(crate) fn local_value<P: ModelDef>(parent: &Instance<P>, key: &'static str) 
         .get(key)
         .filter(|v| !v.is_null())
         .cloned()
-        .ok_or(OrmError::MissingPrimaryKey {
+        .ok_or_else(|| OrmError::MissingPrimaryKey {
             model: P::model_name(),
             key,
         })

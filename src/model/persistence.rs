@@ -80,7 +80,7 @@ impl<M: ModelDef> Instance<M> {
             .get_original(M::PRIMARY_KEY)
             .or_else(|| self.key())
             .filter(|v| !v.is_null())
-            .ok_or(OrmError::MissingPrimaryKey {
+            .ok_or_else(|| OrmError::MissingPrimaryKey {
                 model: M::model_name(),
                 key: M::PRIMARY_KEY,
             })?;

@@ -288,7 +288,7 @@ impl Orm {
     /// model query and write starts here, so neither can run for a bad declaration.
     pub fn current_for<M: crate::model::ModelDef>() -> Result<Orm> {
         crate::model::check_model::<M>()?;
-        scope::current().ok_or(crate::OrmError::OrmNotBooted {
+        scope::current().ok_or_else(|| crate::OrmError::OrmNotBooted {
             model: Some(M::model_name()),
         })
     }
@@ -482,6 +482,7 @@ impl RowSink for CountRows<'_> {
         self.sink.row(values);
     }
 
+    #[cfg(feature = "sqlite")]
     fn row_cells(
         &mut self,
         cells: &dyn crate::executor::Cells,

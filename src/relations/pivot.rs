@@ -62,7 +62,7 @@ fn parent_value<P: ModelDef>(parent: &Instance<P>, names: &Resolved) -> Result<S
     let value = parent
         .get(names.parent_key)
         .filter(|v| !v.is_null())
-        .ok_or(OrmError::MissingPrimaryKey {
+        .ok_or_else(|| OrmError::MissingPrimaryKey {
             model: P::model_name(),
             key: names.parent_key,
         })?;

@@ -25,7 +25,7 @@ fn key_of<M: ModelDef>(row: &Instance<M>) -> Result<Value> {
     row.get(M::PRIMARY_KEY)
         .filter(|v| !v.is_null())
         .cloned()
-        .ok_or(OrmError::MissingPrimaryKey {
+        .ok_or_else(|| OrmError::MissingPrimaryKey {
             model: M::model_name(),
             key: M::PRIMARY_KEY,
         })

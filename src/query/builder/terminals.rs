@@ -112,7 +112,7 @@ impl<M: ModelDef> QueryBuilder<M> {
 
     /// Like [`first`](Self::first), but no record is `ModelNotFound`.
     pub async fn first_or_fail(self) -> Result<Instance<M>> {
-        self.first().await?.ok_or(OrmError::ModelNotFound {
+        self.first().await?.ok_or_else(|| OrmError::ModelNotFound {
             model: M::model_name(),
             id: None,
         })
@@ -196,7 +196,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         };
         let find = self.find(id);
         async move {
-            find.await?.ok_or(OrmError::ModelNotFound {
+            find.await?.ok_or_else(|| OrmError::ModelNotFound {
                 model: M::model_name(),
                 id: Some(shown),
             })

@@ -5,10 +5,12 @@ use serde::de;
 use serde_json::Value;
 
 use crate::executor::Cell;
+#[cfg(feature = "sqlite")]
 use crate::model::Cast;
 
 /// One column's value for serde: an engine cell the model's cast leaves as it is, or
-/// the attribute value (cast applied).
+/// the attribute value (cast applied). Only the SQLite executor hands out cells.
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 pub(super) enum Field<'a> {
     Cell(Cell<'a>),
     /// A text cell, checked as UTF-8.
@@ -20,6 +22,7 @@ impl<'a> Field<'a> {
     /// `cell` as the cast reads it: the cell itself where the cast would not change
     /// it (no cast, NULL, an integer as integer, a finite real as real, valid UTF-8
     /// text as text), otherwise its attribute value through the cast.
+    #[cfg(feature = "sqlite")]
     pub(super) fn of(cell: Cell<'a>, cast: Cast) -> Self {
         let unchanged = match (cast, cell) {
             (Cast::None | Cast::Text, Cell::Text(t)) => match std::str::from_utf8(t) {

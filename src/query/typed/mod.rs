@@ -22,7 +22,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{OrmError, Result};
-use crate::executor::{with_cells, Cells, RowSink};
+use crate::executor::RowSink;
+#[cfg(feature = "sqlite")]
+use crate::executor::{with_cells, Cells};
 use crate::model::{Casts, ModelDef};
 use field::Field;
 
@@ -140,6 +142,7 @@ impl<M: ModelDef, T: DeserializeOwned + crate::runtime::MaybeSend> RowSink for T
         self.keep(decoded);
     }
 
+    #[cfg(feature = "sqlite")]
     fn row_cells(&mut self, cells: &dyn Cells, _buffer: &mut Vec<Value>) -> Result<()> {
         let Some((columns, casts)) = &self.columns else {
             return Ok(());

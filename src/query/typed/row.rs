@@ -221,3 +221,80 @@ impl<'de> de::Deserializer<'de> for FieldsProbe<'_> {
         enum identifier ignored_any
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    fn columns(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Row {
+        title: String,
+        id: i64,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Aliased {
+        #[serde(alias = "status")]
+        title: String,
+        id: i64,
+    }
+
+    fn fields<'c>(values: &'c [Value]) -> impl FnMut(usize) -> Field<'c> + 'c {
+        |i| Field::Json(values[i].clone())
+    }
+
+    #[test]
+    fn positions_need_every_name_once() {
+        let cols = columns(&["id", "title", "status"]);
+        assert_eq!(positions::<Row>(&cols), Some(vec![1, 0]));
+        assert_eq!(positions::<Row>(&columns(&["id"])), None, "title missing");
+        assert_eq!(
+            positions::<Row>(&columns(&["id", "title", "title"])),
+            None,
+            "title twice"
+        );
+        assert_eq!(positions::<(i64, String)>(&cols), None, "not a struct");
+        // An alias is a name: present here, so positions exist — but the struct takes
+        // fewer values than names, which keeps it on names.
+        let positions = positions::<Aliased>(&cols).unwrap();
+        assert_eq!(positions.len(), 3, "title, its alias, id");
+        let values = [json_i(7), Value::from("t"), Value::from("s")];
+        let (decoded, taken) = by_position::<Aliased>(&cols, &positions, fields(&values));
+        assert!(decoded.is_err() || taken != positions.len());
+    }
+
+    #[test]
+    fn by_position_reads_fields_in_declaration_order() {
+        let cols = columns(&["id", "title"]);
+        let values = [json_i(7), Value::from("t")];
+        let positions = positions::<Row>(&cols).unwrap();
+        let (row, taken) = by_position::<Row>(&cols, &positions, fields(&values));
+        assert_eq!(
+            (row.unwrap(), taken),
+            (
+                Row {
+                    title: "t".into(),
+                    id: 7
+                },
+                2
+            )
+        );
+        let by_name: Row = by_name(&cols, values.iter().cloned().map(Field::Json)).unwrap();
+        assert_eq!(
+            by_name,
+            Row {
+                title: "t".into(),
+                id: 7
+            }
+        );
+    }
+
+    fn json_i(i: i64) -> Value {
+        Value::from(i)
+    }
+}

@@ -319,6 +319,24 @@ impl<M: ModelDef> crate::executor::RowSink for Hydrator<M> {
                 .push(Instance::from_row(columns.clone(), values.drain(..), casts));
         }
     }
+
+    /// Values straight from the engine's cells into the record's map, no buffer between.
+    #[cfg(feature = "sqlite")]
+    fn row_cells(
+        &mut self,
+        cells: &dyn crate::executor::Cells,
+        _buffer: &mut Vec<Value>,
+    ) -> crate::Result<()> {
+        let Some((columns, casts)) = &self.columns else {
+            return Ok(());
+        };
+        let instance = crate::executor::with_cells(cells, |cells| {
+            let values = cells.iter().map(|cell| cell.to_json());
+            Instance::from_row(columns.clone(), values, casts)
+        })?;
+        self.instances.push(instance);
+        Ok(())
+    }
 }
 
 /// The casts of a result's columns, looked up once per result rather than per row.

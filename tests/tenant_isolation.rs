@@ -71,6 +71,12 @@ enum Step {
     OrRawAll,
     /// `order_by_raw("\"things\".\"c\" IS NULL, \"things\".\"a\" % ?", [m])`.
     OrderRaw(i64),
+    /// `has("remarks", ">=", n)`: remarks point at things of every tenant.
+    HasRemarks(i64),
+    /// `or_where_has("remarks", |r| r.where_op("id", ">", v))`.
+    OrWhereHasRemark(i64),
+    /// `doesnt_have("remarks")`.
+    DoesntHaveRemarks,
 }
 
 #[derive(Debug, Clone)]
@@ -182,6 +188,9 @@ fn step() -> impl Strategy<Value = Step> {
         (-5i64..60).prop_map(Step::WhereRaw),
         Just(Step::OrRawAll),
         (1i64..7).prop_map(Step::OrderRaw),
+        (0i64..3).prop_map(Step::HasRemarks),
+        (0i64..200).prop_map(Step::OrWhereHasRemark),
+        Just(Step::DoesntHaveRemarks),
     ]
 }
 
@@ -231,9 +240,24 @@ fn claim() -> impl Strategy<Value = Option<&'static str>> {
     prop::option::of(prop::sample::select(TENANTS.to_vec()))
 }
 
-fn filters(mut q: QueryBuilder<Thing>, steps: &[Step]) -> QueryBuilder<Thing> {
+/// The chain's conditions; with `oracle`, a relation query also names that tenant's
+/// remarks by hand, so the oracle doesn't rely on the remarks' own tenant scope.
+fn filters(
+    mut q: QueryBuilder<Thing>,
+    steps: &[Step],
+    oracle: Option<&str>,
+) -> QueryBuilder<Thing> {
+    let own = |r: QueryBuilder<Remark>| match oracle {
+        Some(tenant) => r.where_("org_id", tenant),
+        None => r,
+    };
     for s in steps {
         q = match s.clone() {
+            Step::HasRemarks(n) => q.where_has_count("remarks", own, ">=", n),
+            Step::OrWhereHasRemark(v) => q.or_where_has("remarks", |r: QueryBuilder<Remark>| {
+                own(r.where_op("id", ">", v))
+            }),
+            Step::DoesntHaveRemarks => q.where_doesnt_have("remarks", own),
             Step::Where(c, o, v) => q.where_op(c, o, v),
             Step::OrWhere(c, v) => q.or_where(c, v),
             Step::WhereIn(c, v) => q.where_in(c, v),
@@ -272,14 +296,14 @@ fn modifiers(mut q: QueryBuilder<Thing>, steps: &[Step]) -> QueryBuilder<Thing> 
 
 /// The chain as the test generated it.
 fn build(steps: &[Step]) -> QueryBuilder<Thing> {
-    modifiers(filters(Thing::query(), steps), steps)
+    modifiers(filters(Thing::query(), steps, None), steps)
 }
 
 /// The oracle: the same chain, unscoped, with the tenant written out by hand around
 /// the caller's group.
 fn build_for(tenant: &str, steps: &[Step]) -> QueryBuilder<Thing> {
     let q = Thing::query()
-        .where_group(|g| filters(g, steps))
+        .where_group(|g| filters(g, steps, Some(tenant)))
         .where_("org_id", tenant);
     modifiers(q, steps)
 }

@@ -412,6 +412,27 @@ pub enum Condition {
         /// `NOT GLOB`.
         negated: bool,
     },
+    /// `[NOT] EXISTS (SELECT 1 FROM ... WHERE ...)`: a related model's rows, correlated
+    /// with the outer row (`where_has`, `has`), the related model's scopes inside.
+    Exists {
+        /// The related rows; its projection, order and limit are not written.
+        select: Box<Select>,
+        /// `NOT EXISTS`.
+        negated: bool,
+    },
+    /// `(SELECT COUNT(*) FROM ... WHERE ...) op ?`: how many related rows the outer row
+    /// has (`has(relation, ">=", 3)`).
+    CountOf {
+        /// The related rows; its projection, order and limit are not written.
+        select: Box<Select>,
+        /// The operator.
+        op: Operator,
+        /// The bound count.
+        value: SqlValue,
+    },
+    /// A condition the query builder resolves against the request at its terminal (a
+    /// relation's subquery needs the request's tenant); never reaches the compiler.
+    Deferred(Deferred),
     /// `<part of column> op ?` on ISO-8601 text (Laravel `whereDate` / `whereYear` /
     /// ...): SQLite's `date()` / `time()` / `strftime()` of the column.
     DatePart {
@@ -424,6 +445,48 @@ pub enum Condition {
         /// The bound value, as text in the part's format (`2026`, `05`, `2026-05-01`).
         value: SqlValue,
     },
+}
+
+/// A [`Condition::Deferred`]: builds its condition from the request's [`Orm`](crate::Orm).
+#[derive(Clone)]
+pub struct Deferred(pub(crate) std::sync::Arc<dyn ResolveCondition>);
+
+/// What a [`Deferred`] condition does at the terminal.
+pub(crate) trait ResolveCondition:
+    crate::runtime::MaybeSend + crate::runtime::MaybeSync
+{
+    /// The condition for the request of `orm`.
+    fn resolve(&self, orm: &crate::Orm) -> Result<Condition>;
+    /// What it stands for, for `Debug`.
+    fn describe(&self) -> String;
+}
+
+impl fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Deferred({})", self.0.describe())
+    }
+}
+
+/// Replace every [`Condition::Deferred`] in `wheres` (groups included) by its condition
+/// for the request of `orm`; the first failure is the error (nothing is left unresolved).
+pub(crate) fn resolve_deferred(wheres: &mut [Where], orm: &crate::Orm) -> Result<()> {
+    for w in wheres {
+        match &mut w.condition {
+            Condition::Deferred(deferred) => {
+                let resolved = deferred.0.resolve(orm)?;
+                w.condition = resolved;
+            }
+            Condition::Group(inner) | Condition::Not(inner) => resolve_deferred(inner, orm)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+impl PartialEq for Deferred {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// The part of an ISO-8601 date-time a [`Condition::DatePart`] compares.

@@ -23,7 +23,9 @@ use crate::executor::QueryResult;
 use crate::model::naming::singularize;
 use crate::model::{check_column, Attributes, Instance, ModelDef, CREATED_AT, UPDATED_AT};
 use crate::orm::Orm;
-use crate::query::ast::{Boolean, Ident, Select, Where};
+use crate::query::ast::{
+    Boolean, Condition, Ident, Join, JoinKind, JoinSource, Operator, Select, Where,
+};
 use crate::query::compiler::{self, PIVOT_PREFIX};
 use crate::query::scopes::model_scopes;
 use crate::relations::constraint::Constraint;
@@ -324,7 +326,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
                 values,
             )?,
         });
-        Constraint::apply(constraint, &mut select);
+        Constraint::apply(constraint, orm, &mut select)?;
         select.scopes = model_scopes::<R>(orm, Constraint::trashed(constraint))?;
         select
             .scopes
@@ -410,5 +412,32 @@ impl<P: ModelDef, R: ModelDef> RelationImpl<P> for BelongsToManyRelation<R> {
         constraint: Option<&Constraint>,
     ) -> Result<Plan<R>> {
         self.plan_through(orm, parents, constraint)
+    }
+
+    /// `FROM related INNER JOIN pivot ON pivot.related_key = related.key`, tied to the
+    /// parent by `pivot.foreign_key = parent.key`.
+    fn correlated(&self, parent_table: &'static str) -> Result<(Select, Condition)> {
+        let names = self.resolve::<P>()?;
+        let table = crate::model::table_of::<R>();
+        let mut select = Select::new(Ident::parse_static(table)?);
+        select.joins.push(Join {
+            kind: JoinKind::Inner,
+            source: JoinSource::Table(names.pivot.clone()),
+            on: vec![Where {
+                boolean: Boolean::And,
+                condition: Condition::Columns {
+                    left: names.qualified(&names.related_pivot_key)?,
+                    op: Operator::Eq,
+                    right: Ident::parse(&format!("{table}.{}", names.related_key))?,
+                },
+            }],
+            scopes: Vec::new(),
+        });
+        let correlation = Condition::Columns {
+            left: names.qualified(&names.foreign_pivot_key)?,
+            op: Operator::Eq,
+            right: Ident::parse(&format!("{parent_table}.{}", names.parent_key))?,
+        };
+        Ok((select, correlation))
     }
 }

@@ -88,21 +88,29 @@ impl Constraint {
         }
     }
 
-    /// Add `constraint`'s conditions (one group, ANDed), order, and per-parent limit and
-    /// offset to a relation's select, whose own conditions are already in place.
-    pub(crate) fn apply(constraint: Option<&Constraint>, select: &mut Select) {
+    /// Add `constraint`'s conditions (one group, ANDed; a relation query among them
+    /// resolved for the request of `orm`), order, and per-parent limit and offset to a
+    /// relation's select, whose own conditions are already in place.
+    pub(crate) fn apply(
+        constraint: Option<&Constraint>,
+        orm: &crate::Orm,
+        select: &mut Select,
+    ) -> Result<()> {
         let Some(constraint) = constraint else {
-            return;
+            return Ok(());
         };
         select.limit = constraint.limit;
         select.offset = constraint.offset;
         if !constraint.filter.is_empty() {
+            let mut filter = constraint.filter.clone();
+            crate::query::ast::resolve_deferred(&mut filter, orm)?;
             select.filter.push(Where {
                 boolean: Boolean::And,
-                condition: Condition::Group(constraint.filter.clone()),
+                condition: Condition::Group(filter),
             });
         }
         select.orders.extend(constraint.orders.iter().cloned());
+        Ok(())
     }
 
     /// Check that the constraint was written for `R`, the relation's related model.

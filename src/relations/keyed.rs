@@ -19,7 +19,7 @@ use std::marker::PhantomData;
 use crate::error::Result;
 use crate::model::{check_column, table_of, Instance, ModelDef};
 use crate::orm::Orm;
-use crate::query::ast::{Boolean, Select, Where};
+use crate::query::ast::{Boolean, Condition, Ident, Operator, Select, Where};
 use crate::query::compiler;
 use crate::query::scopes::model_scopes;
 use crate::relations::constraint::Constraint;
@@ -50,7 +50,7 @@ fn plan_by_key<P: ModelDef, R: ModelDef>(
         boolean: Boolean::And,
         condition: key_condition::<R>(column.clone(), &column, values)?,
     });
-    Constraint::apply(constraint, &mut select);
+    Constraint::apply(constraint, orm, &mut select)?;
     select.scopes = model_scopes::<R>(orm, Constraint::trashed(constraint))?;
     select
         .scopes
@@ -74,6 +74,24 @@ fn plan_by_key<P: ModelDef, R: ModelDef>(
         })
     };
     Ok(Plan::query(parents.len(), statement, Box::new(group)))
+}
+
+/// The rows of `R` whose `related_column` equals `parent_table.parent_column`.
+fn correlated_by_key<P: ModelDef, R: ModelDef>(
+    parent_table: &'static str,
+    parent_column: &str,
+    related_column: &str,
+) -> Result<(Select, Condition)> {
+    let table = table_of::<R>();
+    let left = check_column::<R>(&format!("{table}.{related_column}"))?;
+    check_column::<P>(parent_column)?;
+    let right = Ident::parse(&format!("{parent_table}.{parent_column}"))?;
+    let correlation = Condition::Columns {
+        left,
+        op: Operator::Eq,
+        right,
+    };
+    Ok((Select::new(Ident::parse_static(table)?), correlation))
 }
 
 macro_rules! keyed_relation {
@@ -293,6 +311,12 @@ macro_rules! keyed_relation_impl {
                 let $s = self;
                 let (parent, related): (&'static str, &'static str) = $keys;
                 plan_by_key(orm, parents, parent, related, !$many, constraint)
+            }
+
+            fn correlated(&self, parent_table: &'static str) -> Result<(Select, Condition)> {
+                let $s = self;
+                let (parent, related): (&'static str, &'static str) = $keys;
+                correlated_by_key::<P, R>(parent_table, parent, related)
             }
         }
     };

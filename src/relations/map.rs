@@ -26,8 +26,10 @@ use crate::executor::Statement;
 use crate::model::naming::to_snake_case;
 use crate::model::{Instance, ModelDef};
 use crate::orm::Orm;
+use crate::query::ast::Condition;
 use crate::relations::constraint::Constraint;
 use crate::relations::eager::{Branch, Node};
+use crate::relations::existence::{self, Test};
 use crate::relations::plan::Plan;
 use crate::relations::{BelongsToManyRelation, BelongsToRelation, HasManyRelation, HasOneRelation};
 
@@ -52,6 +54,13 @@ pub(crate) mod sealed {
             parents: &[Instance<P>],
             constraint: Option<&Constraint>,
         ) -> Result<Plan<Self::Related>>;
+        /// The related rows as a select of the related table (with the pivot joined,
+        /// for a many-to-many), and the condition tying them to a row of
+        /// `parent_table` — the body of a `where_has` subquery, without scopes.
+        fn correlated(
+            &self,
+            parent_table: &'static str,
+        ) -> Result<(crate::query::ast::Select, crate::query::ast::Condition)>;
     }
 }
 
@@ -147,6 +156,15 @@ trait Eager<P: ModelDef>: Send + Sync {
         nested: &EagerTree,
     ) -> Result<(Box<dyn Branch<P>>, Option<Statement>)>;
     fn as_any(&self) -> &dyn Any;
+    /// This relation's level of a `where_has` path (see [`existence::level`]).
+    fn condition(
+        &self,
+        orm: &Orm,
+        path: &str,
+        parent: &'static str,
+        rest: &[&str],
+        test: &Test,
+    ) -> Result<Condition>;
 }
 
 impl<P: ModelDef, T: RelationImpl<P>> Eager<P> for T {
@@ -182,6 +200,17 @@ impl<P: ModelDef, T: RelationImpl<P>> Eager<P> for T {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+
+    fn condition(
+        &self,
+        orm: &Orm,
+        path: &str,
+        parent: &'static str,
+        rest: &[&str],
+        test: &Test,
+    ) -> Result<Condition> {
+        existence::level::<P, T>(self, orm, path, parent, rest, test)
     }
 }
 
@@ -379,6 +408,39 @@ pub fn relation_map<M: ModelDef>() -> Arc<RelationMap<M>> {
             Arc::new(map)
         }
     }
+}
+
+/// The condition of relation path `path` (`"posts"`, `"posts.comments"`) from `M`'s
+/// rows: see [`existence`]. An unknown name at any depth is
+/// [`OrmError::InvalidRelation`] naming the model it is missing on.
+pub(crate) fn relation_condition<M: ModelDef>(
+    orm: &Orm,
+    path: &str,
+    test: &Test,
+) -> Result<Condition> {
+    let segments: Vec<&str> = path.split('.').collect();
+    let (first, rest) = segments
+        .split_first()
+        .ok_or_else(|| OrmError::InvalidRelation {
+            model: M::model_name(),
+            relation: path.to_string(),
+        })?;
+    relation_condition_in::<M>(orm, path, crate::model::table_of::<M>(), first, rest, test)
+}
+
+/// One level of [`relation_condition`]: relation `name` of `M`, whose rows are
+/// correlated with a row of the `parent` table (`M`'s).
+pub(crate) fn relation_condition_in<M: ModelDef>(
+    orm: &Orm,
+    path: &str,
+    parent: &'static str,
+    name: &str,
+    rest: &[&str],
+    test: &Test,
+) -> Result<Condition> {
+    relation_map::<M>()
+        .get(name)?
+        .condition(orm, path, parent, rest, test)
 }
 
 /// Check a tree of names against `M`'s relations, recursively.

@@ -28,6 +28,7 @@ mod access;
 mod belongs_to_many;
 mod constraint;
 mod eager;
+mod existence;
 mod fetched;
 mod keyed;
 mod loaded;
@@ -38,8 +39,10 @@ mod plan;
 pub use access::load;
 pub use belongs_to_many::{BelongsToMany, BelongsToManyRelation, Pivot, PIVOT_RELATION};
 pub use constraint::Constraint;
+pub(crate) use existence::Test;
 pub use keyed::{BelongsTo, BelongsToRelation, HasMany, HasManyRelation, HasOne, HasOneRelation};
 pub use loaded::{AnyInstance, Loaded, LoadedRelations};
+pub(crate) use map::relation_condition;
 pub use map::{relation_map, Relation, RelationMap};
 pub use pivot::SyncChanges;
 

@@ -203,7 +203,12 @@ impl Names {
                 self.verify(right)
             }
             Condition::Group(wheres) | Condition::Not(wheres) => self.verify_wheres(wheres),
-            Condition::Raw(_) => Ok(()),
+            // A relation's subquery names the related model's columns, checked when it
+            // was built, and its parent's key.
+            Condition::Raw(_)
+            | Condition::Exists { .. }
+            | Condition::CountOf { .. }
+            | Condition::Deferred(_) => Ok(()),
         }
     }
 

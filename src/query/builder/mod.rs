@@ -12,6 +12,7 @@ mod chunks;
 mod columns;
 mod conditions;
 mod cursor;
+mod has;
 mod inserts;
 mod joins;
 mod ordering;
@@ -464,7 +465,7 @@ impl<M: ModelDef> QueryBuilder<M> {
 
     /// This builder's parts as a relation constraint (see
     /// [`with_constraint`](Self::with_constraint)).
-    fn into_constraint(self, name: &str) -> Result<Constraint> {
+    pub(crate) fn into_constraint(self, name: &str) -> Result<Constraint> {
         if let Some(e) = self.error {
             return Err(*e);
         }

@@ -39,6 +39,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         select.groups = std::mem::take(&mut self.groups);
         select.having = std::mem::take(&mut self.having);
         select.filter = std::mem::take(&mut self.filter);
+        crate::query::ast::resolve_deferred(&mut select.filter, orm)?;
         select.scopes = model_scopes::<M>(orm, self.trashed)?;
         select
             .scopes

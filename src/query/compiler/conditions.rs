@@ -3,7 +3,7 @@
 //! (see the parent module); values are bound.
 
 use super::{json_array, Sql};
-use crate::query::ast::{Boolean, Condition, DatePart, Ident, Where};
+use crate::query::ast::{Boolean, Condition, DatePart, Ident, Select, Where};
 use crate::value::SqlValue;
 
 impl Sql<'_> {
@@ -72,7 +72,38 @@ impl Sql<'_> {
                 self.push(" ").push(op.sql()).push(" ");
                 self.param(value.clone());
             }
+            Condition::Exists { select, negated } => {
+                self.push(if *negated { "NOT EXISTS" } else { "EXISTS" });
+                self.push(" (SELECT 1").related(select).push(")");
+            }
+            Condition::CountOf { select, op, value } => {
+                self.push("(SELECT COUNT(*)").related(select);
+                self.push(") ").push(op.sql()).push(" ");
+                self.param(value.clone());
+            }
+            // The builder resolves every deferred condition at its terminal, so this is
+            // never reached; were it, the condition matches no row.
+            Condition::Deferred(_) => {
+                self.push("FALSE");
+            }
         }
+    }
+
+    /// ` FROM related <joins> WHERE ...` of a relation subquery: its bare names are
+    /// its own table's, its values bound in the outer statement's order.
+    fn related(&mut self, select: &Select) -> &mut Self {
+        let mut inner = Sql {
+            text: std::mem::take(&mut self.text),
+            params: std::mem::take(&mut self.params),
+            write_text: self.write_text,
+            numbered: self.numbered,
+            from: select.table.as_str(),
+        };
+        inner.write_from(select);
+        inner.where_clause(&select.filter, &select.scopes);
+        self.text = inner.text;
+        self.params = inner.params;
+        self
     }
 
     /// `column [NOT] IN (SELECT value FROM json_each(?))`: the list as one JSON-array

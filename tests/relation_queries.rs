@@ -243,3 +243,171 @@ async fn the_sql_is_one_correlated_subquery_per_level() {
          AND \"tags\".\"deleted_at\" IS NULL) AND \"posts\".\"deleted_at\" IS NULL"
     );
 }
+
+#[tokio::test]
+async fn relation_aggregates_are_columns_of_the_one_statement() {
+    let (orm, db) = orm();
+    seed(&db);
+    orm.scope(async {
+        let before = orm.statements();
+        let users = User::query()
+            .with_count(["posts", "posts as all_posts"])
+            .with_exists(["profile", "posts"])
+            .order_by_asc("id")
+            .all()
+            .await
+            .unwrap();
+        assert_eq!(
+            orm.statements() - before,
+            1,
+            "one statement with the parent query"
+        );
+        let counts: Vec<i64> = users
+            .iter()
+            .map(|u| u.get_as("posts_count").unwrap())
+            .collect();
+        assert_eq!(counts, [1, 1, 0], "the soft-deleted post is not counted");
+        assert_eq!(users[0].get("all_posts"), Some(&serde_json::json!(1)));
+        let exists: Vec<bool> = users
+            .iter()
+            .map(|u| u.get_as("posts_exists").unwrap())
+            .collect();
+        assert_eq!(exists, [true, true, false]);
+        assert_eq!(
+            users[0].get("profile_exists"),
+            Some(&serde_json::json!(false))
+        );
+        // Serialized as Laravel does: beside the attributes.
+        let body = serde_json::to_value(&users[0]).unwrap();
+        assert_eq!(
+            (body["posts_count"].clone(), body["name"].clone()),
+            (serde_json::json!(1), serde_json::json!("ann"))
+        );
+
+        let posts = Post::query()
+            .with_count_where("comments as approved", |q: QueryBuilder<Comment>| {
+                q.where_("body", "approved")
+            })
+            .with_sum("comments", "user_id")
+            .with_max("comments", "user_id")
+            .with_avg("comments", "user_id")
+            .with_min("comments", "user_id")
+            .order_by_asc("id")
+            .all()
+            .await
+            .unwrap();
+        assert_eq!(ids(&posts), [1, 3]);
+        assert_eq!(posts[0].get("approved"), Some(&serde_json::json!(1)));
+        assert_eq!(
+            posts[0].get("comments_sum_user_id"),
+            Some(&serde_json::json!(5))
+        );
+        assert_eq!(
+            posts[0].get("comments_max_user_id"),
+            Some(&serde_json::json!(3))
+        );
+        assert_eq!(
+            posts[0].get("comments_min_user_id"),
+            Some(&serde_json::json!(2))
+        );
+        assert_eq!(
+            posts[0].get("comments_avg_user_id"),
+            Some(&serde_json::json!(2.5))
+        );
+        // Post 3's only comment is soft-deleted: no rows, so SUM is NULL and COUNT 0.
+        assert_eq!(
+            posts[1].get("comments_sum_user_id"),
+            Some(&serde_json::Value::Null)
+        );
+        assert_eq!(posts[1].get("approved"), Some(&serde_json::json!(0)));
+
+        // With where_has, paginate, first, find, typed reads and an explicit select.
+        let page = User::query()
+            .has("posts", ">=", 1)
+            .with_count(["posts"])
+            .paginate(1, 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                page.total,
+                page.data[0].get_as::<i64>("posts_count").unwrap()
+            ),
+            (2, 1)
+        );
+        let first = User::query()
+            .with_exists(["posts"])
+            .where_("id", 3)
+            .first()
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.get("posts_exists"), Some(&serde_json::json!(false)));
+        let found = User::query()
+            .with_count(["posts"])
+            .find(1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.get_as::<i64>("posts_count").unwrap(), 1);
+        #[derive(serde::Deserialize)]
+        struct Row {
+            name: String,
+            posts_count: i64,
+        }
+        let rows: Vec<Row> = User::query()
+            .select(["name"])
+            .with_count(["posts"])
+            .order_by_asc("id")
+            .all_as()
+            .await
+            .unwrap();
+        assert_eq!((rows[1].name.as_str(), rows[1].posts_count), ("bob", 1));
+
+        // Mistakes, before any SQL.
+        let sent = orm.statements();
+        let err = User::query().with_count(["postz"]).all().await.unwrap_err();
+        assert!(matches!(err, OrmError::InvalidRelation { .. }), "{err:?}");
+        let err = User::query()
+            .with_count(["posts.comments"])
+            .all()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OrmError::InvalidConstraint { .. }), "{err:?}");
+        let err = User::query()
+            .with_count(["posts as bad name"])
+            .all()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OrmError::InvalidIdentifier(_)), "{err:?}");
+        let err = Comment::query()
+            .with_sum("author", "nope")
+            .all()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OrmError::UnknownColumn { .. }), "{err:?}");
+        assert_eq!(orm.statements(), sent);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn with_count_sql_is_pinned() {
+    let mock = MockExecutor::new();
+    let orm = Orm::new(mock.clone());
+    orm.scope(async {
+        User::query()
+            .with_count(["posts"])
+            .with_exists(["profile"])
+            .all()
+            .await
+            .unwrap();
+    })
+    .await;
+    assert_eq!(
+        mock.statements()[0].sql.to_string(),
+        "SELECT \"users\".*, (SELECT COUNT(*) FROM \"posts\" WHERE \"posts\".\"author_id\" = \"users\".\"id\" \
+         AND \"posts\".\"deleted_at\" IS NULL) AS \"posts_count\", EXISTS (SELECT 1 FROM \"profiles\" \
+         WHERE \"profiles\".\"user_id\" = \"users\".\"id\") AS \"profile_exists\" FROM \"users\""
+    );
+}

@@ -132,6 +132,9 @@ enum Terminal {
     JoinRemarks(u8),
     /// `select_raw` + `group_by_raw` + `having_raw` / `or_having_raw("1 = 1")`, typed.
     RawGrouped(bool),
+    /// `with_count(["remarks"])` (false) or `has("remarks", ">=", 1)` + `with_exists`
+    /// (true): every count and flag is of the tenant's own remarks.
+    RemarkCounts(bool),
     /// `cursor_paginate(n, ..)` over the chain, following next cursors to the end.
     CursorWalk(u64),
     /// `lazy(n)` (0), `lazy_by_id_desc(n)` (1) or `chunk_by_id_desc(n, ..)` (2).
@@ -228,6 +231,7 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         (0u8..5).prop_map(Terminal::JoinRemarks),
         (1u64..40).prop_map(Terminal::CursorWalk),
         any::<bool>().prop_map(Terminal::RawGrouped),
+        any::<bool>().prop_map(Terminal::RemarkCounts),
         claim().prop_map(Terminal::Insert),
         (0i64..200, claim()).prop_map(|(id, t)| Terminal::InsertOrIgnore(id, t)),
         (0i64..200, claim()).prop_map(|(id, t)| Terminal::Upsert(id, t)),
@@ -542,6 +546,41 @@ async fn run_case(
                 orgs.iter().flatten().all(|org| org == tenant),
                 "joined remark of another tenant",
             )?;
+        }
+        Terminal::RemarkCounts(has) => {
+            let q = if *has {
+                q.has("remarks", ">=", 1).with_exists(["remarks"])
+            } else {
+                q
+            };
+            if let Ok(rows) = q.with_count(["remarks"]).all().await {
+                check(own(tenant, &rows), "read with remark counts")?;
+                for row in &rows {
+                    let id = row.get_as::<i64>("id").map_err(|e| e.to_string())?;
+                    let own_remarks: i64 = db.with_connection(|c| {
+                        c.query_row(
+                            "SELECT COUNT(*) FROM remarks WHERE thing_id = ? AND org_id = ?",
+                            rusqlite::params![id, tenant],
+                            |r| r.get(0),
+                        )
+                        .unwrap()
+                    });
+                    let counted = row
+                        .get_as::<i64>("remarks_count")
+                        .map_err(|e| e.to_string())?;
+                    check(
+                        counted == own_remarks,
+                        &format!("remark counted ({counted} vs {own_remarks})"),
+                    )?;
+                    if *has {
+                        check(own_remarks > 0, "remark matched by has")?;
+                        check(
+                            row.get("remarks_exists") == Some(&json!(true)),
+                            "remark flagged by with_exists",
+                        )?;
+                    }
+                }
+            }
         }
         Terminal::RawGrouped(or_all) => {
             #[derive(serde::Deserialize)]

@@ -13,8 +13,13 @@ use once_cell::sync::Lazy;
 
 /// The last path segment of a type name, without generics: `app::models::Post` → `Post`.
 pub fn short_type_name(full: &'static str) -> &'static str {
-    let base = full.split('<').next().unwrap_or(full);
-    base.rsplit("::").next().unwrap_or(base)
+    // Char patterns (a byte scan), not `"::"` (a substring searcher set up per call):
+    // this runs on every query. Before the generics a path has colons only in `::`.
+    let base = match full.find('<') {
+        Some(i) => &full[..i],
+        None => full,
+    };
+    base.rsplit(':').next().unwrap_or(base)
 }
 
 /// `PostComment` → `post_comment`, `HTTPLog` → `http_log`.

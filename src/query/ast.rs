@@ -550,6 +550,18 @@ pub enum Projection {
     Raw(RawSql),
     /// Every column of one table of the query: `"posts".*` (`select(["posts.*"])`).
     AllOf(Ident),
+    /// A related model's aggregate per row (`with_count`, `with_exists`, `with_sum`…):
+    /// `(SELECT COUNT(*) FROM related WHERE <correlation> AND <scopes>) AS "alias"`, or
+    /// `EXISTS (...) AS "alias"` when `function` is `None`. The aggregated column, if
+    /// any, is the subquery's first projection.
+    Related {
+        /// The aggregate; `None` for `EXISTS`.
+        function: Option<Aggregate>,
+        /// The related rows (see [`Condition::Exists`]).
+        select: Box<Select>,
+        /// The name the value comes back under (a plain identifier).
+        alias: Ident,
+    },
 }
 
 /// One ORDER BY term.

@@ -27,6 +27,9 @@ pub(crate) struct Test {
     pub(crate) column: Option<(String, Operator, serde_json::Value)>,
     /// `Some((op, n))`: `COUNT(*) op n` instead of `EXISTS`.
     pub(crate) count: Option<(Operator, SqlValue)>,
+    /// A column of the last level's model to aggregate (`with_sum(rel, column)`):
+    /// checked there and put first in the subquery's projection.
+    pub(crate) aggregate: Option<String>,
 }
 
 /// One level of a relation path from parent `P` through `relation`: the related rows
@@ -87,6 +90,12 @@ pub(crate) fn level<P: ModelDef, T: RelationImpl<P>>(
             });
         }
         Constraint::apply(Some(constraint), orm, &mut select)?;
+    }
+    if let (Some(column), true) = (&test.aggregate, last) {
+        let column = crate::model::check_column::<T::Related>(&format!("{table}.{column}"))?;
+        select
+            .columns
+            .push(crate::query::ast::Projection::Column(column));
     }
     select.scopes = model_scopes::<T::Related>(orm, Constraint::trashed(constraint))?;
     select

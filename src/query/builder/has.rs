@@ -82,6 +82,7 @@ impl<M: ModelDef> QueryBuilder<M> {
             constraint: None,
             column: None,
             count,
+            aggregate: None,
         };
         Ok(match (op, count) {
             (Operator::Like | Operator::NotLike, _) => {
@@ -144,6 +145,7 @@ impl<M: ModelDef> QueryBuilder<M> {
             constraint: Some(constrain(QueryBuilder::new()).into_constraint(relation)?),
             column: None,
             count,
+            aggregate: None,
         })
     }
 
@@ -236,6 +238,7 @@ impl<M: ModelDef> QueryBuilder<M> {
             constraint: None,
             column: Some((column.to_string(), op, value)),
             count: None,
+            aggregate: None,
         });
         self.relation_query(boolean, relation, test, false)
     }

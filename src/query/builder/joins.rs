@@ -150,6 +150,8 @@ impl Names {
                     column: Some(c), ..
                 } => self.verify(c)?,
                 Projection::AllOf(table) => self.verify_table(table)?,
+                // Its columns are the related model's, checked when it was built.
+                Projection::Related { .. } => {}
                 _ => {}
             }
         }

@@ -20,6 +20,7 @@ mod pages;
 mod raw;
 mod terminals;
 mod typed;
+mod with_aggregates;
 
 pub use cursor::CursorPage;
 pub use joins::JoinClause;
@@ -67,6 +68,8 @@ pub struct QueryBuilder<M: ModelDef> {
     lifted: Lifted,
     eager: EagerLoads,
     joins: Vec<joins::PendingJoin>,
+    /// `with_count` / `with_exists` / `with_sum`…: resolved at the terminal.
+    related_columns: Vec<with_aggregates::RelationColumn>,
     /// The first bad argument, boxed: it is rare, and the builder travels by value.
     error: Option<Box<OrmError>>,
     _model: PhantomData<fn() -> M>,
@@ -87,6 +90,7 @@ impl<M: ModelDef> Clone for QueryBuilder<M> {
             lifted: self.lifted.clone(),
             eager: self.eager.clone(),
             joins: self.joins.clone(),
+            related_columns: self.related_columns.clone(),
             error: self.error.clone(),
             _model: PhantomData,
         }
@@ -135,6 +139,7 @@ impl<M: ModelDef> QueryBuilder<M> {
             lifted: Lifted::None,
             eager: EagerLoads::default(),
             joins: Vec::new(),
+            related_columns: Vec::new(),
             error: None,
             _model: PhantomData,
         }

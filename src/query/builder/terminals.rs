@@ -49,6 +49,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         select.offset = self.offset;
         select.joins = self.resolve_joins(orm)?;
         self.verify_names(&select)?;
+        self.resolve_related_columns(orm, &mut select)?;
         Ok(select)
     }
 
@@ -60,6 +61,7 @@ impl<M: ModelDef> QueryBuilder<M> {
 
     async fn fetch(&self, orm: &Orm, statement: Statement) -> Result<Vec<Instance<M>>> {
         let mut instances = Instance::<M>::fetch_all(orm, &statement).await?;
+        super::with_aggregates::as_booleans(&mut instances, &self.exists_columns());
         crate::relations::eager_load(orm, &mut instances, &self.eager).await?;
         Ok(instances)
     }
@@ -84,8 +86,11 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// Run the query with `LIMIT 1` and return the first record, or `None`.
     pub async fn first(self) -> Result<Option<Instance<M>>> {
         let orm = Orm::current_for::<M>()?;
+        let booleans = self.exists_columns();
         let (statement, eager) = self.first_statement(&orm)?;
-        Self::run_first(&orm, statement, eager).await
+        let mut first = Self::run_first(&orm, statement, eager).await?;
+        super::with_aggregates::as_booleans(first.as_mut_slice(), &booleans);
+        Ok(first)
     }
 
     /// The statement of `first()` and the relations to eager-load. Built before the
@@ -127,8 +132,11 @@ impl<M: ModelDef> QueryBuilder<M> {
         let id = id.into();
         async move {
             let orm = Orm::current_for::<M>()?;
+            let booleans = self.exists_columns();
             let (statement, eager) = self.find_statement(&orm, id)?;
-            Self::run_first(&orm, statement, eager).await
+            let mut found = Self::run_first(&orm, statement, eager).await?;
+            super::with_aggregates::as_booleans(found.as_mut_slice(), &booleans);
+            Ok(found)
         }
     }
 
@@ -153,6 +161,7 @@ impl<M: ModelDef> QueryBuilder<M> {
             && self.groups.is_empty()
             && self.having.is_empty()
             && self.joins.is_empty()
+            && self.related_columns.is_empty()
             && !crate::query::global_scopes::any_in_force::<M>(&self.lifted);
         if !unconstrained {
             return self
@@ -224,6 +233,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         let orm = Orm::current_for::<M>()?;
         let (result, total) = self.page_rows(&orm, page, per_page).await?;
         let mut data = Instance::<M>::hydrate_all(result);
+        super::with_aggregates::as_booleans(&mut data, &self.exists_columns());
         crate::relations::eager_load(&orm, &mut data, &self.eager).await?;
         Ok(Paginated::new(data, total, per_page, page))
     }

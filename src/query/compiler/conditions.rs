@@ -91,7 +91,7 @@ impl Sql<'_> {
 
     /// ` FROM related <joins> WHERE ...` of a relation subquery: its bare names are
     /// its own table's, its values bound in the outer statement's order.
-    fn related(&mut self, select: &Select) -> &mut Self {
+    pub(super) fn related(&mut self, select: &Select) -> &mut Self {
         let mut inner = Sql {
             text: std::mem::take(&mut self.text),
             params: std::mem::take(&mut self.params),

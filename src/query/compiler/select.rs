@@ -45,6 +45,24 @@ impl Sql<'_> {
                 Projection::AllOf(table) => {
                     self.ident(table).push(".*");
                 }
+                Projection::Related {
+                    function,
+                    select,
+                    alias,
+                } => {
+                    match function {
+                        None => self.push("EXISTS (SELECT 1").related(select),
+                        Some(function) => {
+                            self.push("(SELECT ").push(function.sql()).push("(");
+                            match select.columns.first() {
+                                Some(Projection::Column(column)) => self.column(column),
+                                _ => self.push("*"),
+                            };
+                            self.push(")").related(select)
+                        }
+                    };
+                    self.push(") AS ").quoted(alias.as_str());
+                }
             }
         }
     }

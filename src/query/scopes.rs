@@ -48,6 +48,17 @@ pub(crate) fn model_scopes_shaped<M: ModelDef>(
     scopes_in(orm, TypeId::of::<M>(), Schema::of::<M>(), trashed)
 }
 
+/// [`model_scopes`] of the model with `TypeId` `model` and `schema` (one copy for
+/// every model, for type-erased callers).
+pub(crate) fn model_scopes_of(
+    orm: &Orm,
+    model: TypeId,
+    schema: Schema,
+    trashed: Trashed,
+) -> Result<Vec<Condition>> {
+    Ok(scopes_in(orm, model, schema, trashed)?.0)
+}
+
 /// The body of [`model_scopes_shaped`], shared by every model type.
 fn scopes_in(
     orm: &Orm,

@@ -115,15 +115,25 @@ impl Constraint {
 
     /// Check that the constraint was written for `R`, the relation's related model.
     pub(crate) fn check_model<R: ModelDef>(&self, relation: &str) -> Result<()> {
-        if self.model == TypeId::of::<R>() {
+        self.check_model_of(relation, TypeId::of::<R>(), R::model_name())
+    }
+
+    /// [`check_model`](Self::check_model) for the model with `TypeId` `model`, called
+    /// `name`.
+    pub(crate) fn check_model_of(
+        &self,
+        relation: &str,
+        model: TypeId,
+        name: &'static str,
+    ) -> Result<()> {
+        if self.model == model {
             return Ok(());
         }
         Err(OrmError::InvalidConstraint {
             relation: relation.to_string(),
             reason: format!(
-                "the constraint is a query on {}, but the relation loads {}",
-                self.model_name,
-                R::model_name()
+                "the constraint is a query on {}, but the relation loads {name}",
+                self.model_name
             ),
         })
     }

@@ -1,17 +1,22 @@
-//! Querying by relations (Eloquent's `whereHas` / `has` / `whereRelation`): a relation
-//! path becomes a correlated subquery of the related model — `[NOT] EXISTS (SELECT 1
-//! FROM related WHERE related.fk = parent.key AND <constraint> AND <related scopes>)` or
-//! `(SELECT COUNT(*) ...) op ?` — with a nested path (`"posts.comments"`) as an `EXISTS`
-//! inside the level before it. The related model's scopes (tenant, soft deletes, global
-//! scopes) are in every level's subquery, so a tenant's `where_has` never matches
-//! through another tenant's child. This module builds AST only; it writes no SQL.
+//! Querying by relations (Eloquent's `whereHas` / `has` / `whereRelation`, and the
+//! `withCount` family's subqueries): a relation path becomes a correlated subquery of
+//! the related model — `[NOT] EXISTS (SELECT 1 FROM related WHERE related.fk =
+//! parent.key AND <constraint> AND <related scopes>)` or `(SELECT COUNT(*) ...) op ?` —
+//! with a nested path (`"posts.comments"`) as an `EXISTS` inside the level before it.
+//! The related model's scopes (tenant, soft deletes, global scopes) are in every level's
+//! subquery, so a tenant's `where_has` never matches through another tenant's child.
+//!
+//! Per relation type only the correlation and a few function pointers are generic
+//! ([`level`]); the body ([`level_of`]) is one copy for every model, which keeps the
+//! wasm small. This module builds AST only; it writes no SQL.
+
+use std::any::TypeId;
 
 use crate::error::{OrmError, Result};
-use crate::model::{table_of, ModelDef};
+use crate::model::{ModelDef, Schema};
 use crate::orm::Orm;
-use crate::query::ast::{Boolean, Condition, Operator, Select, Where};
-use crate::query::scopes::model_scopes;
-use crate::query::QueryBuilder;
+use crate::query::ast::{Boolean, Condition, Operator, Projection, Select, Where};
+use crate::query::scopes::model_scopes_of;
 use crate::relations::constraint::Constraint;
 use crate::relations::map::sealed::RelationImpl;
 use crate::value::SqlValue;
@@ -32,10 +37,23 @@ pub(crate) struct Test {
     pub(crate) aggregate: Option<String>,
 }
 
+/// The next level of a path: `(orm, path, parent table, name, rest, test)` →
+/// relation `name` of a model (see [`relation_condition_in`](crate::relations::map)).
+type NestedLevel = fn(&Orm, &str, &'static str, &str, &[&str], &Test) -> Result<Condition>;
+
+/// A level's related model, its types erased.
+struct Related {
+    model: TypeId,
+    schema: Schema,
+    global_scopes: fn(Option<&Constraint>) -> Result<Vec<Condition>>,
+    /// The next level of the path: relation `name` of this model.
+    nested: NestedLevel,
+}
+
 /// One level of a relation path from parent `P` through `relation`: the related rows
-/// correlated with a row of the `parent` table, the next levels (`rest`) nested inside, and the
-/// related model's scopes. Returns the level's condition (`EXISTS`, or for the last
-/// level what `test` asks).
+/// correlated with a row of the `parent` table, the next levels (`rest`) nested inside,
+/// and the related model's scopes. Returns the level's condition (`EXISTS`, or for the
+/// last level what `test` asks).
 pub(crate) fn level<P: ModelDef, T: RelationImpl<P>>(
     relation: &T,
     orm: &Orm,
@@ -45,7 +63,29 @@ pub(crate) fn level<P: ModelDef, T: RelationImpl<P>>(
     test: &Test,
 ) -> Result<Condition> {
     crate::model::check_model::<T::Related>()?;
-    let table = table_of::<T::Related>();
+    let related = Related {
+        model: TypeId::of::<T::Related>(),
+        schema: Schema::of::<T::Related>(),
+        global_scopes: Constraint::global_scopes::<T::Related>,
+        nested: crate::relations::map::relation_condition_in::<T::Related>,
+    };
+    let correlated = relation.correlated(parent)?;
+    level_of(&related, correlated, orm, path, parent, rest, test)
+}
+
+/// The body of [`level`], one copy for every relation and model (never inlined into
+/// the per-relation wrappers).
+#[inline(never)]
+fn level_of(
+    related: &Related,
+    (mut select, correlation): (Select, Condition),
+    orm: &Orm,
+    path: &str,
+    parent: &'static str,
+    rest: &[&str],
+    test: &Test,
+) -> Result<Condition> {
+    let table = related.schema.table;
     if parent == table {
         // The subquery's table would shadow its parent's, and the correlation would
         // compare each related row with itself.
@@ -57,27 +97,14 @@ pub(crate) fn level<P: ModelDef, T: RelationImpl<P>>(
             ),
         });
     }
-    let (mut select, correlation) = relation.correlated(parent)?;
     select.filter.push(Where {
         boolean: Boolean::And,
         condition: correlation,
     });
     let last = rest.is_empty();
-    let by_column;
-    let constraint = match (&test.column, last) {
-        (_, false) => None,
-        (None, true) => test.constraint.as_ref(),
-        // `where_relation(path, column, op, value)`: the column and its value's rule
-        // are the related model's, known here.
-        (Some((column, op, value)), true) => {
-            by_column = QueryBuilder::<T::Related>::new()
-                .where_op(column, *op, value.clone())
-                .into_constraint(path)?;
-            Some(&by_column)
-        }
-    };
+    let constraint = if last { test.constraint.as_ref() } else { None };
     if let Some(constraint) = constraint {
-        constraint.check_model::<T::Related>(path)?;
+        constraint.check_model_of(path, related.model, related.schema.model)?;
         if constraint.limit.is_some()
             || constraint.offset.is_some()
             || !constraint.orders.is_empty()
@@ -91,20 +118,33 @@ pub(crate) fn level<P: ModelDef, T: RelationImpl<P>>(
         }
         Constraint::apply(Some(constraint), orm, &mut select)?;
     }
-    if let (Some(column), true) = (&test.aggregate, last) {
-        let column = crate::model::check_column::<T::Related>(&format!("{table}.{column}"))?;
-        select
-            .columns
-            .push(crate::query::ast::Projection::Column(column));
+    if let (Some((column, op, value)), true) = (&test.column, last) {
+        // `where_relation(path, column, op, value)`: the related model's column, its
+        // value bound by the related model's rule.
+        let column = related.schema.check_column(column)?;
+        let value = related.schema.bind_value(&column, value)?;
+        select.filter.push(Where {
+            boolean: Boolean::And,
+            condition: Condition::Compare {
+                column,
+                op: *op,
+                value,
+            },
+        });
     }
-    select.scopes = model_scopes::<T::Related>(orm, Constraint::trashed(constraint))?;
-    select
-        .scopes
-        .extend(Constraint::global_scopes::<T::Related>(constraint)?);
+    if let (Some(column), true) = (&test.aggregate, last) {
+        let column = related.schema.check_column(&format!("{table}.{column}"))?;
+        select.columns.push(Projection::Column(column));
+    }
+    select.scopes = model_scopes_of(
+        orm,
+        related.model,
+        related.schema,
+        Constraint::trashed(constraint),
+    )?;
+    select.scopes.extend((related.global_scopes)(constraint)?);
     if let Some((next, rest)) = rest.split_first() {
-        let nested = crate::relations::map::relation_condition_in::<T::Related>(
-            orm, path, table, next, rest, test,
-        )?;
+        let nested = (related.nested)(orm, path, table, next, rest, test)?;
         select.filter.push(Where {
             boolean: Boolean::And,
             condition: nested,

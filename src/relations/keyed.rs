@@ -17,7 +17,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::error::Result;
-use crate::model::{check_column, table_of, Instance, ModelDef};
+use crate::model::{check_column, table_of, Instance, ModelDef, Schema};
 use crate::orm::Orm;
 use crate::query::ast::{Boolean, Condition, Ident, Operator, Select, Where};
 use crate::query::compiler;
@@ -76,15 +76,18 @@ fn plan_by_key<P: ModelDef, R: ModelDef>(
     Ok(Plan::query(parents.len(), statement, Box::new(group)))
 }
 
-/// The rows of `R` whose `related_column` equals `parent_table.parent_column`.
-fn correlated_by_key<P: ModelDef, R: ModelDef>(
+/// The rows of the `related` model whose `related_column` equals
+/// `parent_table.parent_column`; one copy for every model.
+#[inline(never)]
+fn correlated_by_key(
+    (parent, related): (Schema, Schema),
     parent_table: &'static str,
     parent_column: &str,
     related_column: &str,
 ) -> Result<(Select, Condition)> {
-    let table = table_of::<R>();
-    let left = check_column::<R>(&format!("{table}.{related_column}"))?;
-    check_column::<P>(parent_column)?;
+    let table = related.table;
+    let left = related.check_column(&format!("{table}.{related_column}"))?;
+    parent.check_column(parent_column)?;
     let right = Ident::parse(&format!("{parent_table}.{parent_column}"))?;
     let correlation = Condition::Columns {
         left,
@@ -316,7 +319,8 @@ macro_rules! keyed_relation_impl {
             fn correlated(&self, parent_table: &'static str) -> Result<(Select, Condition)> {
                 let $s = self;
                 let (parent, related): (&'static str, &'static str) = $keys;
-                correlated_by_key::<P, R>(parent_table, parent, related)
+                let schemas = (Schema::of::<P>(), Schema::of::<R>());
+                correlated_by_key(schemas, parent_table, parent, related)
             }
         }
     };

@@ -395,6 +395,9 @@ def check_stats(s, c, org):
         "commented_posts": commented,
         "by_author_name": by_name,
         "long_titles": sum(1 for p in live if len(p["title"]) > 10),
+        # with_count / where_has: the tenant's own comments of live posts.
+        "comment_counts": {str(p["id"]): len(p["comments"]) for p in live},
+        "discussed": sorted(p["id"] for p in live if any(x.get("body") is not None for x in p["comments"])),
     }
     r = c.get("/stats", org)
     got = r.json if r.status == 200 else None

@@ -1,5 +1,6 @@
 //! `GET /stats`: a dashboard's numbers, each one statement of the query builder
-//! (aggregates, grouping, `pluck`, `exists`, a join, a raw condition),
+//! (aggregates, grouping, `pluck`, `exists`, a join, a raw condition, `with_count`,
+//! `where_has`),
 //! every one scoped to the request's tenant and blind to soft-deleted posts.
 
 use roost_orm::prelude::*;
@@ -23,10 +24,13 @@ struct Stats {
     commented_posts: Vec<i64>,
     by_author_name: Map<String, Value>,
     long_titles: u64,
+    comment_counts: Map<String, Value>,
+    discussed: Vec<i64>,
 }
 
 /// `GET /stats` → `{posts, published, drafts, by_author: {author_id: n}, latest_titles,
-/// max_id, has_comments, commented_posts, by_author_name: {name: n}, long_titles}`.
+/// max_id, has_comments, commented_posts, by_author_name: {name: n}, long_titles,
+/// comment_counts: {post_id: n}, discussed: [post ids with a comment]}`.
 pub async fn show() -> Result<Response, ApiError> {
     let posts = Post::query().count().await?;
     let published = Post::where_("published", true).count().await?;
@@ -75,6 +79,26 @@ pub async fn show() -> Result<Response, ApiError> {
         .where_raw("length(\"posts\".\"title\") > ?", &[Value::from(10)])
         .count()
         .await?;
+    // with_count: each post's comments as a column of the one statement; the comments'
+    // tenant scope is inside the subquery.
+    let counted = Post::query()
+        .select(["id"])
+        .with_count(["comments"])
+        .order_by("id", "asc")
+        .all()
+        .await?;
+    let mut comment_counts = Map::new();
+    for post in &counted {
+        let id = post.get_as::<i64>("id")?;
+        let n = post.get("comments_count").cloned().unwrap_or(Value::Null);
+        comment_counts.insert(id.to_string(), n);
+    }
+    // where_has: posts with a comment that has a body (a correlated EXISTS).
+    let discussed = Post::query()
+        .where_has("comments", |q: QueryBuilder<Comment>| q.where_not_null("body"))
+        .order_by("id", "asc")
+        .pluck::<i64>("id")
+        .await?;
     json(
         200,
         &Stats {
@@ -88,6 +112,8 @@ pub async fn show() -> Result<Response, ApiError> {
             commented_posts,
             by_author_name,
             long_titles,
+            comment_counts,
+            discussed,
         },
     )
 }

@@ -160,31 +160,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         if self.related_columns.is_empty() {
             return Ok(());
         }
-        if select.columns.is_empty() {
-            select.columns.push(Projection::AllOf(select.table.clone()));
-        }
-        for related in &self.related_columns {
-            let alias = Ident::parse(&related.alias)?;
-            if alias.parts().0.is_some() {
-                return Err(OrmError::InvalidIdentifier(related.alias.clone()));
-            }
-            let subquery = match relation_condition::<M>(orm, &related.relation, &related.test)? {
-                Condition::Exists { select, .. } => select,
-                // `relation_condition` without a count is always EXISTS.
-                _ => {
-                    return Err(OrmError::InvalidQuery(format!(
-                        "relation aggregate {}: unexpected condition",
-                        related.relation
-                    )))
-                }
-            };
-            select.columns.push(Projection::Related {
-                function: related.function,
-                select: subquery,
-                alias,
-            });
-        }
-        Ok(())
+        related_columns(&self.related_columns, relation_condition::<M>, orm, select)
     }
 
     /// The `with_exists` columns, which records read as booleans.
@@ -194,6 +170,41 @@ impl<M: ModelDef> QueryBuilder<M> {
             .map(|c| c.alias.clone())
             .collect()
     }
+}
+
+/// The body of `resolve_related_columns`, one copy for every model: `condition` is
+/// the model's [`relation_condition`].
+fn related_columns(
+    columns: &[RelationColumn],
+    condition: fn(&Orm, &str, &Test) -> Result<Condition>,
+    orm: &Orm,
+    select: &mut Select,
+) -> Result<()> {
+    if select.columns.is_empty() {
+        select.columns.push(Projection::AllOf(select.table.clone()));
+    }
+    for related in columns {
+        let alias = Ident::parse(&related.alias)?;
+        if alias.parts().0.is_some() {
+            return Err(OrmError::InvalidIdentifier(related.alias.clone()));
+        }
+        let subquery = match condition(orm, &related.relation, &related.test)? {
+            Condition::Exists { select, .. } => select,
+            // Without a count the condition is always EXISTS.
+            _ => {
+                return Err(OrmError::InvalidQuery(format!(
+                    "relation aggregate {}: unexpected condition",
+                    related.relation
+                )))
+            }
+        };
+        select.columns.push(Projection::Related {
+            function: related.function,
+            select: subquery,
+            alias,
+        });
+    }
+    Ok(())
 }
 
 /// `with_exists` columns as booleans on `records` (SQLite returns 0 / 1).

@@ -4,18 +4,25 @@
 use serde::de;
 use serde_json::Value;
 
+#[cfg(feature = "sqlite")]
 use crate::executor::Cell;
 #[cfg(feature = "sqlite")]
 use crate::model::Cast;
 
 /// One column's value for serde: an engine cell the model's cast leaves as it is, or
-/// the attribute value (cast applied). Only the SQLite executor hands out cells.
-#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+/// the attribute value (cast applied). Only the SQLite executor hands out cells; without
+/// it a field is always a value (and the Worker ships no cell decoding per type).
 pub(super) enum Field<'a> {
+    #[cfg(feature = "sqlite")]
     Cell(Cell<'a>),
     /// A text cell, checked as UTF-8.
+    #[cfg(feature = "sqlite")]
     Str(&'a str),
     Json(Value),
+    /// Keeps the lifetime without cells; never built.
+    #[cfg(not(feature = "sqlite"))]
+    #[allow(dead_code)]
+    Never(std::convert::Infallible, std::marker::PhantomData<&'a ()>),
 }
 
 impl<'a> Field<'a> {
@@ -52,22 +59,33 @@ impl<'de> de::Deserializer<'de> for Field<'_> {
     fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         match self {
             Field::Json(value) => de::Deserializer::deserialize_any(value, visitor),
+            #[cfg(feature = "sqlite")]
             Field::Cell(Cell::Null) => visitor.visit_unit(),
+            #[cfg(feature = "sqlite")]
             Field::Cell(Cell::Integer(i)) => visitor.visit_i64(i),
+            #[cfg(feature = "sqlite")]
             Field::Cell(Cell::Real(f)) => visitor.visit_f64(f),
+            #[cfg(feature = "sqlite")]
             Field::Str(text) => visitor.visit_str(text),
             // `Field::of` passes text as `Str` and blobs as values.
+            #[cfg(feature = "sqlite")]
             Field::Cell(cell @ (Cell::Text(_) | Cell::Blob(_))) => {
                 de::Deserializer::deserialize_any(cell.to_json(), visitor)
             }
+            #[cfg(not(feature = "sqlite"))]
+            Field::Never(never, _) => match never {},
         }
     }
 
     fn deserialize_option<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         match self {
             Field::Json(value) => de::Deserializer::deserialize_option(value, visitor),
+            #[cfg(feature = "sqlite")]
             Field::Cell(Cell::Null) => visitor.visit_none(),
+            #[cfg(feature = "sqlite")]
             cell => visitor.visit_some(cell),
+            #[cfg(not(feature = "sqlite"))]
+            Field::Never(never, _) => match never {},
         }
     }
 
@@ -79,10 +97,14 @@ impl<'de> de::Deserializer<'de> for Field<'_> {
     ) -> Result<V::Value, Self::Error> {
         match self {
             Field::Json(value) => value.deserialize_enum(name, variants, visitor),
+            #[cfg(feature = "sqlite")]
             Field::Str(text) => {
                 Value::String(text.to_owned()).deserialize_enum(name, variants, visitor)
             }
+            #[cfg(feature = "sqlite")]
             Field::Cell(cell) => cell.to_json().deserialize_enum(name, variants, visitor),
+            #[cfg(not(feature = "sqlite"))]
+            Field::Never(never, _) => match never {},
         }
     }
 

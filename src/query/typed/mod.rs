@@ -39,6 +39,7 @@ pub(crate) struct TypedRows<M: ModelDef, T> {
 
 /// Decode one row by `plan`; `field(i)` gives column `i`'s value (called twice for a
 /// column of the second row, which is decoded both ways to decide the plan).
+#[cfg_attr(not(feature = "sqlite"), allow(unused_mut))]
 fn decode<'c, T: DeserializeOwned>(
     columns: &[String],
     plan: &mut Plan,
@@ -46,6 +47,7 @@ fn decode<'c, T: DeserializeOwned>(
     mut field: impl FnMut(usize) -> Field<'c>,
 ) -> std::result::Result<T, serde_json::Error> {
     match plan {
+        #[cfg(feature = "sqlite")]
         Plan::ByPosition(positions) => row::by_position(columns, positions, field).0,
         Plan::ByName => row::by_name(columns, (0..width).map(field)),
         Plan::Unknown => {
@@ -53,6 +55,14 @@ fn decode<'c, T: DeserializeOwned>(
             *plan = Plan::Second;
             row::by_name(columns, (0..width).map(field))
         }
+        // Reading by position is an embedded-engine speed-up; on D1 the network costs
+        // far more, and the Worker ships one decoder less per type.
+        #[cfg(not(feature = "sqlite"))]
+        Plan::Second => {
+            *plan = Plan::ByName;
+            row::by_name(columns, (0..width).map(field))
+        }
+        #[cfg(feature = "sqlite")]
         Plan::Second => {
             let decoded = row::by_name(columns, (0..width).map(&mut field));
             *plan = Plan::ByName;
@@ -79,6 +89,7 @@ enum Plan {
     ByName,
     /// A struct's fields in declaration order, field `k` from column `positions[k]`
     /// (see [`row`] for when this gives what `ByName` gives).
+    #[cfg(feature = "sqlite")]
     ByPosition(Vec<usize>),
 }
 

@@ -23,6 +23,7 @@ pub(super) fn by_name<'c, T: DeserializeOwned>(
     T::deserialize(ByName { columns, values })
 }
 
+#[cfg(feature = "sqlite")]
 /// The row as the sequence of `T`'s fields: field `k` from the column at
 /// `positions[k]`; `field(i)` gives column `i`'s value. Returns how many values `T`
 /// took beside the result.
@@ -39,6 +40,7 @@ pub(super) fn by_position<'c, T: DeserializeOwned>(
     (decoded, seq.taken)
 }
 
+#[cfg(feature = "sqlite")]
 /// The positions [`by_position`] would read `T`'s fields from, when `T` is a struct
 /// whose every declared name (aliases included) is exactly one of `columns`; `None`
 /// otherwise (read by name).
@@ -110,10 +112,12 @@ impl<'de, 'c, I: Iterator<Item = Field<'c>>> de::Deserializer<'de> for ByName<'_
     }
 }
 
+#[cfg(feature = "sqlite")]
 struct ByPosition<'s, I> {
     seq: &'s mut Fields<I>,
 }
 
+#[cfg(feature = "sqlite")]
 impl<'de, 'c, 'n, I: Iterator<Item = (&'n str, Field<'c>)>> de::Deserializer<'de>
     for ByPosition<'_, I>
 {
@@ -193,11 +197,13 @@ fn in_column(column: &str, e: serde_json::Error) -> serde_json::Error {
     de::Error::custom(format!("column {column}: {e}"))
 }
 
+#[cfg(feature = "sqlite")]
 /// Records the names a struct declares (`deserialize_struct`'s `fields`) and fails.
 struct FieldsProbe<'a> {
     fields: &'a mut Option<&'static [&'static str]>,
 }
 
+#[cfg(feature = "sqlite")]
 impl<'de> de::Deserializer<'de> for FieldsProbe<'_> {
     type Error = serde_json::Error;
 

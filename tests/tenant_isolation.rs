@@ -548,8 +548,13 @@ async fn run_case(
             )?;
         }
         Terminal::RemarkCounts(has) => {
+            // The chain's conditions as one group, so `has` applies to every row (after
+            // an OR it would bind to the last term only, as in Laravel).
             let q = if *has {
-                q.has("remarks", ">=", 1).with_exists(["remarks"])
+                let grouped = Thing::query().where_group(|g| filters(g, steps, None));
+                modifiers(grouped, steps)
+                    .has("remarks", ">=", 1)
+                    .with_exists(["remarks"])
             } else {
                 q
             };

@@ -132,8 +132,8 @@ enum Terminal {
     JoinRemarks(u8),
     /// `select_raw` + `group_by_raw` + `having_raw` / `or_having_raw("1 = 1")`, typed.
     RawGrouped(bool),
-    /// `with_count(["remarks"])` (false) or `has("remarks", ">=", 1)` + `with_exists`
-    /// (true): every count and flag is of the tenant's own remarks.
+    /// `load_count(["remarks"])` onto the fetched rows (false), or `has("remarks", ">=", 1)` +
+    /// `with_exists` + `with_count` in the query (true): every count and flag is the tenant's own.
     RemarkCounts(bool),
     /// `cursor_paginate(n, ..)` over the chain, following next cursors to the end.
     CursorWalk(u64),
@@ -558,7 +558,21 @@ async fn run_case(
             } else {
                 q
             };
-            if let Ok(rows) = q.with_count(["remarks"]).all().await {
+            // Counted in the query (with `has`), or loaded onto the rows afterwards.
+            let rows = if *has {
+                q.with_count(["remarks"]).all().await.ok()
+            } else {
+                match q.all().await {
+                    Ok(mut rows) => {
+                        roost_orm::relations::load_count(&mut rows, ["remarks"])
+                            .await
+                            .map_err(|e| format!("load_count failed: {e}"))?;
+                        Some(rows)
+                    }
+                    Err(_) => None,
+                }
+            };
+            if let Some(rows) = rows {
                 check(own(tenant, &rows), "read with remark counts")?;
                 for row in &rows {
                     let id = row.get_as::<i64>("id").map_err(|e| e.to_string())?;

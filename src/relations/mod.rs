@@ -25,6 +25,7 @@
 //!   returns them (no ORDER BY is added).
 
 mod access;
+mod aggregates;
 mod belongs_to_many;
 mod constraint;
 mod eager;
@@ -37,6 +38,7 @@ mod pivot;
 mod plan;
 
 pub use access::load;
+pub use aggregates::{load_aggregates, load_count, load_exists};
 pub use belongs_to_many::{BelongsToMany, BelongsToManyRelation, Pivot, PIVOT_RELATION};
 pub use constraint::Constraint;
 pub(crate) use existence::Test;

@@ -154,6 +154,41 @@ impl<M: ModelDef> QueryBuilder<M> {
         self.add_related(relation, Some(Aggregate::Max), Some(column), None)
     }
 
+    /// The query `load_aggregates` sends: the rows of `keys` (without the model's
+    /// global scopes, with soft-deleted rows), their primary key and the aggregates this
+    /// builder recorded. Anything else recorded on it (a filter, columns, an order, ...)
+    /// is an error, since it would be dropped or would widen the read.
+    pub(crate) fn into_key_aggregates(self, keys: Vec<Value>) -> Result<Self> {
+        if let Some(e) = self.error {
+            return Err(*e);
+        }
+        let extra = self.distinct
+            || !self.columns.is_empty()
+            || !self.filter.is_empty()
+            || !self.groups.is_empty()
+            || !self.having.is_empty()
+            || !self.orders.is_empty()
+            || self.limit.is_some()
+            || self.offset.is_some()
+            || !self.eager.is_empty()
+            || !self.joins.is_empty();
+        if extra {
+            return Err(OrmError::InvalidQuery(
+                "load_aggregates takes relation aggregates only (with_count, with_exists, \
+                 with_sum, ...), not other clauses"
+                    .to_string(),
+            ));
+        }
+        let key = M::PRIMARY_KEY;
+        let mut query = Self::new()
+            .without_global_scopes()
+            .with_trashed()
+            .select([key])
+            .where_in(key, keys);
+        query.related_columns = self.related_columns;
+        Ok(query)
+    }
+
     /// Add the recorded relation aggregates to `select`'s SELECT list (after the
     /// model's columns: `"t".*` when none were chosen).
     pub(super) fn resolve_related_columns(&self, orm: &Orm, select: &mut Select) -> Result<()> {

@@ -11,20 +11,17 @@
 //! its `after_creating` callbacks.
 
 use std::mem;
-use std::sync::Arc;
 use std::vec;
 
-use serde_json::Value;
 
 use crate::error::{OrmError, Result};
 use crate::executor::{QueryResult, Statement};
 use crate::factory::callbacks::{run_after_creating, SharedAfterCreating};
 use crate::factory::related::SharedChildSpec;
-use crate::factory::returning::match_rows;
 use crate::factory::{Factory, FactoryBuilder};
 use crate::model::{Instance, ModelDef};
 use crate::orm::Orm;
-use crate::query::insert_plan::{self as plan, InsertPlan, Row};
+use crate::query::insert_plan::InsertPlan;
 use crate::relations::{AnyInstance, Loaded};
 use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
 
@@ -48,9 +45,6 @@ pub(crate) struct Node<M: ModelDef> {
     /// For children: the loaded-relation name on the parent, and list or one record.
     attach: (String, bool),
 }
-
-/// A stored row read back: the result's column names and the row's values.
-type StoredRow = (Arc<[String]>, Vec<Value>);
 
 /// A finished child node: the relation name, list or one, and (parent index, created
 /// instance) pairs.
@@ -80,17 +74,9 @@ impl<M: ModelDef> Node<M> {
         mut instances: Vec<Instance<M>>,
         parent_index: Vec<usize>,
     ) -> Result<Self> {
-        let mut rows = Vec::with_capacity(instances.len());
-        for instance in &mut instances {
-            let (columns, values) = instance.before_insert(orm).await?;
-            rows.push(Row {
-                columns,
-                values,
-                supplied_key: instance.key().cloned(),
-            });
-        }
+        let plan = crate::model::bulk::plan_inserts(orm, &mut instances).await?;
         Ok(Node {
-            plan: plan::plan::<M>(rows)?,
+            plan,
             instances,
             parent_index,
             phase: Phase::Planned,
@@ -133,28 +119,7 @@ impl<M: ModelDef> Node<M> {
 
     /// Read the stored rows back into the instances (in row order) and fire `created`.
     async fn apply(&mut self, results: &mut vec::IntoIter<QueryResult>) -> Result<()> {
-        let mut stored: Vec<Option<StoredRow>> = vec![None; self.instances.len()];
-        for members in mem::take(&mut self.plan.members) {
-            let result = results.next().ok_or_else(|| missing_result::<M>())?;
-            let supplied: Vec<Option<Value>> = members
-                .iter()
-                .map(|&i| self.plan.supplied_keys.get(i).cloned().flatten())
-                .collect();
-            let order = match_rows(M::model_name(), M::PRIMARY_KEY, &supplied, &result)?;
-            let columns = Arc::clone(&result.columns);
-            let mut rows: Vec<Option<Vec<Value>>> = result.into_rows().map(Some).collect();
-            for (&i, &r) in members.iter().zip(&order) {
-                let row = rows.get_mut(r).and_then(Option::take).unwrap_or_default();
-                if let Some(slot) = stored.get_mut(i) {
-                    *slot = Some((Arc::clone(&columns), row));
-                }
-            }
-        }
-        for (instance, row) in self.instances.iter_mut().zip(stored) {
-            let (columns, row) = row.unwrap_or_default();
-            instance.after_insert(&columns, row).await?;
-        }
-        Ok(())
+        crate::model::bulk::apply_inserts(&mut self.plan, &mut self.instances, results).await
     }
 
     async fn expand_children(&mut self, orm: &Orm) -> Result<()> {
@@ -234,15 +199,6 @@ impl<M: ModelDef> ChildNode for Node<M> {
     }
 }
 
-fn missing_result<M: ModelDef>() -> OrmError {
-    OrmError::database(
-        format!(
-            "factory for [{}]: the batch returned fewer results than statements sent",
-            M::model_name()
-        ),
-        "",
-    )
-}
 
 /// Say what a failed batch means for the caller: nothing of it was written (and
 /// whether earlier levels were).

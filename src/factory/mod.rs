@@ -44,8 +44,9 @@
 //! - `state`: attribute modifiers, applied in call order, and sequences;
 //! - `callbacks`: `after_making` / `after_creating`;
 //! - `related`: related rows (`for_parent`, `for_relation`, `has`, `has_relation`);
-//! - `plan` and `returning`: how made rows become INSERT statements within D1's limits
-//!   and how the rows read back are matched to their instances;
+//! - `model::bulk` (shared with relation writes): how made rows become INSERT
+//!   statements within D1's limits and how the rows read back are matched to their
+//!   instances;
 //! - `create`: running those statements — one atomic round trip per level of related
 //!   rows.
 //!
@@ -101,7 +102,6 @@ mod builder;
 mod callbacks;
 mod create;
 mod related;
-mod returning;
 mod state;
 
 pub use crate::query::insert_plan::{MAX_BOUND_PARAMS, MAX_JSON_PARAM_BYTES};

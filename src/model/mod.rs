@@ -12,6 +12,8 @@
 //! This module must not write SQL: it builds ASTs and hands them to [`crate::query`].
 
 mod attributes;
+pub(crate) mod bulk;
+mod returning;
 pub mod column;
 mod config;
 pub mod hooks;

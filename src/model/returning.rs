@@ -9,7 +9,7 @@
 //! database assigned (integer rowids, which grow in insertion order) must come back
 //! increasing. If the check fails, rows are matched by key instead — supplied keys by
 //! value, assigned keys by ascending order — and if even that is impossible (the
-//! statement returned a different number of rows) the factory fails with a clear error
+//! statement returned a different number of rows) the write fails with a clear error
 //! rather than giving an instance another row's id.
 
 use serde_json::Value;

@@ -13,7 +13,6 @@
 use std::mem;
 use std::vec;
 
-
 use crate::error::{OrmError, Result};
 use crate::executor::{QueryResult, Statement};
 use crate::factory::callbacks::{run_after_creating, SharedAfterCreating};
@@ -198,7 +197,6 @@ impl<M: ModelDef> ChildNode for Node<M> {
         })
     }
 }
-
 
 /// Say what a failed batch means for the caller: nothing of it was written (and
 /// whether earlier levels were).

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::error::{OrmError, Result};
+use crate::error::Result;
 use crate::factory::create::{ChildNode, Node};
 use crate::factory::{Factory, FactoryBuilder};
 use crate::model::naming::to_snake_case;
@@ -30,19 +30,7 @@ pub(crate) fn default_foreign_key<P: ModelDef>() -> String {
 
 /// The key of a parent, which must be set.
 pub(crate) fn parent_key<P: ModelDef>(parent: &Instance<P>) -> Result<Value> {
-    local_value(parent, P::PRIMARY_KEY)
-}
-
-/// The value of a parent's column `key` that children point at, which must be set.
-pub(crate) fn local_value<P: ModelDef>(parent: &Instance<P>, key: &'static str) -> Result<Value> {
-    parent
-        .get(key)
-        .filter(|v| !v.is_null())
-        .cloned()
-        .ok_or_else(|| OrmError::MissingPrimaryKey {
-            model: P::model_name(),
-            key,
-        })
+    parent.required_value(P::PRIMARY_KEY)
 }
 
 /// How the children of a `has` point at their parent, and where they are attached
@@ -131,7 +119,7 @@ pub(crate) fn belongs_to_key<P: ModelDef>(
 ) -> Result<(&'static str, Value)> {
     Ok((
         relation.foreign_key(),
-        local_value(parent, relation.owner_key())?,
+        parent.required_value(relation.owner_key())?,
     ))
 }
 
@@ -174,7 +162,7 @@ impl<P: ModelDef, C: Factory> ChildSpec<P> for HasSpec<C> {
             let mut parent_index = Vec::with_capacity(parents.len() * per_parent);
             let local_key = self.keys.local_key.unwrap_or(P::PRIMARY_KEY);
             for (p, parent) in parents.iter().enumerate() {
-                let key = local_value(parent, local_key)?;
+                let key = parent.required_value(local_key)?;
                 let made = self
                     .builder
                     .make_n(per_parent, Some((&self.keys.foreign_key, &key)))?;
@@ -197,6 +185,7 @@ impl<P: ModelDef, C: Factory> ChildSpec<P> for HasSpec<C> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::OrmError;
 
     struct BlogUser;
     impl ModelDef for BlogUser {}

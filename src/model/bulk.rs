@@ -17,12 +17,13 @@ use crate::model::returning::match_rows;
 use crate::model::{Instance, ModelDef};
 use crate::orm::Orm;
 use crate::query::insert_plan::{self, InsertPlan, Row};
+use crate::relations::touches::touch_statements;
 
 /// A stored row read back: the result's column names and the row's values.
 type StoredRow = (Arc<[String]>, Vec<Value>);
 
 /// Run the `creating` hooks of `instances` (which may change them or abort) and plan
-/// their INSERTs; nothing is sent.
+/// their INSERTs, then their owners' touches ([`ModelDef::TOUCHES`]); nothing is sent.
 pub(crate) async fn plan_inserts<M: ModelDef>(
     orm: &Orm,
     instances: &mut [Instance<M>],
@@ -36,7 +37,12 @@ pub(crate) async fn plan_inserts<M: ModelDef>(
             supplied_key: instance.key().cloned(),
         });
     }
-    insert_plan::plan::<M>(rows)
+    let mut plan = insert_plan::plan::<M>(rows)?;
+    // The owners' touches ride in the same round trip, after the INSERTs.
+    let touches = touch_statements(orm, instances.iter())?;
+    plan.trailing = touches.len();
+    plan.statements.extend(touches);
+    Ok(plan)
 }
 
 /// Read the stored rows of `plan`'s statements (their results, next in `results`)
@@ -62,6 +68,9 @@ pub(crate) async fn apply_inserts<M: ModelDef>(
                 *slot = Some((Arc::clone(&columns), row));
             }
         }
+    }
+    for _ in 0..mem::take(&mut plan.trailing) {
+        results.next().ok_or_else(missing_result::<M>)?;
     }
     for (instance, row) in instances.iter_mut().zip(stored) {
         let (columns, row) = row.unwrap_or_default();

@@ -15,6 +15,7 @@
 //! | `TENANT_COLUMN`                     | not a plain identifier; the primary key |
 //! | `COLUMNS`                           | a name not a plain identifier; a name twice |
 //! | `relations`                         | a key or pivot name invalid or unknown  |
+//! | `TOUCHES`                           | not a declared belongs-to; owner without timestamps |
 //!
 //! This module only judges declarations; it must not build queries.
 
@@ -104,7 +105,29 @@ fn judge<M: ModelDef>() -> Result<()> {
             )));
         }
     }
-    crate::relations::relation_map::<M>()
+    let relations = crate::relations::relation_map::<M>();
+    relations
         .check_declarations()
-        .map_err(|(name, e)| invalid::<M>(format!("relation [{name}]: {e}")))
+        .map_err(|(name, e)| invalid::<M>(format!("relation [{name}]: {e}")))?;
+    for name in M::TOUCHES {
+        match relations.touch_owner(name) {
+            None => return Err(touches_fault::<M>(name)),
+            Some(owner) if !owner.owner.timestamps => {
+                return Err(invalid::<M>(format!(
+                    "TOUCHES names [{name}], but its model [{}] has no timestamps to touch",
+                    owner.owner.model
+                )))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The fault of a [`ModelDef::TOUCHES`] entry that is not a declared belongs-to.
+pub(crate) fn touches_fault<M: ModelDef>(name: &str) -> OrmError {
+    invalid::<M>(format!(
+        "TOUCHES names [{name}], which is not a belongs-to relation declared in `relations` \
+         (only a belongs-to has an owner to touch)"
+    ))
 }

@@ -231,6 +231,19 @@ impl<M: ModelDef> Instance<M> {
         Ok(self)
     }
 
+    /// The value of column `key`, which must be set (a parent's key that children
+    /// point at): [`OrmError::MissingPrimaryKey`](crate::OrmError::MissingPrimaryKey)
+    /// when it is absent or NULL.
+    pub(crate) fn required_value(&self, key: &'static str) -> Result<Value> {
+        self.get(key)
+            .filter(|v| !v.is_null())
+            .cloned()
+            .ok_or_else(|| crate::error::OrmError::MissingPrimaryKey {
+                model: M::model_name(),
+                key,
+            })
+    }
+
     /// The primary-key value, if set.
     pub fn key(&self) -> Option<&Value> {
         self.attributes.get(M::PRIMARY_KEY).filter(|v| !v.is_null())

@@ -13,13 +13,13 @@
 
 mod attributes;
 pub(crate) mod bulk;
-mod returning;
 pub mod column;
-mod config;
+pub(crate) mod config;
 pub mod hooks;
 mod instance;
 pub mod naming;
 pub(crate) mod persistence;
+mod returning;
 mod schema;
 mod statics;
 mod timestamps;
@@ -93,6 +93,26 @@ pub trait ModelDef: Sized + 'static {
     /// Declared columns. Empty means "any column" (no name check, no casts), as a TS
     /// model without `static columns`; non-empty means unknown names are errors.
     const COLUMNS: &'static [Column] = &[];
+    /// Belongs-to relations (by their name in [`relations`](Self::relations)) whose
+    /// owner's `updated_at` is bumped whenever a record of this model is inserted,
+    /// updated, deleted or restored (Laravel's `$touches`). Default none.
+    ///
+    /// ```
+    /// use roost_orm::prelude::*;
+    /// struct Post;
+    /// impl ModelDef for Post {}
+    /// struct Comment;
+    /// impl ModelDef for Comment {
+    ///     const TOUCHES: &'static [&'static str] = &["post"];
+    ///     fn relations(r: &mut RelationMap<Self>) {
+    ///         r.belongs_to::<Post>("post", "post_id", "id");
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// A name that is not a declared belongs-to, or whose owner has no timestamps, makes
+    /// the model [`OrmError::InvalidModel`](crate::OrmError::InvalidModel).
+    const TOUCHES: &'static [&'static str] = &[];
 
     /// Declare the model's relations by name, for `with(...)` and `load(...)` (the TS
     /// `static posts = new HasManyRelation(...)`). Called once per model type; the map

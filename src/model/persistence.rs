@@ -2,7 +2,9 @@
 //! existing, nothing when clean), `delete` (soft or hard), `force_delete`, `restore`,
 //! `refresh`. Each write reads the stored row back in the same statement
 //! (`RETURNING *`), fires its hooks around the write, and applies the model's scopes to
-//! its WHERE. The SQL comes from the compiler.
+//! its WHERE. A write of a model with [`ModelDef::TOUCHES`] also bumps its owners'
+//! `updated_at` (in the INSERT's batch; after an UPDATE or DELETE that found its row).
+//! The SQL comes from the compiler.
 
 use std::sync::Arc;
 
@@ -19,6 +21,7 @@ use crate::orm::Orm;
 use crate::query::ast::{Assignment, Condition, Ident, Operator, Select};
 use crate::query::compiler;
 use crate::query::scopes::{model_scopes, tenant_of, Trashed};
+use crate::relations::touches::{run_touching, touch_owners};
 use crate::value::SqlValue;
 
 fn table<M: ModelDef>() -> Result<Ident> {
@@ -121,7 +124,7 @@ impl<M: ModelDef> Instance<M> {
     async fn perform_insert(&mut self, orm: &Orm) -> Result<()> {
         let (columns, values) = self.before_insert(orm).await?;
         let statement = compiler::insert(&table::<M>()?, &columns, vec![values]);
-        let result = orm.run(&statement).await?;
+        let result = run_touching(orm, &statement, &[&*self]).await?;
         let columns = result.columns.clone();
         let row = result.into_rows().next().unwrap_or_default();
         self.after_insert(&columns, row).await
@@ -199,6 +202,7 @@ impl<M: ModelDef> Instance<M> {
         }
         self.sync_stored(result);
         self.set_changes(dirty);
+        touch_owners(orm, &[&*self]).await?;
         fire_in_place(HookEvent::Updated, self).await
     }
 
@@ -231,6 +235,7 @@ impl<M: ModelDef> Instance<M> {
         } else {
             self.hard_delete(&orm).await?;
         }
+        touch_owners(&orm, &[&*self]).await?;
         fire_in_place(HookEvent::Deleted, self).await
     }
 
@@ -255,6 +260,7 @@ impl<M: ModelDef> Instance<M> {
         }
         fire_in_place(HookEvent::Deleting, self).await?;
         self.hard_delete(&orm).await?;
+        touch_owners(&orm, &[&*self]).await?;
         fire_in_place(HookEvent::Deleted, self).await
     }
 

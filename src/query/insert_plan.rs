@@ -65,6 +65,9 @@ pub(crate) struct InsertPlan {
     pub members: Vec<Vec<usize>>,
     /// For each row, the primary key it supplied, if any (to match `RETURNING` rows).
     pub supplied_keys: Vec<Option<Value>>,
+    /// Statements sent after the INSERTs whose results are not stored rows (the
+    /// owners' touches of the model layer), counted so their results are skipped.
+    pub trailing: usize,
 }
 
 /// Rows sharing one column list: the columns, then (row index, values) per row.

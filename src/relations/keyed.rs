@@ -26,6 +26,7 @@ use crate::relations::constraint::Constraint;
 use crate::relations::fetched::{dict_key, key_condition, parent_keys, Fetched};
 use crate::relations::map::{load_many_named, load_one_parent, sealed::RelationImpl, Relation};
 use crate::relations::plan::Plan;
+use crate::relations::touches::TouchOwner;
 
 /// The query for the rows of `R` whose `related_column` equals some parent's
 /// `parent_column`, and its grouping per parent.
@@ -291,9 +292,10 @@ impl<R: ModelDef> BelongsToRelation<R> {
 }
 
 /// The relation machinery of a key-to-key relation: `$keys` (with `$s` bound to the
-/// relation) gives `(parent column, related column)`; the rest is shared.
+/// relation) gives `(parent column, related column)`, `$touch` the owner a child
+/// touches (from those columns); the rest is shared.
 macro_rules! keyed_relation_impl {
-    ($name:ident, many: $many:literal, |$s:ident| $keys:expr) => {
+    ($name:ident, many: $many:literal, |$s:ident| $keys:expr, touch: |$p:ident, $r:ident| $touch:expr) => {
         impl<P: ModelDef, R: ModelDef> RelationImpl<P> for $name<R> {
             type Related = R;
             const MANY: bool = $many;
@@ -322,10 +324,20 @@ macro_rules! keyed_relation_impl {
                 let schemas = (Schema::of::<P>(), Schema::of::<R>());
                 correlated_by_key(schemas, parent_table, parent, related)
             }
+
+            fn touch_owner(&self) -> Option<TouchOwner> {
+                let $s = self;
+                let ($p, $r): (&'static str, &'static str) = $keys;
+                $touch
+            }
         }
     };
 }
 
-keyed_relation_impl!(HasOneRelation, many: false, |r| (r.local::<P>(), r.foreign_key));
-keyed_relation_impl!(HasManyRelation, many: true, |r| (r.local::<P>(), r.foreign_key));
-keyed_relation_impl!(BelongsToRelation, many: false, |r| (r.foreign_key, r.owner_key()));
+keyed_relation_impl!(HasOneRelation, many: false, |r| (r.local::<P>(), r.foreign_key),
+    touch: |_p, _r| None);
+keyed_relation_impl!(HasManyRelation, many: true, |r| (r.local::<P>(), r.foreign_key),
+    touch: |_p, _r| None);
+// Only a belongs-to has an owner: its foreign key (parent side) holds the owner's key.
+keyed_relation_impl!(BelongsToRelation, many: false, |r| (r.foreign_key, r.owner_key()),
+    touch: |foreign_key, owner_key| Some(TouchOwner::of::<R>(foreign_key, owner_key)));

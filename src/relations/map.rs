@@ -31,6 +31,7 @@ use crate::relations::constraint::Constraint;
 use crate::relations::eager::{Branch, Node};
 use crate::relations::existence::{self, Test};
 use crate::relations::plan::Plan;
+use crate::relations::touches::TouchOwner;
 use crate::relations::{BelongsToManyRelation, BelongsToRelation, HasManyRelation, HasOneRelation};
 
 pub(crate) mod sealed {
@@ -61,6 +62,10 @@ pub(crate) mod sealed {
             &self,
             parent_table: &'static str,
         ) -> Result<(crate::query::ast::Select, crate::query::ast::Condition)>;
+        /// The owner to touch, for a belongs-to (see [`ModelDef::TOUCHES`]).
+        fn touch_owner(&self) -> Option<crate::relations::touches::TouchOwner> {
+            None
+        }
     }
 }
 
@@ -245,6 +250,8 @@ impl<P: ModelDef, T: RelationImpl<P>> Eager<P> for T {
 /// ```
 pub struct RelationMap<M: ModelDef> {
     entries: IndexMap<String, Box<dyn Eager<M>>>,
+    /// The declared belongs-to relations' owners, by name (for `TOUCHES`).
+    touch_owners: Vec<(String, TouchOwner)>,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -260,6 +267,7 @@ impl<M: ModelDef> Default for RelationMap<M> {
     fn default() -> Self {
         RelationMap {
             entries: IndexMap::new(),
+            touch_owners: Vec::new(),
             _model: PhantomData,
         }
     }
@@ -271,8 +279,21 @@ impl<M: ModelDef> RelationMap<M> {
     /// model reached through a [`BelongsToManyRelation`] keeps its pivot row under
     /// `pivot`, so avoid that name there.
     pub fn add<T: Relation<M>>(&mut self, name: impl Into<String>, relation: T) -> &mut Self {
-        self.entries.insert(name.into(), Box::new(relation));
+        let name = name.into();
+        self.touch_owners.retain(|(declared, _)| *declared != name);
+        if let Some(owner) = relation.touch_owner() {
+            self.touch_owners.push((name.clone(), owner));
+        }
+        self.entries.insert(name, Box::new(relation));
         self
+    }
+
+    /// The owner a belongs-to declared as `name` touches.
+    pub(crate) fn touch_owner(&self, name: &str) -> Option<&TouchOwner> {
+        self.touch_owners
+            .iter()
+            .find(|(declared, _)| declared == name)
+            .map(|(_, owner)| owner)
     }
 
     /// Declare a [`HasOneRelation`] (TS `new HasOneRelation(R, foreignKey, localKey)`).
@@ -521,11 +542,7 @@ pub(crate) async fn load_many_named<P: ModelDef, T: Relation<P>>(
     RelationImpl::check(relation)?;
     let name = match name {
         Some(name) => name.to_string(),
-        None => match relation_map::<P>().name_of(relation) {
-            Some(declared) => declared.to_string(),
-            None if T::MANY => crate::model::table_of::<T::Related>().to_string(),
-            None => to_snake_case(T::Related::model_name()),
-        },
+        None => relation_name(relation),
     };
     if parents.is_empty() {
         return Ok(());
@@ -533,6 +550,17 @@ pub(crate) async fn load_many_named<P: ModelDef, T: Relation<P>>(
     let fetched = relation.plan(&orm, parents, None)?.run(&orm).await?;
     fetched.attach(parents, &name, T::MANY);
     Ok(())
+}
+
+/// The name relation `relation` is loaded under on a `P`: the name `P` declares it
+/// under, else the related table for a to-many relation, the related model in snake
+/// case for a to-one relation.
+pub(crate) fn relation_name<P: ModelDef, T: Relation<P>>(relation: &T) -> String {
+    match relation_map::<P>().name_of(relation) {
+        Some(declared) => declared.to_string(),
+        None if T::MANY => crate::model::table_of::<T::Related>().to_string(),
+        None => to_snake_case(T::Related::model_name()),
+    }
 }
 
 /// The related rows of one parent (for the typed `load(&parent)`).

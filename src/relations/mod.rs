@@ -36,6 +36,8 @@ mod loaded;
 mod map;
 mod pivot;
 mod plan;
+pub(crate) mod touches;
+mod writes;
 
 pub use access::load;
 pub use aggregates::{load_aggregates, load_count, load_exists};

@@ -1,0 +1,245 @@
+//! Writes through relations (Laravel `$user->posts()->create(...)`, `->save($post)`,
+//! `$post->author()->associate($user)`): the relation sets the foreign key, then the
+//! record is saved as any other, with its hooks, casts, timestamps, tenant stamp and
+//! touches.
+//!
+//! - A has-one / has-many writes the parent's local key into the child's foreign key
+//!   (overwriting any value the caller gave: the child belongs to this parent).
+//!   `create_many` and `save_many` store their new children together: one round trip,
+//!   all or nothing, in as few INSERTs as D1's limits allow.
+//! - A belongs-to `associate` / `dissociate` only changes the child in memory (the
+//!   foreign key and the loaded relation); `save` writes it, as in Laravel.
+//!
+//! A parent without the key its children point at is
+//! [`OrmError::MissingPrimaryKey`](crate::OrmError::MissingPrimaryKey), and a bad key
+//! column [`OrmError::UnknownColumn`](crate::OrmError::UnknownColumn) or
+//! [`OrmError::InvalidIdentifier`](crate::OrmError::InvalidIdentifier), before any SQL.
+//! This module builds no SQL.
+
+use crate::error::Result;
+use crate::model::bulk::insert_many;
+use crate::model::{Instance, IntoAttributes, ModelDef};
+use crate::orm::Orm;
+use crate::relations::loaded::Loaded;
+use crate::relations::map::{relation_name, sealed::RelationImpl, Relation};
+use crate::relations::{BelongsToRelation, HasManyRelation, HasOneRelation};
+
+/// The value of the parent's `local` column, checked, for children's `foreign_key`.
+fn parent_value<P: ModelDef, T: Relation<P>>(
+    relation: &T,
+    parent: &Instance<P>,
+    local: &'static str,
+) -> Result<serde_json::Value> {
+    Orm::current_for::<T::Related>()?;
+    RelationImpl::check(relation)?;
+    parent.required_value(local)
+}
+
+/// `attributes` as a new child of `parent` through `relation`.
+fn make_child<P: ModelDef, T: Relation<P>>(
+    relation: &T,
+    parent: &Instance<P>,
+    (local, foreign): (&'static str, &'static str),
+    attributes: impl IntoAttributes,
+) -> Result<Instance<T::Related>> {
+    let key = parent_value(relation, parent, local)?;
+    let mut child = Instance::from_attributes(attributes)?;
+    child.set(foreign, key);
+    Ok(child)
+}
+
+/// Point `child` at `parent` through `relation` and save it.
+async fn save_child<P: ModelDef, T: Relation<P>>(
+    relation: &T,
+    parent: &Instance<P>,
+    (local, foreign): (&'static str, &'static str),
+    child: &mut Instance<T::Related>,
+) -> Result<()> {
+    let key = parent_value(relation, parent, local)?;
+    child.set(foreign, key);
+    child.save().await.map(drop)
+}
+
+macro_rules! has_writes {
+    ($name:ident) => {
+        impl<R: ModelDef> $name<R> {
+            /// A new, unsaved child of `parent` with these attributes and the foreign key
+            /// set (Laravel `$parent->relation()->make($attributes)`).
+            pub fn make<P: ModelDef>(
+                &self,
+                parent: &Instance<P>,
+                attributes: impl IntoAttributes,
+            ) -> Result<Instance<R>>
+            where
+                Self: Relation<P, Related = R>,
+            {
+                make_child(
+                    self,
+                    parent,
+                    (self.local::<P>(), self.foreign_key()),
+                    attributes,
+                )
+            }
+
+            /// Insert a child of `parent` and return it as stored (Laravel
+            /// `$parent->relation()->create($attributes)`): one statement, `creating` /
+            /// `created` fired, the foreign key set from the parent whatever the
+            /// attributes say.
+            ///
+            /// ```no_run
+            /// # use roost_orm::prelude::*;
+            /// # use roost_orm::relations::HasManyRelation;
+            /// # use serde_json::json;
+            /// # struct Post; impl ModelDef for Post {}
+            /// # struct User; impl ModelDef for User {}
+            /// # impl User { const POSTS: HasManyRelation<Post> = HasManyRelation::new("author_id", "id"); }
+            /// # async fn f(user: Instance<User>) -> roost_orm::Result<()> {
+            /// let post = User::POSTS.create(&user, json!({"title": "Hello"})).await?;
+            /// assert_eq!(post.get("author_id"), user.key());
+            /// # Ok(()) }
+            /// ```
+            pub async fn create<P: ModelDef>(
+                &self,
+                parent: &Instance<P>,
+                attributes: impl IntoAttributes,
+            ) -> Result<Instance<R>>
+            where
+                Self: Relation<P, Related = R>,
+            {
+                let mut child = self.make(parent, attributes)?;
+                child.save().await?;
+                Ok(child)
+            }
+
+            /// Point `child` at `parent` (its foreign key) and save it (Laravel
+            /// `$parent->relation()->save($child)`): an INSERT when new, an UPDATE of
+            /// the changed columns when stored.
+            pub async fn save<P: ModelDef>(
+                &self,
+                parent: &Instance<P>,
+                child: &mut Instance<R>,
+            ) -> Result<()>
+            where
+                Self: Relation<P, Related = R>,
+            {
+                save_child(self, parent, (self.local::<P>(), self.foreign_key()), child).await
+            }
+        }
+    };
+}
+
+has_writes!(HasOneRelation);
+has_writes!(HasManyRelation);
+
+impl<R: ModelDef> HasManyRelation<R> {
+    /// Insert several children of `parent` (Laravel `createMany`): every `creating`
+    /// hook first, then the INSERTs in one round trip — all rows or none — then the
+    /// stored rows and `created` hooks.
+    ///
+    /// ```no_run
+    /// # use roost_orm::prelude::*;
+    /// # use roost_orm::relations::HasManyRelation;
+    /// # use serde_json::json;
+    /// # struct Post; impl ModelDef for Post {}
+    /// # struct User; impl ModelDef for User {}
+    /// # impl User { const POSTS: HasManyRelation<Post> = HasManyRelation::new("author_id", "id"); }
+    /// # async fn f(user: Instance<User>) -> roost_orm::Result<()> {
+    /// let posts = User::POSTS
+    ///     .create_many(&user, [json!({"title": "One"}), json!({"title": "Two"})])
+    ///     .await?;
+    /// assert_eq!(posts.len(), 2);
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_many<P: ModelDef, A: IntoAttributes>(
+        &self,
+        parent: &Instance<P>,
+        rows: impl IntoIterator<Item = A>,
+    ) -> Result<Vec<Instance<R>>>
+    where
+        Self: Relation<P, Related = R>,
+    {
+        let mut children = rows
+            .into_iter()
+            .map(|attributes| self.make(parent, attributes))
+            .collect::<Result<Vec<_>>>()?;
+        insert_many(&Orm::current_for::<R>()?, &mut children).await?;
+        Ok(children)
+    }
+
+    /// Point every child at `parent` and save it (Laravel `saveMany`): the new ones
+    /// inserted together in one round trip (all or none), then each stored one with
+    /// changes updated in its own statement.
+    pub async fn save_many<P: ModelDef>(
+        &self,
+        parent: &Instance<P>,
+        children: &mut [Instance<R>],
+    ) -> Result<()>
+    where
+        Self: Relation<P, Related = R>,
+    {
+        let key = parent_value(self, parent, self.local::<P>())?;
+        for child in children.iter_mut() {
+            child.set(self.foreign_key(), key.clone());
+        }
+        let orm = Orm::current_for::<R>()?;
+        // The new ones keep their places: stored back in the caller's slice.
+        let (new, stored): (Vec<usize>, Vec<usize>) =
+            (0..children.len()).partition(|&i| !children[i].exists());
+        let mut inserted: Vec<Instance<R>> = new
+            .iter()
+            .map(|&i| std::mem::take(&mut children[i]))
+            .collect();
+        let outcome = insert_many(&orm, &mut inserted).await;
+        for (&i, child) in new.iter().zip(inserted) {
+            children[i] = child;
+        }
+        outcome?;
+        for i in stored {
+            children[i].save().await?;
+        }
+        Ok(())
+    }
+}
+
+impl<R: ModelDef> BelongsToRelation<R> {
+    /// Point `child` at `owner` (Laravel `$child->relation()->associate($owner)`): set
+    /// the foreign key to the owner's key and the loaded relation to `owner`. Nothing
+    /// is written until `child.save()`.
+    ///
+    /// ```no_run
+    /// # use roost_orm::prelude::*;
+    /// # use roost_orm::relations::BelongsToRelation;
+    /// # struct User; impl ModelDef for User {}
+    /// # struct Post; impl ModelDef for Post {}
+    /// # impl Post { const AUTHOR: BelongsToRelation<User> = BelongsToRelation::new("author_id", "id"); }
+    /// # async fn f(mut post: Instance<Post>, user: Instance<User>) -> roost_orm::Result<()> {
+    /// Post::AUTHOR.associate(&mut post, &user)?;
+    /// post.save().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn associate<P: ModelDef>(&self, child: &mut Instance<P>, owner: &Instance<R>) -> Result<()>
+    where
+        Self: Relation<P, Related = R>,
+    {
+        RelationImpl::check(self)?;
+        let key = owner.required_value(self.owner_key())?;
+        child.set(self.foreign_key(), key);
+        let loaded = Loaded::One(Some(Box::new(owner.clone())));
+        child.relations.insert(relation_name(self), loaded);
+        Ok(())
+    }
+
+    /// Detach `child` from its owner (Laravel `dissociate`): the foreign key becomes
+    /// NULL and the loaded relation `None`. Nothing is written until `child.save()`.
+    pub fn dissociate<P: ModelDef>(&self, child: &mut Instance<P>) -> Result<()>
+    where
+        Self: Relation<P, Related = R>,
+    {
+        RelationImpl::check(self)?;
+        child.set(self.foreign_key(), serde_json::Value::Null);
+        child
+            .relations
+            .insert(relation_name(self), Loaded::One(None));
+        Ok(())
+    }
+}

@@ -37,6 +37,8 @@ struct Remark;
 impl ModelDef for Remark {
     const TENANT_COLUMN: Option<&'static str> = Some("org_id");
     const TIMESTAMPS: bool = false;
+    /// A remark written on another tenant's thing must not touch it.
+    const TOUCHES: &'static [&'static str] = &["thing"];
     fn relations(r: &mut RelationMap<Self>) {
         r.belongs_to::<Thing>("thing", "thing_id", "id");
     }
@@ -147,6 +149,10 @@ enum Terminal {
     Upsert(i64, Option<&'static str>),
     /// The chain's `update_or_insert({"a": v}, {"b": .., "org_id": "evil"})`.
     UpdateOrInsert(i64),
+    /// Relation writes on thing `id` (any tenant's, as a hand-made parent): remarks'
+    /// `create_many` (one claiming a tenant), then a new remark `associate`d to the
+    /// chain's first thing and saved; each touches its thing.
+    RelationWrites(i64, Option<&'static str>),
 }
 
 /// What a typed read decodes: enough to see whose row it is.
@@ -236,6 +242,7 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         (0i64..200, claim()).prop_map(|(id, t)| Terminal::InsertOrIgnore(id, t)),
         (0i64..200, claim()).prop_map(|(id, t)| Terminal::Upsert(id, t)),
         (-5i64..60).prop_map(Terminal::UpdateOrInsert),
+        (0i64..170, claim()).prop_map(|(id, t)| Terminal::RelationWrites(id, t)),
     ]
 }
 
@@ -334,6 +341,18 @@ fn foreign_rows(db: &SqliteExecutor, tenant: &str) -> Vec<String> {
         })
         .unwrap()
         .collect::<Result<_, _>>()
+        .unwrap()
+    })
+}
+
+/// How many remarks the other tenants have, straight from SQLite.
+fn foreign_remarks(db: &SqliteExecutor, tenant: &str) -> i64 {
+    db.with_connection(|c| {
+        c.query_row(
+            "SELECT COUNT(*) FROM remarks WHERE org_id != ?",
+            [tenant],
+            |r| r.get(0),
+        )
         .unwrap()
     })
 }
@@ -810,6 +829,32 @@ async fn run_case(
                     check(own(tenant, &remarks), "read by load")?;
                 }
             }
+        }
+        Terminal::RelationWrites(id, claimed) => {
+            let remarks_before = foreign_remarks(db, tenant);
+            let parent = Instance::<Thing>::from_attributes(json!({"id": id})).unwrap();
+            let mut claiming = json!({"body": "claims"});
+            if let Some(org) = claimed {
+                claiming["org_id"] = Value::from(*org);
+            }
+            let created = HasManyRelation::<Remark>::new("thing_id", "id")
+                .create_many(&parent, [json!({"body": "plain"}), claiming])
+                .await
+                .map_err(|e| format!("create_many failed: {e}"))?;
+            check(own(tenant, &created), "written by create_many")?;
+            if let Ok(Some(thing)) = q.first().await {
+                let mut remark = Instance::<Remark>::from_attributes(json!({"body": "x"})).unwrap();
+                BelongsToRelation::<Thing>::new("thing_id", "id")
+                    .associate(&mut remark, &thing)
+                    .map_err(|e| e.to_string())?;
+                remark.save().await.map_err(|e| e.to_string())?;
+                check(own(tenant, &[remark]), "written by associate + save")?;
+            }
+            let remarks_after = foreign_remarks(db, tenant);
+            check(
+                remarks_before == remarks_after,
+                &format!("remarks written ({remarks_before} before, {remarks_after} after)"),
+            )?;
         }
         Terminal::RemarksWithThing(max_thing) => {
             let remarks = Remark::where_op("thing_id", "<=", *max_thing)

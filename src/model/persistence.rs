@@ -21,7 +21,7 @@ use crate::orm::Orm;
 use crate::query::ast::{Assignment, Condition, Ident, Operator, Select};
 use crate::query::compiler;
 use crate::query::scopes::{model_scopes, tenant_of, Trashed};
-use crate::relations::touches::{run_touching, touch_owners};
+use crate::relations::touches::{insert_with_touches, send_touches, touch_statements};
 use crate::value::SqlValue;
 
 fn table<M: ModelDef>() -> Result<Ident> {
@@ -124,7 +124,12 @@ impl<M: ModelDef> Instance<M> {
     async fn perform_insert(&mut self, orm: &Orm) -> Result<()> {
         let (columns, values) = self.before_insert(orm).await?;
         let statement = compiler::insert(&table::<M>()?, &columns, vec![values]);
-        let result = run_touching(orm, &statement, &[&*self]).await?;
+        let result = if M::TOUCHES.is_empty() {
+            orm.run(&statement).await?
+        } else {
+            let touches = touch_statements(orm, [&*self])?;
+            insert_with_touches(orm, &statement, touches).await?
+        };
         let columns = result.columns.clone();
         let row = result.into_rows().next().unwrap_or_default();
         self.after_insert(&columns, row).await
@@ -202,7 +207,9 @@ impl<M: ModelDef> Instance<M> {
         }
         self.sync_stored(result);
         self.set_changes(dirty);
-        touch_owners(orm, &[&*self]).await?;
+        if !M::TOUCHES.is_empty() {
+            send_touches(orm, touch_statements(orm, [&*self])?).await?;
+        }
         fire_in_place(HookEvent::Updated, self).await
     }
 
@@ -225,9 +232,8 @@ impl<M: ModelDef> Instance<M> {
                 sets.push((Ident::parse_static(UPDATED_AT)?, SqlValue::Text(now)));
             }
             let conditions = self.key_conditions(&orm, Trashed::With)?;
-            let result = orm
-                .run(&compiler::update(&table::<M>()?, sets, &conditions))
-                .await?;
+            let statement = compiler::update(&table::<M>()?, sets, &conditions);
+            let result = orm.run(&statement).await?;
             if result.is_empty() {
                 return Err(self.not_found());
             }
@@ -235,15 +241,16 @@ impl<M: ModelDef> Instance<M> {
         } else {
             self.hard_delete(&orm).await?;
         }
-        touch_owners(&orm, &[&*self]).await?;
+        if !M::TOUCHES.is_empty() {
+            send_touches(&orm, touch_statements(&orm, [&*self])?).await?;
+        }
         fire_in_place(HookEvent::Deleted, self).await
     }
 
     async fn hard_delete(&mut self, orm: &Orm) -> Result<()> {
         let conditions = self.key_conditions(orm, Trashed::With)?;
-        let result = orm
-            .run(&compiler::delete(&table::<M>()?, &conditions))
-            .await?;
+        let statement = compiler::delete(&table::<M>()?, &conditions);
+        let result = orm.run(&statement).await?;
         if result.changes == 0 {
             return Err(self.not_found());
         }
@@ -260,7 +267,9 @@ impl<M: ModelDef> Instance<M> {
         }
         fire_in_place(HookEvent::Deleting, self).await?;
         self.hard_delete(&orm).await?;
-        touch_owners(&orm, &[&*self]).await?;
+        if !M::TOUCHES.is_empty() {
+            send_touches(&orm, touch_statements(&orm, [&*self])?).await?;
+        }
         fire_in_place(HookEvent::Deleted, self).await
     }
 

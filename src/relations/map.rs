@@ -161,6 +161,8 @@ trait Eager<P: ModelDef>: Send + Sync {
         nested: &EagerTree,
     ) -> Result<(Box<dyn Branch<P>>, Option<Statement>)>;
     fn as_any(&self) -> &dyn Any;
+    /// The owner a belongs-to touches (see [`ModelDef::TOUCHES`]).
+    fn touch_owner(&self) -> Option<TouchOwner>;
     /// This relation's level of a `where_has` path (see [`existence::level`]).
     fn condition(
         &self,
@@ -207,6 +209,10 @@ impl<P: ModelDef, T: RelationImpl<P>> Eager<P> for T {
         self
     }
 
+    fn touch_owner(&self) -> Option<TouchOwner> {
+        RelationImpl::touch_owner(self)
+    }
+
     fn condition(
         &self,
         orm: &Orm,
@@ -250,8 +256,6 @@ impl<P: ModelDef, T: RelationImpl<P>> Eager<P> for T {
 /// ```
 pub struct RelationMap<M: ModelDef> {
     entries: IndexMap<String, Box<dyn Eager<M>>>,
-    /// The declared belongs-to relations' owners, by name (for `TOUCHES`).
-    touch_owners: Vec<(String, TouchOwner)>,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -267,7 +271,6 @@ impl<M: ModelDef> Default for RelationMap<M> {
     fn default() -> Self {
         RelationMap {
             entries: IndexMap::new(),
-            touch_owners: Vec::new(),
             _model: PhantomData,
         }
     }
@@ -279,21 +282,13 @@ impl<M: ModelDef> RelationMap<M> {
     /// model reached through a [`BelongsToManyRelation`] keeps its pivot row under
     /// `pivot`, so avoid that name there.
     pub fn add<T: Relation<M>>(&mut self, name: impl Into<String>, relation: T) -> &mut Self {
-        let name = name.into();
-        self.touch_owners.retain(|(declared, _)| *declared != name);
-        if let Some(owner) = relation.touch_owner() {
-            self.touch_owners.push((name.clone(), owner));
-        }
-        self.entries.insert(name, Box::new(relation));
+        self.entries.insert(name.into(), Box::new(relation));
         self
     }
 
-    /// The owner a belongs-to declared as `name` touches.
-    pub(crate) fn touch_owner(&self, name: &str) -> Option<&TouchOwner> {
-        self.touch_owners
-            .iter()
-            .find(|(declared, _)| declared == name)
-            .map(|(_, owner)| owner)
+    /// The owner the belongs-to declared as `name` touches (`None` for another kind).
+    pub(crate) fn touch_owner(&self, name: &str) -> Option<TouchOwner> {
+        self.entries.get(name).and_then(|entry| entry.touch_owner())
     }
 
     /// Declare a [`HasOneRelation`] (TS `new HasOneRelation(R, foreignKey, localKey)`).

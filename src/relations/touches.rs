@@ -2,8 +2,8 @@
 //! [`ModelDef::TOUCHES`](crate::ModelDef::TOUCHES) bumps its owner's `updated_at`
 //! whenever it is written — inserted, updated, deleted, force-deleted or restored.
 //!
-//! A [`TouchOwner`] is plain data recorded when a `BelongsTo` is declared, so the code
-//! that builds the touch statement exists once, not once per relation type, and is only
+//! A [`TouchOwner`] is plain data a declared `BelongsTo` hands out, so the code that
+//! builds the touch statement exists once, not once per relation type, and is only
 //! reached for models that declare touches. The statement is the owner's mass update
 //! of `updated_at` with the owner's scopes (tenant, soft deletes, global scopes): an
 //! owner in another tenant, trashed or scoped away is never touched. Owners of several
@@ -25,6 +25,7 @@ use crate::query::global_scopes::Lifted;
 use crate::query::scopes::{model_scopes_of, Trashed};
 use crate::relations::fetched::dict_key;
 use crate::relations::relation_map;
+use crate::runtime::BoxFuture;
 use crate::value::SqlValue;
 
 /// What touching the owner of a belongs-to needs, type-erased (opaque outside the
@@ -76,7 +77,7 @@ pub(crate) fn touch_statements<'a, M: ModelDef>(
         let keys = children
             .iter()
             .filter_map(|child| child.get(target.foreign_key));
-        if let Some(statement) = touch_statement(orm, target, keys)? {
+        if let Some(statement) = touch_statement(orm, &target, keys)? {
             statements.push(statement);
         }
     }
@@ -133,42 +134,37 @@ fn touch_statement<'a>(
     Ok(Some(compiler::update_matching(&select, &key, vec![stamp])))
 }
 
-/// Run `write`, an INSERT of `children`, with their owners' touches in the same batch
-/// (one round trip, atomic: an INSERT either stores its rows or fails the batch, so a
-/// touch never outlives a failed write). Its result.
-pub(crate) async fn run_touching<M: ModelDef>(
-    orm: &Orm,
-    write: &Statement,
-    children: &[&Instance<M>],
-) -> Result<QueryResult> {
-    if M::TOUCHES.is_empty() {
-        return orm.run(write).await;
-    }
-    let touches = touch_statements(orm, children.iter().copied())?;
-    if touches.is_empty() {
-        return orm.run(write).await;
-    }
-    let mut statements = Vec::with_capacity(1 + touches.len());
-    statements.push(write.clone());
-    statements.extend(touches);
-    orm.batch(&statements)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| OrmError::database("the batch returned no result for its write", ""))
+/// Run `write`, an INSERT, with `touches` in the same batch: one round trip, atomic (an
+/// INSERT stores its rows or fails the whole batch, so a touch never outlives a failed
+/// write). The write's result. Boxed, and reached only for models with
+/// [`ModelDef::TOUCHES`]: the callers of every other model stay as small as before.
+pub(crate) fn insert_with_touches<'a>(
+    orm: &'a Orm,
+    write: &'a Statement,
+    touches: Vec<Statement>,
+) -> BoxFuture<'a, Result<QueryResult>> {
+    Box::pin(async move {
+        if touches.is_empty() {
+            return orm.run(write).await;
+        }
+        let mut statements = Vec::with_capacity(1 + touches.len());
+        statements.push(write.clone());
+        statements.extend(touches);
+        let mut results = orm.batch(&statements).await?.into_iter();
+        results
+            .next()
+            .ok_or_else(|| OrmError::database("the batch returned no result for its write", ""))
+    })
 }
 
-/// Send the touches of `children` after their write succeeded (an UPDATE or DELETE,
-/// which may match no row: then nothing is touched): one round trip, or
-/// none when `M` touches nothing or no child has an owner.
-pub(crate) async fn touch_owners<M: ModelDef>(orm: &Orm, children: &[&Instance<M>]) -> Result<()> {
-    if M::TOUCHES.is_empty() {
-        return Ok(());
-    }
-    let statements = touch_statements(orm, children.iter().copied())?;
-    match statements.as_slice() {
-        [] => Ok(()),
-        [one] => orm.run(one).await.map(drop),
-        many => orm.batch(many).await.map(drop),
-    }
+/// Send `touches` after an UPDATE or DELETE found its row: one round trip, none when
+/// empty. Boxed, like [`insert_with_touches`].
+pub(crate) fn send_touches(orm: &Orm, touches: Vec<Statement>) -> BoxFuture<'_, Result<()>> {
+    Box::pin(async move {
+        match touches.as_slice() {
+            [] => Ok(()),
+            [one] => orm.run(one).await.map(drop),
+            many => orm.batch(many).await.map(drop),
+        }
+    })
 }

@@ -20,6 +20,10 @@
 //!   `post.related_one::<User>("author")`, `tag.pivot()`. Every parent gets an entry: an
 //!   empty list or `None` when it has no related rows. Serializing an instance nests
 //!   its loaded relations after its attributes.
+//! - **Write** through them: `User::POSTS.create(&user, attrs)`, `create_many` (one
+//!   round trip), `save` / `save_many`, `Post::AUTHOR.associate(&mut post, &user)` /
+//!   `dissociate`; a model's [`ModelDef::TOUCHES`](crate::ModelDef::TOUCHES) bumps its
+//!   owners' `updated_at` on every write.
 //! - Relation queries carry the related model's scopes (soft deletes, tenant) through
 //!   `model_scopes`, like every other query. Related rows come in the order the database
 //!   returns them (no ORDER BY is added).

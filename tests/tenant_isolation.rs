@@ -23,7 +23,10 @@ impl ModelDef for Thing {
         Column::integer("c").nullable(),
     ];
     fn relations(r: &mut RelationMap<Self>) {
-        r.has_many::<Remark>("remarks", "thing_id", "id");
+        r.has_many::<Remark>("remarks", "thing_id", "id").add(
+            "latest_remark",
+            HasOneRelation::<Remark>::new("thing_id", "id").latest_of_many(),
+        );
     }
     /// A user global scope beside the tenant: every path must keep both.
     fn global_scopes(scopes: &mut roost_orm::query::GlobalScopes<Self>) {
@@ -153,6 +156,9 @@ enum Terminal {
     /// `create_many` (one claiming a tenant), then a new remark `associate`d to the
     /// chain's first thing and saved; each touches its thing.
     RelationWrites(i64, Option<&'static str>),
+    /// The chain with `with(["latest_remark"])` (a `latest_of_many`): each thing's
+    /// newest remark of the tenant, never a newer one of another tenant.
+    LatestRemark,
 }
 
 /// What a typed read decodes: enough to see whose row it is.
@@ -243,6 +249,7 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         (0i64..200, claim()).prop_map(|(id, t)| Terminal::Upsert(id, t)),
         (-5i64..60).prop_map(Terminal::UpdateOrInsert),
         (0i64..170, claim()).prop_map(|(id, t)| Terminal::RelationWrites(id, t)),
+        Just(Terminal::LatestRemark),
     ]
 }
 
@@ -855,6 +862,30 @@ async fn run_case(
                 remarks_before == remarks_after,
                 &format!("remarks written ({remarks_before} before, {remarks_after} after)"),
             )?;
+        }
+        Terminal::LatestRemark => {
+            if let Ok(rows) = q.with(["latest_remark"]).all().await {
+                check(own(tenant, &rows), "read by one-of-many parent")?;
+                for row in &rows {
+                    let latest = row
+                        .related_one::<Remark>("latest_remark")
+                        .map_err(|e| e.to_string())?;
+                    let thing: i64 = row.get_as("id").map_err(|e| e.to_string())?;
+                    let expected: Option<i64> = db.with_connection(|c| {
+                        c.query_row(
+                            "SELECT MAX(id) FROM remarks WHERE thing_id = ? AND org_id = ?",
+                            rusqlite::params![thing, tenant],
+                            |r| r.get(0),
+                        )
+                        .unwrap()
+                    });
+                    let got = latest.map(|r| r.get_as::<i64>("id").unwrap());
+                    check(
+                        got == expected,
+                        &format!("picked as latest ({got:?} vs {expected:?})"),
+                    )?;
+                }
+            }
         }
         Terminal::RemarksWithThing(max_thing) => {
             let remarks = Remark::where_op("thing_id", "<=", *max_thing)

@@ -25,6 +25,7 @@ use crate::query::scopes::model_scopes;
 use crate::relations::constraint::Constraint;
 use crate::relations::fetched::{dict_key, key_condition, parent_keys, Fetched};
 use crate::relations::map::{load_many_named, load_one_parent, sealed::RelationImpl, Relation};
+use crate::relations::of_many::{limit_on_one, no_existence_query, OfMany};
 use crate::relations::plan::Plan;
 use crate::relations::touches::TouchOwner;
 
@@ -37,6 +38,7 @@ fn plan_by_key<P: ModelDef, R: ModelDef>(
     related_column: &'static str,
     to_one: bool,
     constraint: Option<&Constraint>,
+    of_many: Option<&OfMany>,
 ) -> Result<Plan<R>> {
     crate::model::check_model::<R>()?;
     let (values, keys) = parent_keys(parents, parent_column);
@@ -52,11 +54,15 @@ fn plan_by_key<P: ModelDef, R: ModelDef>(
         condition: key_condition::<R>(column.clone(), &column, values)?,
     });
     Constraint::apply(constraint, orm, &mut select)?;
+    if let Some(of_many) = of_many {
+        of_many.apply(&Schema::of::<R>(), &mut select)?;
+    }
     select.scopes = model_scopes::<R>(orm, Constraint::trashed(constraint))?;
     select
         .scopes
         .extend(Constraint::global_scopes::<R>(constraint)?);
-    let per_parent = Constraint::per_parent(constraint);
+    // One of many for one parent is a plain ORDER BY ... LIMIT 1.
+    let per_parent = Constraint::per_parent(constraint) || (of_many.is_some() && !single);
     let statement = if per_parent {
         compiler::select_per_parent(&select, &column)
     } else {
@@ -104,6 +110,8 @@ macro_rules! keyed_relation {
         pub struct $name<R: ModelDef> {
             foreign_key: &'static str,
             local_key: Option<&'static str>,
+            /// Which one of many a has-one picks (`None`: any, or not a has-one).
+            of_many: Option<OfMany>,
             _related: PhantomData<fn() -> R>,
         }
 
@@ -120,7 +128,9 @@ macro_rules! keyed_relation {
 
         impl<R: ModelDef> PartialEq for $name<R> {
             fn eq(&self, other: &Self) -> bool {
-                self.foreign_key == other.foreign_key && self.local_key == other.local_key
+                self.foreign_key == other.foreign_key
+                    && self.local_key == other.local_key
+                    && self.of_many == other.of_many
             }
         }
 
@@ -132,6 +142,7 @@ macro_rules! keyed_relation {
                     .field("related", &R::model_name())
                     .field("foreign_key", &self.foreign_key)
                     .field($local, &self.local_key)
+                    .field("of_many", &self.of_many)
                     .finish()
             }
         }
@@ -142,6 +153,7 @@ macro_rules! keyed_relation {
                 $name {
                     foreign_key,
                     local_key: Some(local_key),
+                    of_many: None,
                     _related: PhantomData,
                 }
             }
@@ -152,6 +164,7 @@ macro_rules! keyed_relation {
                 $name {
                     foreign_key,
                     local_key: None,
+                    of_many: None,
                     _related: PhantomData,
                 }
             }
@@ -257,6 +270,47 @@ keyed_relation!(
 );
 
 impl<R: ModelDef> HasOneRelation<R> {
+    /// The related row with the largest primary key: each parent's latest (Laravel
+    /// `latestOfMany()`). See [`of_many`](Self::of_many).
+    ///
+    /// ```no_run
+    /// # use roost_orm::prelude::*;
+    /// # struct Order; impl ModelDef for Order {}
+    /// struct User;
+    /// impl User {
+    ///     pub const LATEST_ORDER: HasOneRelation<Order> =
+    ///         HasOneRelation::new("user_id", "id").latest_of_many();
+    /// }
+    /// # impl ModelDef for User {}
+    /// # async fn f(user: Instance<User>) -> roost_orm::Result<()> {
+    /// let latest: Option<Instance<Order>> = User::LATEST_ORDER.load(&user).await?;
+    /// # Ok(()) }
+    /// ```
+    pub const fn latest_of_many(self) -> Self {
+        self.with_of_many(None, "max")
+    }
+
+    /// The related row with the smallest primary key (Laravel `oldestOfMany()`).
+    pub const fn oldest_of_many(self) -> Self {
+        self.with_of_many(None, "min")
+    }
+
+    /// The related row with the largest (`"max"`) or smallest (`"min"`) `column`
+    /// (Laravel `ofMany('price', 'max')`; `latestOfMany('created_at')` is
+    /// `of_many("created_at", "max")`). Rows whose column is NULL are never picked;
+    /// ties go to the largest primary key. Loads stay one query per level; a bad
+    /// aggregate or column is an error before any SQL, as are a `limit` / `offset` in
+    /// a load's constraint and `where_has` / `with_count` through the relation (they
+    /// would see every related row, not the one).
+    pub const fn of_many(self, column: &'static str, aggregate: &'static str) -> Self {
+        self.with_of_many(Some(column), aggregate)
+    }
+
+    const fn with_of_many(mut self, column: Option<&'static str>, aggregate: &'static str) -> Self {
+        self.of_many = Some(OfMany { column, aggregate });
+        self
+    }
+
     /// The parent's related record, or `None` (TS `load(parent)`).
     pub async fn load<P: ModelDef>(&self, parent: &Instance<P>) -> Result<Option<Instance<R>>> {
         Ok(load_one_parent(self, parent).await?.into_iter().next())
@@ -295,7 +349,11 @@ impl<R: ModelDef> BelongsToRelation<R> {
 /// relation) gives `(parent column, related column)`, `$touch` the owner a child
 /// touches (from those columns); the rest is shared.
 macro_rules! keyed_relation_impl {
-    ($name:ident, many: $many:literal, |$s:ident| $keys:expr, touch: |$p:ident, $r:ident| $touch:expr) => {
+    (
+        $name:ident, many: $many:literal, |$s:ident| $keys:expr,
+        of_many: $of_many:expr,
+        touch: |$p:ident, $r:ident| $touch:expr
+    ) => {
         impl<P: ModelDef, R: ModelDef> RelationImpl<P> for $name<R> {
             type Related = R;
             const MANY: bool = $many;
@@ -304,7 +362,12 @@ macro_rules! keyed_relation_impl {
                 let $s = self;
                 let (parent, related): (&str, &str) = $keys;
                 check_column::<P>(parent)?;
-                check_column::<R>(related).map(drop)
+                check_column::<R>(related)?;
+                let of_many: fn(&Self) -> Option<&OfMany> = $of_many;
+                match of_many($s) {
+                    Some(of_many) => of_many.check(&Schema::of::<R>()),
+                    None => Ok(()),
+                }
             }
 
             fn plan(
@@ -315,14 +378,35 @@ macro_rules! keyed_relation_impl {
             ) -> Result<Plan<R>> {
                 let $s = self;
                 let (parent, related): (&'static str, &'static str) = $keys;
-                plan_by_key(orm, parents, parent, related, !$many, constraint)
+                let of_many: fn(&Self) -> Option<&OfMany> = $of_many;
+                plan_by_key(
+                    orm,
+                    parents,
+                    parent,
+                    related,
+                    !$many,
+                    constraint,
+                    of_many($s),
+                )
             }
 
             fn correlated(&self, parent_table: &'static str) -> Result<(Select, Condition)> {
                 let $s = self;
+                let of_many: fn(&Self) -> Option<&OfMany> = $of_many;
+                if of_many($s).is_some() {
+                    return Err(no_existence_query());
+                }
                 let (parent, related): (&'static str, &'static str) = $keys;
                 let schemas = (Schema::of::<P>(), Schema::of::<R>());
                 correlated_by_key(schemas, parent_table, parent, related)
+            }
+
+            fn check_constraint(&self, constraint: &Constraint) -> Result<()> {
+                let of_many: fn(&Self) -> Option<&OfMany> = $of_many;
+                match of_many(self) {
+                    Some(_) if Constraint::per_parent(Some(constraint)) => Err(limit_on_one()),
+                    _ => Ok(()),
+                }
             }
 
             fn touch_owner(&self) -> Option<TouchOwner> {
@@ -334,10 +418,14 @@ macro_rules! keyed_relation_impl {
     };
 }
 
+// Only a has-one picks one of many (the other kinds' `None` folds their code away).
 keyed_relation_impl!(HasOneRelation, many: false, |r| (r.local::<P>(), r.foreign_key),
+    of_many: |r| r.of_many.as_ref(),
     touch: |_p, _r| None);
 keyed_relation_impl!(HasManyRelation, many: true, |r| (r.local::<P>(), r.foreign_key),
+    of_many: |_| None,
     touch: |_p, _r| None);
 // Only a belongs-to has an owner: its foreign key (parent side) holds the owner's key.
 keyed_relation_impl!(BelongsToRelation, many: false, |r| (r.foreign_key, r.owner_key()),
+    of_many: |_| None,
     touch: |foreign_key, owner_key| Some(TouchOwner::of::<R>(foreign_key, owner_key)));

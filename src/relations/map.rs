@@ -62,6 +62,10 @@ pub(crate) mod sealed {
             &self,
             parent_table: &'static str,
         ) -> Result<(crate::query::ast::Select, crate::query::ast::Condition)>;
+        /// Check an eager-load constraint against the relation (before any query).
+        fn check_constraint(&self, _constraint: &Constraint) -> Result<()> {
+            Ok(())
+        }
         /// The owner to touch, for a belongs-to (see [`ModelDef::TOUCHES`]).
         fn touch_owner(&self) -> Option<crate::relations::touches::TouchOwner> {
             None
@@ -188,6 +192,7 @@ impl<P: ModelDef, T: RelationImpl<P>> Eager<P> for T {
         crate::model::check_model::<T::Related>()?;
         if let Some(constraint) = &nested.constraint {
             constraint.check_model::<T::Related>(name)?;
+            RelationImpl::check_constraint(self, constraint)?;
         }
         check_tree::<T::Related>(nested)
     }

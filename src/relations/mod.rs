@@ -38,6 +38,7 @@ mod fetched;
 mod keyed;
 mod loaded;
 mod map;
+mod of_many;
 mod pivot;
 mod plan;
 pub(crate) mod touches;

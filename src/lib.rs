@@ -56,7 +56,8 @@ pub use model::{Cast, Column, ColumnType, HookEvent, Instance, Model, ModelDef};
 pub use orm::Orm;
 pub use query::{Direction, Operator, Paginated, QueryBuilder};
 pub use relations::{
-    BelongsToManyRelation, BelongsToRelation, HasManyRelation, HasOneRelation, RelationMap,
+    BelongsToManyRelation, BelongsToRelation, HasManyRelation, HasManyThroughRelation,
+    HasOneRelation, HasOneThroughRelation, RelationMap,
 };
 pub use value::SqlValue;
 
@@ -69,6 +70,7 @@ pub mod prelude {
     pub use crate::orm::Orm;
     pub use crate::query::{Direction, Operator, Paginated, QueryBuilder};
     pub use crate::relations::{
-        BelongsToManyRelation, BelongsToRelation, HasManyRelation, HasOneRelation, RelationMap,
+        BelongsToManyRelation, BelongsToRelation, HasManyRelation, HasManyThroughRelation,
+        HasOneRelation, HasOneThroughRelation, RelationMap,
     };
 }

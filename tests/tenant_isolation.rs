@@ -23,10 +23,12 @@ impl ModelDef for Thing {
         Column::integer("c").nullable(),
     ];
     fn relations(r: &mut RelationMap<Self>) {
-        r.has_many::<Remark>("remarks", "thing_id", "id").add(
-            "latest_remark",
-            HasOneRelation::<Remark>::new("thing_id", "id").latest_of_many(),
-        );
+        r.has_many::<Remark>("remarks", "thing_id", "id")
+            .add(
+                "latest_remark",
+                HasOneRelation::<Remark>::new("thing_id", "id").latest_of_many(),
+            )
+            .has_many_through::<Note, Remark>("notes", "thing_id", "remark_id");
     }
     /// A user global scope beside the tenant: every path must keep both.
     fn global_scopes(scopes: &mut roost_orm::query::GlobalScopes<Self>) {
@@ -45,6 +47,14 @@ impl ModelDef for Remark {
     fn relations(r: &mut RelationMap<Self>) {
         r.belongs_to::<Thing>("thing", "thing_id", "id");
     }
+}
+
+/// A note on a remark; tenant-scoped. Seeded notes of every tenant hang off remarks of
+/// every tenant, so a through load without both models' tenant scopes reads foreign rows.
+struct Note;
+impl ModelDef for Note {
+    const TENANT_COLUMN: Option<&'static str> = Some("org_id");
+    const TIMESTAMPS: bool = false;
 }
 
 #[derive(Debug, Clone)]
@@ -159,6 +169,9 @@ enum Terminal {
     /// The chain with `with(["latest_remark"])` (a `latest_of_many`): each thing's
     /// newest remark of the tenant, never a newer one of another tenant.
     LatestRemark,
+    /// The chain with `with(["notes"])` (false) or `with_count(["notes"])` (true), a
+    /// has-many-through remarks: only the tenant's notes through the tenant's remarks.
+    ThroughNotes(bool),
 }
 
 /// What a typed read decodes: enough to see whose row it is.
@@ -250,6 +263,7 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         (-5i64..60).prop_map(Terminal::UpdateOrInsert),
         (0i64..170, claim()).prop_map(|(id, t)| Terminal::RelationWrites(id, t)),
         Just(Terminal::LatestRemark),
+        any::<bool>().prop_map(Terminal::ThroughNotes),
     ]
 }
 
@@ -371,7 +385,9 @@ fn seeded() -> (Orm, SqliteExecutor) {
            a INTEGER NOT NULL DEFAULT 0, b TEXT NOT NULL DEFAULT '', c INTEGER,
            created_at TEXT, updated_at TEXT, deleted_at TEXT);
          CREATE TABLE remarks (id INTEGER PRIMARY KEY AUTOINCREMENT, org_id TEXT NOT NULL,
-           thing_id INTEGER NOT NULL, body TEXT NOT NULL DEFAULT '');",
+           thing_id INTEGER NOT NULL, body TEXT NOT NULL DEFAULT '');
+         CREATE TABLE notes (id INTEGER PRIMARY KEY AUTOINCREMENT, org_id TEXT NOT NULL,
+           remark_id INTEGER NOT NULL);",
     )
     .unwrap();
     db.with_connection(|c| {
@@ -398,6 +414,16 @@ fn seeded() -> (Orm, SqliteExecutor) {
                 c.execute(
                     "INSERT INTO remarks (org_id, thing_id, body) VALUES (?, ?, ?)",
                     rusqlite::params![TENANTS[org as usize], thing, format!("r{thing}-{k}")],
+                )
+                .unwrap();
+            }
+        }
+        // Each remark gets a note from its own tenant and one from the tenant before.
+        for remark in 1..=320i64 {
+            for org in [remark % 4, (remark + 3) % 4] {
+                c.execute(
+                    "INSERT INTO notes (org_id, remark_id) VALUES (?, ?)",
+                    rusqlite::params![TENANTS[org as usize], remark],
                 )
                 .unwrap();
             }
@@ -862,6 +888,40 @@ async fn run_case(
                 remarks_before == remarks_after,
                 &format!("remarks written ({remarks_before} before, {remarks_after} after)"),
             )?;
+        }
+        Terminal::ThroughNotes(counted) => {
+            let oracle = |thing: i64| -> i64 {
+                db.with_connection(|c| {
+                    c.query_row(
+                        "SELECT COUNT(*) FROM notes n JOIN remarks r ON r.id = n.remark_id
+                         WHERE r.thing_id = ?1 AND r.org_id = ?2 AND n.org_id = ?2",
+                        rusqlite::params![thing, tenant],
+                        |r| r.get(0),
+                    )
+                    .unwrap()
+                })
+            };
+            let rows = if *counted {
+                q.with_count(["notes"]).all().await
+            } else {
+                q.with(["notes"]).all().await
+            };
+            if let Ok(rows) = rows {
+                check(own(tenant, &rows), "read by through parent")?;
+                for row in &rows {
+                    let thing: i64 = row.get_as("id").map_err(|e| e.to_string())?;
+                    let n = if *counted {
+                        row.get_as::<i64>("notes_count")
+                            .map_err(|e| e.to_string())?
+                    } else {
+                        let notes = row.related::<Note>("notes").map_err(|e| e.to_string())?;
+                        check(own_refs(tenant, &notes), "read by through load")?;
+                        notes.len() as i64
+                    };
+                    let expected = oracle(thing);
+                    check(n == expected, &format!("through notes ({n} vs {expected})"))?;
+                }
+            }
         }
         Terminal::LatestRemark => {
             if let Ok(rows) = q.with(["latest_remark"]).all().await {

@@ -362,8 +362,9 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
 }
 
 /// Split the aliased pivot columns off a joined result: the related rows, and each
-/// row's pivot attributes (alias prefix removed).
-fn split_pivot(result: QueryResult) -> (QueryResult, Vec<Attributes>) {
+/// row's pivot attributes (alias prefix removed). Also the carried key of a through
+/// relation.
+pub(super) fn split_pivot(result: QueryResult) -> (QueryResult, Vec<Attributes>) {
     let is_pivot: Vec<bool> = result
         .columns
         .iter()
@@ -416,7 +417,7 @@ impl<P: ModelDef, R: ModelDef> RelationImpl<P> for BelongsToManyRelation<R> {
 
     /// `FROM related INNER JOIN pivot ON pivot.related_key = related.key`, tied to the
     /// parent by `pivot.foreign_key = parent.key`.
-    fn correlated(&self, parent_table: &'static str) -> Result<(Select, Condition)> {
+    fn correlated(&self, _orm: &Orm, parent_table: &'static str) -> Result<(Select, Condition)> {
         let names = self.resolve::<P>()?;
         let table = crate::model::table_of::<R>();
         let mut select = Select::new(Ident::parse_static(table)?);

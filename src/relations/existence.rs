@@ -69,7 +69,7 @@ pub(crate) fn level<P: ModelDef, T: RelationImpl<P>>(
         global_scopes: Constraint::global_scopes::<T::Related>,
         nested: crate::relations::map::relation_condition_in::<T::Related>,
     };
-    let correlated = relation.correlated(parent)?;
+    let correlated = relation.correlated(orm, parent)?;
     level_of(&related, correlated, orm, path, parent, rest, test)
 }
 

@@ -390,7 +390,11 @@ macro_rules! keyed_relation_impl {
                 )
             }
 
-            fn correlated(&self, parent_table: &'static str) -> Result<(Select, Condition)> {
+            fn correlated(
+                &self,
+                _orm: &Orm,
+                parent_table: &'static str,
+            ) -> Result<(Select, Condition)> {
                 let $s = self;
                 let of_many: fn(&Self) -> Option<&OfMany> = $of_many;
                 if of_many($s).is_some() {

@@ -32,7 +32,10 @@ use crate::relations::eager::{Branch, Node};
 use crate::relations::existence::{self, Test};
 use crate::relations::plan::Plan;
 use crate::relations::touches::TouchOwner;
-use crate::relations::{BelongsToManyRelation, BelongsToRelation, HasManyRelation, HasOneRelation};
+use crate::relations::{
+    BelongsToManyRelation, BelongsToRelation, HasManyRelation, HasManyThroughRelation,
+    HasOneRelation, HasOneThroughRelation,
+};
 
 pub(crate) mod sealed {
     use super::*;
@@ -60,6 +63,7 @@ pub(crate) mod sealed {
         /// `parent_table` — the body of a `where_has` subquery, without scopes.
         fn correlated(
             &self,
+            orm: &Orm,
             parent_table: &'static str,
         ) -> Result<(crate::query::ast::Select, crate::query::ast::Condition)>;
         /// Check an eager-load constraint against the relation (before any query).
@@ -339,6 +343,34 @@ impl<M: ModelDef> RelationMap<M> {
         self.add(
             name,
             BelongsToManyRelation::<R>::new(pivot_table, foreign_pivot_key, related_pivot_key),
+        )
+    }
+
+    /// Declare a [`HasManyThroughRelation`] to `R` through `T` (Laravel
+    /// `hasManyThrough(R, T, firstKey, secondKey)`).
+    pub fn has_many_through<R: ModelDef, T: ModelDef>(
+        &mut self,
+        name: impl Into<String>,
+        first_key: &'static str,
+        second_key: &'static str,
+    ) -> &mut Self {
+        self.add(
+            name,
+            HasManyThroughRelation::<R, T>::new(first_key, second_key),
+        )
+    }
+
+    /// Declare a [`HasOneThroughRelation`] to `R` through `T` (Laravel
+    /// `hasOneThrough(R, T, firstKey, secondKey)`).
+    pub fn has_one_through<R: ModelDef, T: ModelDef>(
+        &mut self,
+        name: impl Into<String>,
+        first_key: &'static str,
+        second_key: &'static str,
+    ) -> &mut Self {
+        self.add(
+            name,
+            HasOneThroughRelation::<R, T>::new(first_key, second_key),
         )
     }
 

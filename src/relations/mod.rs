@@ -41,6 +41,7 @@ mod map;
 mod of_many;
 mod pivot;
 mod plan;
+mod through;
 pub(crate) mod touches;
 mod writes;
 
@@ -54,5 +55,6 @@ pub use loaded::{AnyInstance, Loaded, LoadedRelations};
 pub(crate) use map::relation_condition;
 pub use map::{relation_map, Relation, RelationMap};
 pub use pivot::SyncChanges;
+pub use through::{HasManyThroughRelation, HasOneThroughRelation};
 
 pub(crate) use map::{check_eager, eager_load, EagerLoads};

@@ -14,6 +14,7 @@ const TENANTS: [&str; 4] = ["t0", "t1", "t2", "t3"];
 struct Thing;
 impl ModelDef for Thing {
     const TENANT_COLUMN: Option<&'static str> = Some("org_id");
+    const MORPH_NAME: Option<&'static str> = Some("thing");
     const SOFT_DELETES: bool = true;
     const COLUMNS: &'static [Column] = &[
         Column::integer("id"),
@@ -28,7 +29,14 @@ impl ModelDef for Thing {
                 "latest_remark",
                 HasOneRelation::<Remark>::new("thing_id", "id").latest_of_many(),
             )
-            .has_many_through::<Note, Remark>("notes", "thing_id", "remark_id");
+            .has_many_through::<Note, Remark>("notes", "thing_id", "remark_id")
+            .add(
+                "marks",
+                roost_orm::relations::MorphManyRelation::<Mark>::new(
+                    "markable_type",
+                    "markable_id",
+                ),
+            );
     }
     /// A user global scope beside the tenant: every path must keep both.
     fn global_scopes(scopes: &mut roost_orm::query::GlobalScopes<Self>) {
@@ -55,6 +63,23 @@ struct Note;
 impl ModelDef for Note {
     const TENANT_COLUMN: Option<&'static str> = Some("org_id");
     const TIMESTAMPS: bool = false;
+}
+
+/// A polymorphic mark on a thing (or on something else, type "other"); tenant-scoped.
+/// Marks of every tenant point at things of every tenant.
+struct Mark;
+impl ModelDef for Mark {
+    const TENANT_COLUMN: Option<&'static str> = Some("org_id");
+    const TIMESTAMPS: bool = false;
+    fn relations(r: &mut RelationMap<Self>) {
+        const MARKABLE: roost_orm::relations::MorphToRelation =
+            roost_orm::relations::MorphToRelation::new(
+                "markable_type",
+                "markable_id",
+                &[roost_orm::relations::MorphTarget::of::<Thing>()],
+            );
+        r.morph_to("markable", MARKABLE);
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -172,6 +197,10 @@ enum Terminal {
     /// The chain with `with(["notes"])` (false) or `with_count(["notes"])` (true), a
     /// has-many-through remarks: only the tenant's notes through the tenant's remarks.
     ThroughNotes(bool),
+    /// Polymorphic loads: the chain `with(["marks"])` (a morph-many; false), or marks
+    /// with `with(["markable"])` (a morph-to; true): only the tenant's rows, and a
+    /// markable only when the thing is the tenant's and in scope.
+    Marks(bool),
 }
 
 /// What a typed read decodes: enough to see whose row it is.
@@ -264,6 +293,7 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         (0i64..170, claim()).prop_map(|(id, t)| Terminal::RelationWrites(id, t)),
         Just(Terminal::LatestRemark),
         any::<bool>().prop_map(Terminal::ThroughNotes),
+        any::<bool>().prop_map(Terminal::Marks),
     ]
 }
 
@@ -387,7 +417,9 @@ fn seeded() -> (Orm, SqliteExecutor) {
          CREATE TABLE remarks (id INTEGER PRIMARY KEY AUTOINCREMENT, org_id TEXT NOT NULL,
            thing_id INTEGER NOT NULL, body TEXT NOT NULL DEFAULT '');
          CREATE TABLE notes (id INTEGER PRIMARY KEY AUTOINCREMENT, org_id TEXT NOT NULL,
-           remark_id INTEGER NOT NULL);",
+           remark_id INTEGER NOT NULL);
+         CREATE TABLE marks (id INTEGER PRIMARY KEY AUTOINCREMENT, org_id TEXT NOT NULL,
+           markable_type TEXT NOT NULL, markable_id INTEGER NOT NULL);",
     )
     .unwrap();
     db.with_connection(|c| {
@@ -414,6 +446,18 @@ fn seeded() -> (Orm, SqliteExecutor) {
                 c.execute(
                     "INSERT INTO remarks (org_id, thing_id, body) VALUES (?, ?, ?)",
                     rusqlite::params![TENANTS[org as usize], thing, format!("r{thing}-{k}")],
+                )
+                .unwrap();
+            }
+        }
+        // Each thing gets a mark of its own tenant and one of the next, and an "other"
+        // mark of its own tenant with its id (told apart only by the type).
+        for thing in 1..=160i64 {
+            let own = (thing - 1) % 4; // the thing's own tenant
+            for (kind, org) in [("thing", own), ("thing", thing % 4), ("other", own)] {
+                c.execute(
+                    "INSERT INTO marks (org_id, markable_type, markable_id) VALUES (?, ?, ?)",
+                    rusqlite::params![TENANTS[org as usize], kind, thing],
                 )
                 .unwrap();
             }
@@ -920,6 +964,53 @@ async fn run_case(
                     };
                     let expected = oracle(thing);
                     check(n == expected, &format!("through notes ({n} vs {expected})"))?;
+                }
+            }
+        }
+        Terminal::Marks(morph_to) => {
+            if *morph_to {
+                // Only "thing" marks: an "other" type names no target (an error by design).
+                let marks = Mark::where_("markable_type", "thing")
+                    .with(["markable"])
+                    .all()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                check(own(tenant, &marks), "read by morph-to child query")?;
+                for mark in &marks {
+                    let thing = mark
+                        .related_one::<Thing>("markable")
+                        .map_err(|e| e.to_string())?;
+                    let id: i64 = mark.get_as("markable_id").map_err(|e| e.to_string())?;
+                    let visible: bool = db.with_connection(|c| {
+                        c.query_row(
+                            "SELECT COUNT(*) FROM things WHERE id = ?1 AND org_id = ?2
+                             AND deleted_at IS NULL AND a != 13",
+                            rusqlite::params![id, tenant],
+                            |r| r.get::<_, i64>(0),
+                        )
+                        .unwrap()
+                            == 1
+                    });
+                    check(
+                        thing.is_none_or(|t| own_refs(tenant, &[t])),
+                        "read by morph-to",
+                    )?;
+                    check(
+                        thing.is_some() == visible,
+                        &format!("morph-to of thing {id} (loaded: {})", thing.is_some()),
+                    )?;
+                }
+            } else if let Ok(rows) = q.with(["marks"]).all().await {
+                check(own(tenant, &rows), "read by morph-many parent")?;
+                for row in &rows {
+                    let marks = row.related::<Mark>("marks").map_err(|e| e.to_string())?;
+                    check(own_refs(tenant, &marks), "read by morph-many")?;
+                    check(
+                        marks
+                            .iter()
+                            .all(|m| m.get("markable_type") == Some(&json!("thing"))),
+                        "of another type read by morph-many",
+                    )?;
                 }
             }
         }

@@ -113,6 +113,11 @@ pub trait ModelDef: Sized + 'static {
     /// A name that is not a declared belongs-to, or whose owner has no timestamps, makes
     /// the model [`OrmError::InvalidModel`](crate::OrmError::InvalidModel).
     const TOUCHES: &'static [&'static str] = &[];
+    /// The stable name stored in polymorphic relations' type columns for this model
+    /// (an entry of Laravel's morph map: `"post"`, not a Rust path, so stored rows
+    /// survive a rename). Required of every model a morph relation points at or starts
+    /// from; its absence there is an error before any SQL. Default none.
+    const MORPH_NAME: Option<&'static str> = None;
 
     /// Declare the model's relations by name, for `with(...)` and `load(...)` (the TS
     /// `static posts = new HasManyRelation(...)`). Called once per model type; the map

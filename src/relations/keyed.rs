@@ -29,9 +29,27 @@ use crate::relations::of_many::{limit_on_one, no_existence_query, OfMany};
 use crate::relations::plan::Plan;
 use crate::relations::touches::TouchOwner;
 
+/// The type column of a polymorphic relation and the parent's morph name it must hold.
+pub(super) type MorphType = Option<(&'static str, &'static str)>;
+
+/// `related.type_column = 'name'`, for a polymorphic relation.
+fn morph_condition(
+    related: &Schema,
+    (column, name): (&'static str, &'static str),
+) -> Result<Condition> {
+    let column = related.check_column(&format!("{}.{column}", related.table))?;
+    Ok(Condition::Compare {
+        column,
+        op: Operator::Eq,
+        value: crate::value::SqlValue::Text(name.to_string()),
+    })
+}
+
 /// The query for the rows of `R` whose `related_column` equals some parent's
-/// `parent_column`, and its grouping per parent.
-fn plan_by_key<P: ModelDef, R: ModelDef>(
+/// `parent_column` (and, for a polymorphic relation, whose type column names the
+/// parent's model), and its grouping per parent.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn plan_by_key<P: ModelDef, R: ModelDef>(
     orm: &Orm,
     parents: &[Instance<P>],
     parent_column: &str,
@@ -39,6 +57,7 @@ fn plan_by_key<P: ModelDef, R: ModelDef>(
     to_one: bool,
     constraint: Option<&Constraint>,
     of_many: Option<&OfMany>,
+    morph: MorphType,
 ) -> Result<Plan<R>> {
     crate::model::check_model::<R>()?;
     let (values, keys) = parent_keys(parents, parent_column);
@@ -53,6 +72,12 @@ fn plan_by_key<P: ModelDef, R: ModelDef>(
         boolean: Boolean::And,
         condition: key_condition::<R>(column.clone(), &column, values)?,
     });
+    if let Some(morph) = morph {
+        select.filter.push(Where {
+            boolean: Boolean::And,
+            condition: morph_condition(&Schema::of::<R>(), morph)?,
+        });
+    }
     Constraint::apply(constraint, orm, &mut select)?;
     if let Some(of_many) = of_many {
         of_many.apply(&Schema::of::<R>(), &mut select)?;
@@ -84,23 +109,36 @@ fn plan_by_key<P: ModelDef, R: ModelDef>(
 }
 
 /// The rows of the `related` model whose `related_column` equals
-/// `parent_table.parent_column`; one copy for every model.
+/// `parent_table.parent_column` (and whose type column names the parent's model, for a
+/// polymorphic relation); one copy for every model.
 #[inline(never)]
-fn correlated_by_key(
+pub(super) fn correlated_by_key(
     (parent, related): (Schema, Schema),
     parent_table: &'static str,
     parent_column: &str,
     related_column: &str,
+    morph: MorphType,
 ) -> Result<(Select, Condition)> {
     let table = related.table;
     let left = related.check_column(&format!("{table}.{related_column}"))?;
     parent.check_column(parent_column)?;
     let right = Ident::parse(&format!("{parent_table}.{parent_column}"))?;
-    let correlation = Condition::Columns {
+    let mut correlation = Condition::Columns {
         left,
         op: Operator::Eq,
         right,
     };
+    if let Some(morph) = morph {
+        let both = [correlation, morph_condition(&related, morph)?];
+        correlation = Condition::Group(
+            both.into_iter()
+                .map(|condition| Where {
+                    boolean: Boolean::And,
+                    condition,
+                })
+                .collect(),
+        );
+    }
     Ok((Select::new(Ident::parse_static(table)?), correlation))
 }
 
@@ -387,6 +425,7 @@ macro_rules! keyed_relation_impl {
                     !$many,
                     constraint,
                     of_many($s),
+                    None,
                 )
             }
 
@@ -402,7 +441,7 @@ macro_rules! keyed_relation_impl {
                 }
                 let (parent, related): (&'static str, &'static str) = $keys;
                 let schemas = (Schema::of::<P>(), Schema::of::<R>());
-                correlated_by_key(schemas, parent_table, parent, related)
+                correlated_by_key(schemas, parent_table, parent, related, None)
             }
 
             fn check_constraint(&self, constraint: &Constraint) -> Result<()> {

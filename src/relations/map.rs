@@ -120,7 +120,7 @@ impl EagerLoads {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct EagerTree {
     pub(super) children: IndexMap<String, EagerTree>,
-    constraint: Option<Arc<Constraint>>,
+    pub(super) constraint: Option<Arc<Constraint>>,
 }
 
 impl EagerTree {
@@ -154,20 +154,22 @@ impl EagerTree {
 }
 
 /// A relation entry with its types erased.
-trait Eager<P: ModelDef>: Send + Sync {
+pub(super) trait Eager<P: ModelDef>: Send + Sync {
     fn related_model(&self) -> &'static str;
     /// The relation's own names (keys, pivot), without the related model's check.
     fn check_keys(&self) -> Result<()>;
     fn check(&self, name: &str, nested: &EagerTree) -> Result<()>;
-    /// Plan this relation for `parents` as a branch of an eager load, with the
-    /// statement to send (none when no parent has a key).
+    /// Plan this relation for `parents` as a branch of an eager load, pushing the
+    /// statements to send onto `out` (none when no parent has a key; one per related
+    /// type for a morph-to).
     fn branch(
         &self,
         orm: &Orm,
         name: &str,
         parents: &[Instance<P>],
         nested: &EagerTree,
-    ) -> Result<(Box<dyn Branch<P>>, Option<Statement>)>;
+        out: &mut Vec<Statement>,
+    ) -> Result<Box<dyn Branch<P>>>;
     fn as_any(&self) -> &dyn Any;
     /// The owner a belongs-to touches (see [`ModelDef::TOUCHES`]).
     fn touch_owner(&self) -> Option<TouchOwner>;
@@ -182,21 +184,25 @@ trait Eager<P: ModelDef>: Send + Sync {
     ) -> Result<Condition>;
 }
 
-impl<P: ModelDef, T: RelationImpl<P>> Eager<P> for T {
+/// A declared relation of one of the sealed kinds, as a map entry. (A wrapper, so the
+/// morph-to can have its own [`Eager`] implementation beside this blanket one.)
+pub(super) struct Declared<T>(pub(super) T);
+
+impl<P: ModelDef, T: RelationImpl<P>> Eager<P> for Declared<T> {
     fn related_model(&self) -> &'static str {
         T::Related::model_name()
     }
 
     fn check_keys(&self) -> Result<()> {
-        RelationImpl::check(self)
+        RelationImpl::check(&self.0)
     }
 
     fn check(&self, name: &str, nested: &EagerTree) -> Result<()> {
-        RelationImpl::check(self)?;
+        RelationImpl::check(&self.0)?;
         crate::model::check_model::<T::Related>()?;
         if let Some(constraint) = &nested.constraint {
             constraint.check_model::<T::Related>(name)?;
-            RelationImpl::check_constraint(self, constraint)?;
+            RelationImpl::check_constraint(&self.0, constraint)?;
         }
         check_tree::<T::Related>(nested)
     }
@@ -207,19 +213,21 @@ impl<P: ModelDef, T: RelationImpl<P>> Eager<P> for T {
         name: &str,
         parents: &[Instance<P>],
         nested: &EagerTree,
-    ) -> Result<(Box<dyn Branch<P>>, Option<Statement>)> {
-        let plan = self.plan(orm, parents, nested.constraint.as_deref())?;
+        out: &mut Vec<Statement>,
+    ) -> Result<Box<dyn Branch<P>>> {
+        let plan = self.0.plan(orm, parents, nested.constraint.as_deref())?;
         let (statement, pending) = plan.split();
+        out.extend(statement);
         let node = Node::<T::Related>::new(name, nested.clone(), T::MANY, pending);
-        Ok((Box::new(node), statement))
+        Ok(Box::new(node))
     }
 
     fn as_any(&self) -> &dyn Any {
-        self
+        &self.0
     }
 
     fn touch_owner(&self) -> Option<TouchOwner> {
-        RelationImpl::touch_owner(self)
+        RelationImpl::touch_owner(&self.0)
     }
 
     fn condition(
@@ -230,7 +238,7 @@ impl<P: ModelDef, T: RelationImpl<P>> Eager<P> for T {
         rest: &[&str],
         test: &Test,
     ) -> Result<Condition> {
-        existence::level::<P, T>(self, orm, path, parent, rest, test)
+        existence::level::<P, T>(&self.0, orm, path, parent, rest, test)
     }
 }
 
@@ -291,7 +299,8 @@ impl<M: ModelDef> RelationMap<M> {
     /// model reached through a [`BelongsToManyRelation`] keeps its pivot row under
     /// `pivot`, so avoid that name there.
     pub fn add<T: Relation<M>>(&mut self, name: impl Into<String>, relation: T) -> &mut Self {
-        self.entries.insert(name.into(), Box::new(relation));
+        self.entries
+            .insert(name.into(), Box::new(Declared(relation)));
         self
     }
 
@@ -374,6 +383,17 @@ impl<M: ModelDef> RelationMap<M> {
         )
     }
 
+    /// Declare a [`MorphToRelation`](crate::relations::MorphToRelation) (Laravel
+    /// `morphTo`): the child side of a polymorphic relation.
+    pub fn morph_to(
+        &mut self,
+        name: impl Into<String>,
+        relation: crate::relations::MorphToRelation,
+    ) -> &mut Self {
+        self.entries.insert(name.into(), Box::new(relation));
+        self
+    }
+
     /// The declared names, in declaration order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.entries.keys().map(String::as_str)
@@ -410,6 +430,11 @@ impl<M: ModelDef> RelationMap<M> {
 
     /// The name under which `relation` is declared, if it is.
     pub(crate) fn name_of<T: Relation<M>>(&self, relation: &T) -> Option<&str> {
+        self.name_of_any(relation)
+    }
+
+    /// [`name_of`](Self::name_of) for any relation kind (a morph-to too).
+    pub(crate) fn name_of_any<T: PartialEq + 'static>(&self, relation: &T) -> Option<&str> {
         self.entries
             .iter()
             .find(|(_, e)| e.as_any().downcast_ref::<T>() == Some(relation))
@@ -537,9 +562,10 @@ pub(crate) async fn eager_load<M: ModelDef>(
     let mut roots = Vec::with_capacity(tree.children.len());
     let mut statements = Vec::with_capacity(tree.children.len());
     for (name, nested) in &tree.children {
-        let (branch, statement) = map.get(name)?.branch(orm, name, parents, nested)?;
+        let branch = map
+            .get(name)?
+            .branch(orm, name, parents, nested, &mut statements)?;
         roots.push(branch);
-        statements.extend(statement);
     }
     super::eager::load_levels(orm, parents, roots, statements).await
 }
@@ -555,9 +581,8 @@ pub(super) fn branches<M: ModelDef>(
     let map = relation_map::<M>();
     let mut branches = Vec::with_capacity(tree.children.len());
     for (name, nested) in &tree.children {
-        let (branch, statement) = map.get(name)?.branch(orm, name, parents, nested)?;
+        let branch = map.get(name)?.branch(orm, name, parents, nested, out)?;
         branches.push(branch);
-        out.extend(statement);
     }
     Ok(branches)
 }

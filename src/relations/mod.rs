@@ -1,5 +1,7 @@
 //! Relationships: the reference's `HasOneRelation`, `HasManyRelation`,
-//! `BelongsToRelation`, plus Laravel's `BelongsToMany`, and eager loading by name.
+//! `BelongsToRelation`, plus Laravel's `BelongsToMany`, has-one / has-many through,
+//! one-of-many, the polymorphic `MorphOne` / `MorphMany` / `MorphTo`, and eager loading
+//! by name.
 //!
 //! This module owns what a relation is, how its rows are matched to parents and attached
 //! to them, and how they are read back; the SQL comes from [`crate::query`].
@@ -38,6 +40,8 @@ mod fetched;
 mod keyed;
 mod loaded;
 mod map;
+mod morph;
+mod morph_to;
 mod of_many;
 mod pivot;
 mod plan;
@@ -54,6 +58,8 @@ pub use keyed::{BelongsTo, BelongsToRelation, HasMany, HasManyRelation, HasOne, 
 pub use loaded::{AnyInstance, Loaded, LoadedRelations};
 pub(crate) use map::relation_condition;
 pub use map::{relation_map, Relation, RelationMap};
+pub use morph::{MorphManyRelation, MorphOneRelation};
+pub use morph_to::{MorphTarget, MorphToRelation};
 pub use pivot::SyncChanges;
 pub use through::{HasManyThroughRelation, HasOneThroughRelation};
 

@@ -20,6 +20,7 @@ use crate::error::Result;
 use crate::model::bulk::insert_many;
 use crate::model::{Instance, IntoAttributes, ModelDef};
 use crate::orm::Orm;
+use crate::relations::keyed::MorphType;
 use crate::relations::loaded::Loaded;
 use crate::relations::map::{relation_name, sealed::RelationImpl, Relation};
 use crate::relations::{BelongsToRelation, HasManyRelation, HasOneRelation};
@@ -35,29 +36,92 @@ fn parent_value<P: ModelDef, T: Relation<P>>(
     parent.required_value(local)
 }
 
-/// `attributes` as a new child of `parent` through `relation`.
-fn make_child<P: ModelDef, T: Relation<P>>(
+/// Point `child` at `parent`: its foreign key, and for a polymorphic relation its type
+/// column (the parent's morph name).
+fn point_at<P: ModelDef, T: Relation<P>>(
     relation: &T,
     parent: &Instance<P>,
-    (local, foreign): (&'static str, &'static str),
-    attributes: impl IntoAttributes,
-) -> Result<Instance<T::Related>> {
-    let key = parent_value(relation, parent, local)?;
-    let mut child = Instance::from_attributes(attributes)?;
-    child.set(foreign, key);
-    Ok(child)
-}
-
-/// Point `child` at `parent` through `relation` and save it.
-async fn save_child<P: ModelDef, T: Relation<P>>(
-    relation: &T,
-    parent: &Instance<P>,
-    (local, foreign): (&'static str, &'static str),
+    (local, foreign, morph): ChildColumns,
     child: &mut Instance<T::Related>,
 ) -> Result<()> {
     let key = parent_value(relation, parent, local)?;
     child.set(foreign, key);
+    if let Some((column, name)) = morph {
+        child.set(column, name);
+    }
+    Ok(())
+}
+
+/// The parent's local key, the child's foreign key, and for a polymorphic relation the
+/// child's type column with the parent's morph name.
+pub(super) type ChildColumns = (&'static str, &'static str, MorphType);
+
+/// `attributes` as a new child of `parent` through `relation`.
+pub(super) fn make_child<P: ModelDef, T: Relation<P>>(
+    relation: &T,
+    parent: &Instance<P>,
+    columns: ChildColumns,
+    attributes: impl IntoAttributes,
+) -> Result<Instance<T::Related>> {
+    let mut child = Instance::from_attributes(attributes)?;
+    point_at(relation, parent, columns, &mut child)?;
+    Ok(child)
+}
+
+/// Point `child` at `parent` through `relation` and save it.
+pub(super) async fn save_child<P: ModelDef, T: Relation<P>>(
+    relation: &T,
+    parent: &Instance<P>,
+    columns: ChildColumns,
+    child: &mut Instance<T::Related>,
+) -> Result<()> {
+    point_at(relation, parent, columns, child)?;
     child.save().await.map(drop)
+}
+
+/// Every child of `children` pointed at `parent` and saved: the new ones inserted
+/// together in one round trip (all or none), then each stored one with changes.
+pub(super) async fn save_children<P: ModelDef, T: Relation<P>>(
+    relation: &T,
+    parent: &Instance<P>,
+    columns: ChildColumns,
+    children: &mut [Instance<T::Related>],
+) -> Result<()> {
+    for child in children.iter_mut() {
+        point_at(relation, parent, columns, child)?;
+    }
+    let orm = Orm::current_for::<T::Related>()?;
+    // The new ones keep their places: stored back in the caller's slice.
+    let (new, stored): (Vec<usize>, Vec<usize>) =
+        (0..children.len()).partition(|&i| !children[i].exists());
+    let mut inserted: Vec<Instance<T::Related>> = new
+        .iter()
+        .map(|&i| std::mem::take(&mut children[i]))
+        .collect();
+    let outcome = insert_many(&orm, &mut inserted).await;
+    for (&i, child) in new.iter().zip(inserted) {
+        children[i] = child;
+    }
+    outcome?;
+    for i in stored {
+        children[i].save().await?;
+    }
+    Ok(())
+}
+
+/// Children of `parent` made from `rows` and inserted in one round trip.
+pub(super) async fn create_children<P: ModelDef, T: Relation<P>, A: IntoAttributes>(
+    relation: &T,
+    parent: &Instance<P>,
+    columns: ChildColumns,
+    rows: impl IntoIterator<Item = A>,
+) -> Result<Vec<Instance<T::Related>>> {
+    let mut children = rows
+        .into_iter()
+        .map(|attributes| make_child(relation, parent, columns, attributes))
+        .collect::<Result<Vec<_>>>()?;
+    insert_many(&Orm::current_for::<T::Related>()?, &mut children).await?;
+    Ok(children)
 }
 
 macro_rules! has_writes {
@@ -76,7 +140,7 @@ macro_rules! has_writes {
                 make_child(
                     self,
                     parent,
-                    (self.local::<P>(), self.foreign_key()),
+                    (self.local::<P>(), self.foreign_key(), None),
                     attributes,
                 )
             }
@@ -122,7 +186,8 @@ macro_rules! has_writes {
             where
                 Self: Relation<P, Related = R>,
             {
-                save_child(self, parent, (self.local::<P>(), self.foreign_key()), child).await
+                let columns = (self.local::<P>(), self.foreign_key(), None);
+                save_child(self, parent, columns, child).await
             }
         }
     };
@@ -158,12 +223,13 @@ impl<R: ModelDef> HasManyRelation<R> {
     where
         Self: Relation<P, Related = R>,
     {
-        let mut children = rows
-            .into_iter()
-            .map(|attributes| self.make(parent, attributes))
-            .collect::<Result<Vec<_>>>()?;
-        insert_many(&Orm::current_for::<R>()?, &mut children).await?;
-        Ok(children)
+        create_children(
+            self,
+            parent,
+            (self.local::<P>(), self.foreign_key(), None),
+            rows,
+        )
+        .await
     }
 
     /// Point every child at `parent` and save it (Laravel `saveMany`): the new ones
@@ -177,27 +243,8 @@ impl<R: ModelDef> HasManyRelation<R> {
     where
         Self: Relation<P, Related = R>,
     {
-        let key = parent_value(self, parent, self.local::<P>())?;
-        for child in children.iter_mut() {
-            child.set(self.foreign_key(), key.clone());
-        }
-        let orm = Orm::current_for::<R>()?;
-        // The new ones keep their places: stored back in the caller's slice.
-        let (new, stored): (Vec<usize>, Vec<usize>) =
-            (0..children.len()).partition(|&i| !children[i].exists());
-        let mut inserted: Vec<Instance<R>> = new
-            .iter()
-            .map(|&i| std::mem::take(&mut children[i]))
-            .collect();
-        let outcome = insert_many(&orm, &mut inserted).await;
-        for (&i, child) in new.iter().zip(inserted) {
-            children[i] = child;
-        }
-        outcome?;
-        for i in stored {
-            children[i].save().await?;
-        }
-        Ok(())
+        let columns = (self.local::<P>(), self.foreign_key(), None);
+        save_children(self, parent, columns, children).await
     }
 }
 

@@ -508,27 +508,34 @@ fn write_through<'a>(
 /// `INSERT INTO "post_tag" ("post_id", "tag_id", extra...) SELECT ?, "value", ?... FROM
 /// json_each(?) RETURNING "tag_id"`
 ///
-/// With `only_missing`, keys already paired with `parent` are skipped
-/// (`WHERE "value" NOT IN (SELECT "post_tag"."tag_id" FROM "post_tag" WHERE "post_tag"."post_id" = ?)`). The
-/// statement returns the related key of each inserted row.
+/// `owner` is the columns naming the parent (its key, and for a polymorphic pivot its
+/// type). With `only_missing`, keys already paired with that owner are skipped
+/// (`WHERE "value" NOT IN (SELECT "post_tag"."tag_id" FROM "post_tag" WHERE
+/// "post_tag"."post_id" = ?)`). The statement returns the related key of each inserted
+/// row.
 pub fn pivot_insert(
     pivot: &Ident,
-    parent: (&Ident, SqlValue),
+    owner: &[(Ident, SqlValue)],
     related_column: &Ident,
     related_keys: &[SqlValue],
     extra: Vec<(Ident, SqlValue)>,
     only_missing: bool,
 ) -> Statement {
-    let (parent_column, parent_key) = parent;
     let mut sql = Sql::new(160 + extra.len() * 24, pivot);
     sql.push("INSERT INTO ").ident(pivot).push(" (");
-    sql.target(parent_column).push(", ").target(related_column);
+    for (column, _) in owner {
+        sql.target(column).push(", ");
+    }
+    sql.target(related_column);
     for (column, _) in &extra {
         sql.push(", ").target(column);
     }
     sql.push(") SELECT ");
-    sql.param(parent_key.clone());
-    sql.push(", \"value\"");
+    for (_, value) in owner {
+        sql.param(value.clone());
+        sql.push(", ");
+    }
+    sql.push("\"value\"");
     for (_, value) in extra {
         sql.push(", ");
         sql.param(value);
@@ -540,11 +547,12 @@ pub fn pivot_insert(
         sql.push(" WHERE \"value\" NOT IN (SELECT ")
             .column(related_column)
             .push(" FROM ")
-            .ident(pivot)
-            .push(" WHERE ")
-            .column(parent_column)
-            .push(" = ");
-        sql.param(parent_key);
+            .ident(pivot);
+        for (i, (column, value)) in owner.iter().enumerate() {
+            sql.push(if i == 0 { " WHERE " } else { " AND " });
+            sql.column(column).push(" = ");
+            sql.param(value.clone());
+        }
         sql.push(")");
     }
     sql.push(" RETURNING ").column(related_column);

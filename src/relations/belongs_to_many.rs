@@ -76,7 +76,18 @@ pub struct BelongsToManyRelation<R: ModelDef> {
     related_key: Option<&'static str>,
     pivot_columns: &'static [&'static str],
     timestamps: bool,
+    /// A polymorphic pivot's type column, and whose morph name it holds.
+    morph: Option<(&'static str, MorphSide)>,
     _related: PhantomData<fn() -> R>,
+}
+
+/// Which side's [`ModelDef::MORPH_NAME`] a polymorphic pivot's type column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MorphSide {
+    /// The parent's (Laravel `morphToMany`: a post's tags).
+    Parent,
+    /// The related model's (Laravel `morphedByMany`: a tag's posts).
+    Related,
 }
 
 /// Short name of [`BelongsToManyRelation`].
@@ -99,6 +110,7 @@ impl<R: ModelDef> PartialEq for BelongsToManyRelation<R> {
             && self.related_key == other.related_key
             && self.pivot_columns == other.pivot_columns
             && self.timestamps == other.timestamps
+            && self.morph == other.morph
     }
 }
 
@@ -113,6 +125,7 @@ impl<R: ModelDef> fmt::Debug for BelongsToManyRelation<R> {
             .field("related_pivot_key", &self.related_pivot_key)
             .field("pivot_columns", &self.pivot_columns)
             .field("timestamps", &self.timestamps)
+            .field("morph", &self.morph)
             .finish()
     }
 }
@@ -125,10 +138,23 @@ pub(crate) struct Resolved {
     pub(crate) parent_key: &'static str,
     pub(crate) related_key: &'static str,
     pub(crate) timestamps: bool,
+    /// A polymorphic pivot's qualified type column and the morph name it must hold.
+    pub(crate) morph: Option<(Ident, &'static str)>,
     columns: Vec<Ident>,
 }
 
 impl Resolved {
+    /// `pivot.type_column = 'name'`, for a polymorphic pivot.
+    pub(crate) fn morph_condition(&self) -> Option<Condition> {
+        self.morph
+            .as_ref()
+            .map(|(column, name)| Condition::Compare {
+                column: column.clone(),
+                op: Operator::Eq,
+                value: crate::value::SqlValue::Text(name.to_string()),
+            })
+    }
+
     /// `pivot.column`.
     fn qualified(&self, column: &Ident) -> Result<Ident> {
         Ident::parse(&format!("{}.{}", self.pivot, column))
@@ -162,8 +188,52 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
             related_key: None,
             pivot_columns: &[],
             timestamps: false,
+            morph: None,
             _related: PhantomData,
         }
+    }
+
+    /// A polymorphic many-to-many from the parent's side (Laravel `morphToMany(Tag,
+    /// 'taggable')` is `morph_to_many("taggables", "taggable_type", "taggable_id",
+    /// "tag_id")`): the pivot's `type_column` holds the parent's
+    /// [`ModelDef::MORPH_NAME`], so a post's and a video's tags never mix. Loads,
+    /// existence, counts and every pivot write match and write the type.
+    ///
+    /// ```no_run
+    /// # use roost_orm::prelude::*;
+    /// # struct Tag; impl ModelDef for Tag {}
+    /// struct Post;
+    /// impl Post {
+    ///     pub const TAGS: BelongsToManyRelation<Tag> = BelongsToManyRelation::morph_to_many(
+    ///         "taggables", "taggable_type", "taggable_id", "tag_id",
+    ///     );
+    /// }
+    /// impl ModelDef for Post { const MORPH_NAME: Option<&'static str> = Some("post"); }
+    /// ```
+    pub const fn morph_to_many(
+        table: &'static str,
+        type_column: &'static str,
+        foreign_pivot_key: &'static str,
+        related_pivot_key: &'static str,
+    ) -> Self {
+        let mut relation = Self::new(table, foreign_pivot_key, related_pivot_key);
+        relation.morph = Some((type_column, MorphSide::Parent));
+        relation
+    }
+
+    /// The inverse, from the related side (Laravel `morphedByMany(Post, 'taggable')` on
+    /// a tag is `morphed_by_many("taggables", "taggable_type", "tag_id",
+    /// "taggable_id")`): the pivot's `type_column` holds the *related* model's morph
+    /// name.
+    pub const fn morphed_by_many(
+        table: &'static str,
+        type_column: &'static str,
+        foreign_pivot_key: &'static str,
+        related_pivot_key: &'static str,
+    ) -> Self {
+        let mut relation = Self::new(table, foreign_pivot_key, related_pivot_key);
+        relation.morph = Some((type_column, MorphSide::Related));
+        relation
     }
 
     /// Match the pivot's foreign key against this parent column instead of the parent's
@@ -258,8 +328,21 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         let related_key = self.related_key.unwrap_or(R::PRIMARY_KEY);
         check_column::<P>(parent_key)?;
         check_column::<R>(related_key)?;
+        let pivot = plain(&self.pivot_table::<P>())?;
+        let morph = match self.morph {
+            None => None,
+            Some((column, side)) => {
+                let name = match side {
+                    MorphSide::Parent => crate::relations::morph::morph_name::<P>()?,
+                    MorphSide::Related => crate::relations::morph::morph_name::<R>()?,
+                };
+                let column = Ident::parse(&format!("{pivot}.{}", plain(column)?))?;
+                Some((column, name))
+            }
+        };
         Ok(Resolved {
-            pivot: plain(&self.pivot_table::<P>())?,
+            pivot,
+            morph,
             foreign_pivot_key,
             related_pivot_key,
             parent_key,
@@ -326,6 +409,12 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
                 values,
             )?,
         });
+        if let Some(morph) = names.morph_condition() {
+            select.filter.push(Where {
+                boolean: Boolean::And,
+                condition: morph,
+            });
+        }
         Constraint::apply(constraint, orm, &mut select)?;
         select.scopes = model_scopes::<R>(orm, Constraint::trashed(constraint))?;
         select
@@ -434,11 +523,22 @@ impl<P: ModelDef, R: ModelDef> RelationImpl<P> for BelongsToManyRelation<R> {
             }],
             scopes: Vec::new(),
         });
-        let correlation = Condition::Columns {
+        let mut correlation = Condition::Columns {
             left: names.qualified(&names.foreign_pivot_key)?,
             op: Operator::Eq,
             right: Ident::parse(&format!("{parent_table}.{}", names.parent_key))?,
         };
+        if let Some(morph) = names.morph_condition() {
+            correlation = Condition::Group(
+                [correlation, morph]
+                    .into_iter()
+                    .map(|condition| Where {
+                        boolean: Boolean::And,
+                        condition,
+                    })
+                    .collect(),
+            );
+        }
         Ok((select, correlation))
     }
 }

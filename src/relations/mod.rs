@@ -40,7 +40,7 @@ mod fetched;
 mod keyed;
 mod loaded;
 mod map;
-mod morph;
+pub(crate) mod morph;
 mod morph_to;
 mod of_many;
 mod pivot;

@@ -74,12 +74,37 @@ fn bound_ids<R: ModelDef>(names: &Resolved, ids: &[Value]) -> Result<Vec<SqlValu
     bind_values::<R>(&Ident::parse_static(names.related_key)?, ids)
 }
 
-/// `foreign_pivot_key = parent`.
+/// The pivot columns naming the parent: `foreign_pivot_key = parent`, and for a
+/// polymorphic pivot `type_column = morph name`.
+fn owner_columns(names: &Resolved, parent: SqlValue) -> Vec<(Ident, SqlValue)> {
+    let mut owner = vec![(names.foreign_pivot_key.clone(), parent)];
+    if let Some((column, name)) = &names.morph {
+        owner.push((column.clone(), SqlValue::Text(name.to_string())));
+    }
+    owner
+}
+
+/// The pivot rows of the parent: `foreign_pivot_key = parent` (and the morph type).
 fn owned_by(names: &Resolved, parent: SqlValue) -> Condition {
-    Condition::Compare {
-        column: names.foreign_pivot_key.clone(),
-        op: Operator::Eq,
-        value: parent,
+    let mut terms = owner_columns(names, parent)
+        .into_iter()
+        .map(|(column, value)| Condition::Compare {
+            column,
+            op: Operator::Eq,
+            value,
+        });
+    match (terms.next(), names.morph.is_some()) {
+        (Some(only), false) => only,
+        (first, _) => Condition::Group(
+            first
+                .into_iter()
+                .chain(terms)
+                .map(|condition| crate::query::ast::Where {
+                    boolean: crate::query::ast::Boolean::And,
+                    condition,
+                })
+                .collect(),
+        ),
     }
 }
 
@@ -126,7 +151,7 @@ fn insert_pairs(
 ) -> crate::executor::Statement {
     compiler::pivot_insert(
         &names.pivot,
-        (&names.foreign_pivot_key, parent),
+        &owner_columns(names, parent),
         &names.related_pivot_key,
         ids,
         extra,

@@ -216,6 +216,21 @@ pub enum OrmError {
         model: &'static str,
     },
 
+    /// Mass assignment met keys the model guards (Laravel `MassAssignmentException`):
+    /// every key of a totally guarded model (`GUARDED = ["*"]` without `FILLABLE`), or
+    /// any guarded key once `Orm::prevent_silently_discarding_attributes(true)`. Nothing
+    /// was assigned.
+    #[error(
+        "Mass assignment of {keys:?} on model [{model}] is not allowed: add them to FILLABLE \
+         (or out of GUARDED), or set them with force_fill / set"
+    )]
+    MassAssignment {
+        /// The model type name.
+        model: &'static str,
+        /// The guarded keys given.
+        keys: Vec<String>,
+    },
+
     /// A configuration value could not be used.
     #[error("Invalid ORM configuration: {0}")]
     InvalidConfig(String),

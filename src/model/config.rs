@@ -16,6 +16,7 @@
 //! | `COLUMNS`                           | a name not a plain identifier; a name twice |
 //! | `relations`                         | a key or pivot name invalid or unknown  |
 //! | `TOUCHES`                           | not a declared belongs-to; owner without timestamps |
+//! | `FILLABLE` / `GUARDED`              | not a plain name; undeclared in `COLUMNS`; `"*"` beside names |
 //!
 //! This module only judges declarations; it must not build queries.
 
@@ -105,6 +106,7 @@ fn judge<M: ModelDef>() -> Result<()> {
             )));
         }
     }
+    crate::model::guards::check_declaration::<M>().map_err(invalid::<M>)?;
     let relations = crate::relations::relation_map::<M>();
     relations
         .check_declarations()

@@ -90,7 +90,9 @@ impl<M: ModelDef> Instance<M> {
         Self::default()
     }
 
-    /// A new unsaved instance with these attributes (TS `new Post(attrs)`).
+    /// A new unsaved instance with every one of these attributes, unguarded (Eloquent
+    /// `(new Post)->forceFill($attrs)`; for input from a client use
+    /// [`Model::make`](crate::Model::make), which applies the mass-assignment guard).
     pub fn from_attributes(attributes: impl IntoAttributes) -> Result<Self> {
         Ok(Instance {
             attributes: TrackedAttributes::unsaved(attributes.into_attributes()?),
@@ -225,8 +227,18 @@ impl<M: ModelDef> Instance<M> {
         self
     }
 
-    /// Set several attributes at once (Eloquent `fill`).
+    /// Set the fillable part of these attributes (Eloquent `fill`; see
+    /// [`ModelDef::FILLABLE`]): guarded keys are dropped, or refused with
+    /// [`OrmError::MassAssignment`](crate::OrmError::MassAssignment) (then nothing is
+    /// set).
     pub fn fill(&mut self, attributes: impl IntoAttributes) -> Result<&mut Self> {
+        let attributes = crate::model::guards::fillable::<M>(attributes.into_attributes()?)?;
+        self.attributes.extend(attributes);
+        Ok(self)
+    }
+
+    /// Set every one of these attributes, guarded or not (Eloquent `forceFill`).
+    pub fn force_fill(&mut self, attributes: impl IntoAttributes) -> Result<&mut Self> {
         self.attributes.extend(attributes.into_attributes()?);
         Ok(self)
     }

@@ -15,6 +15,7 @@ mod attributes;
 pub(crate) mod bulk;
 pub mod column;
 pub(crate) mod config;
+pub(crate) mod guards;
 pub mod hooks;
 mod instance;
 pub mod naming;
@@ -118,6 +119,15 @@ pub trait ModelDef: Sized + 'static {
     /// survive a rename). Required of every model a morph relation points at or starts
     /// from; its absence there is an error before any SQL. Default none.
     const MORPH_NAME: Option<&'static str> = None;
+    /// The attributes mass assignment (`create`, `make`, `fill`, `update`,
+    /// `first_or_*`, `update_or_create`, relation `create`) may set (Laravel
+    /// `$fillable`); empty means every attribute not [`GUARDED`](Self::GUARDED).
+    const FILLABLE: &'static [&'static str] = &[];
+    /// The attributes mass assignment may not set (Laravel `$guarded`); `&["*"]`
+    /// guards all but [`FILLABLE`](Self::FILLABLE). Default none: every attribute is
+    /// fillable, as in the TypeScript original (Laravel's default is `["*"]`). The
+    /// tenant column is never mass assignable. See [`Model::force_create`].
+    const GUARDED: &'static [&'static str] = &[];
 
     /// Declare the model's relations by name, for `with(...)` and `load(...)` (the TS
     /// `static posts = new HasManyRelation(...)`). Called once per model type; the map

@@ -14,8 +14,8 @@ use crate::error::{OrmError, Result};
 use crate::model::hooks::{fire_in_place, HookEvent};
 use crate::model::timestamps::now_timestamp;
 use crate::model::{
-    bind_value, cast_of, check_attribute, table_of, Attributes, Instance, ModelDef, CREATED_AT,
-    DELETED_AT, UPDATED_AT,
+    bind_value, cast_of, check_attribute, table_of, Attributes, Instance, IntoAttributes, ModelDef,
+    CREATED_AT, DELETED_AT, UPDATED_AT,
 };
 use crate::orm::Orm;
 use crate::query::ast::{Assignment, Condition, Ident, Operator, Select};
@@ -211,6 +211,13 @@ impl<M: ModelDef> Instance<M> {
             send_touches(orm, touch_statements(orm, [&*self])?).await?;
         }
         fire_in_place(HookEvent::Updated, self).await
+    }
+
+    /// Fill the fillable part of `attributes` and save (Eloquent `$post->update([...])`):
+    /// one UPDATE of the changed columns (an INSERT when the instance is new).
+    pub async fn update(&mut self, attributes: impl IntoAttributes) -> Result<&mut Self> {
+        self.fill(attributes)?;
+        self.save().await
     }
 
     /// Delete the record (TS `delete()`): with soft deletes, set `deleted_at` (and

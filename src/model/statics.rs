@@ -78,7 +78,22 @@ pub trait Model: ModelDef {
 
     /// Insert a record and return it as stored (TS `create`): fires `creating` and
     /// `created`; ids, defaults and timestamps are read back in the same statement.
+    /// Only fillable attributes are set (see [`ModelDef::FILLABLE`]).
     fn create(
+        attributes: impl IntoAttributes,
+    ) -> impl Future<Output = Result<Instance<Self>>> + MaybeSend {
+        let instance = Self::make(attributes);
+        async move {
+            let mut instance = instance?;
+            instance.save().await?;
+            Ok(instance)
+        }
+    }
+
+    /// [`create`](Self::create) without the mass-assignment guard (Laravel
+    /// `forceCreate`): every attribute is set, for trusted input. The tenant column is
+    /// still stamped with the active tenant.
+    fn force_create(
         attributes: impl IntoAttributes,
     ) -> impl Future<Output = Result<Instance<Self>>> + MaybeSend {
         let instance = Instance::<Self>::from_attributes(attributes);
@@ -89,8 +104,11 @@ pub trait Model: ModelDef {
         }
     }
 
-    /// An unsaved instance with these attributes (TS `new Post(attrs)`).
+    /// An unsaved instance with the fillable part of these attributes (TS `new
+    /// Post(attrs)`, Laravel `new Post($attrs)` / `make`). Every attribute, unguarded:
+    /// [`Instance::from_attributes`].
     fn make(attributes: impl IntoAttributes) -> Result<Instance<Self>> {
+        let attributes = crate::model::guards::fillable::<Self>(attributes.into_attributes()?)?;
         Instance::from_attributes(attributes)
     }
 
@@ -127,7 +145,7 @@ pub trait Model: ModelDef {
         async move {
             match lookup?.run().await? {
                 Looked::Found(found, _) => Ok(found),
-                Looked::Missing(both) => Instance::from_attributes(both),
+                Looked::Missing(both) => Self::make(both),
             }
         }
     }

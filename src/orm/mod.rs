@@ -38,6 +38,8 @@ struct Inner {
     batched_statements: AtomicU64,
     /// The most statements this `Orm` may send ([`NO_BUDGET`] for no limit).
     budget: AtomicU64,
+    /// Mass assignment refuses guarded keys instead of dropping them.
+    strict_mass_assignment: std::sync::atomic::AtomicBool,
 }
 
 /// The `budget` of an `Orm` without a query budget.
@@ -99,6 +101,7 @@ impl Orm {
                 batches: AtomicU64::new(0),
                 batched_statements: AtomicU64::new(0),
                 budget: AtomicU64::new(NO_BUDGET),
+                strict_mass_assignment: Default::default(),
             }),
             bypassed: None,
         }
@@ -108,7 +111,25 @@ impl Orm {
     /// tenant context and counters (so its budget starts unspent). Build one per
     /// request from an app-wide `Orm`.
     pub fn new_request(&self) -> Orm {
-        Self::from_arc(self.executor()).with_query_budget(self.query_budget())
+        let orm = Self::from_arc(self.executor()).with_query_budget(self.query_budget());
+        orm.prevent_silently_discarding_attributes(self.prevents_silently_discarding());
+        orm
+    }
+
+    /// Make mass assignment (`create`, `fill`, `make`, `update`, ...) refuse a guarded
+    /// key with [`OrmError::MassAssignment`](crate::OrmError::MassAssignment) instead of
+    /// dropping it (Laravel `Model::preventSilentlyDiscardingAttributes()`). Off by
+    /// default; carried to [`new_request`](Self::new_request) handles.
+    pub fn prevent_silently_discarding_attributes(&self, strict: bool) {
+        self.inner
+            .strict_mass_assignment
+            .store(strict, Ordering::Relaxed);
+    }
+
+    /// Whether mass assignment refuses guarded keys (see
+    /// [`prevent_silently_discarding_attributes`](Self::prevent_silently_discarding_attributes)).
+    pub fn prevents_silently_discarding(&self) -> bool {
+        self.inner.strict_mass_assignment.load(Ordering::Relaxed)
     }
 
     /// Limit the statements this `Orm` sends in all (counted by

@@ -63,6 +63,7 @@ pub(super) fn make_child<P: ModelDef, T: Relation<P>>(
     columns: ChildColumns,
     attributes: impl IntoAttributes,
 ) -> Result<Instance<T::Related>> {
+    let attributes = crate::model::guards::fillable::<T::Related>(attributes.into_attributes()?)?;
     let mut child = Instance::from_attributes(attributes)?;
     point_at(relation, parent, columns, &mut child)?;
     Ok(child)

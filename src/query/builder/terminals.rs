@@ -313,7 +313,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// ```
     pub async fn update(mut self, attributes: impl IntoAttributes) -> Result<u64> {
         let orm = Orm::current_for::<M>()?;
-        let mut attributes = attributes.into_attributes()?;
+        let mut attributes = crate::model::guards::fillable::<M>(attributes.into_attributes()?)?;
         update_stamps::<M>(&orm, &mut attributes);
         let (columns, values) = bound_columns::<M>(&attributes)?;
         let select = self.take_select(&orm)?;

@@ -17,6 +17,7 @@
 //! | `relations`                         | a key or pivot name invalid or unknown  |
 //! | `TOUCHES`                           | not a declared belongs-to; owner without timestamps |
 //! | `FILLABLE` / `GUARDED`              | not a plain name; undeclared in `COLUMNS`; `"*"` beside names |
+//! | `HIDDEN` / `VISIBLE` / `APPENDS`    | not a plain name; an appended name that is a column |
 //!
 //! This module only judges declarations; it must not build queries.
 
@@ -107,6 +108,7 @@ fn judge<M: ModelDef>() -> Result<()> {
         }
     }
     crate::model::guards::check_declaration::<M>().map_err(invalid::<M>)?;
+    crate::model::visibility::check_declaration::<M>().map_err(invalid::<M>)?;
     let relations = crate::relations::relation_map::<M>();
     relations
         .check_declarations()

@@ -10,7 +10,6 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
 use crate::error::{OrmError, Result};
@@ -41,6 +40,8 @@ pub struct Instance<M: ModelDef> {
     changes: Option<Box<Attributes>>,
     exists: bool,
     pub(crate) relations: crate::relations::LoadedRelations,
+    /// This instance's own `make_hidden` / `make_visible` (absent: the model's).
+    pub(crate) visibility: Option<Box<crate::model::visibility::Visibility>>,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -51,6 +52,7 @@ impl<M: ModelDef> Default for Instance<M> {
             changes: None,
             exists: false,
             relations: Default::default(),
+            visibility: None,
             _model: PhantomData,
         }
     }
@@ -63,6 +65,7 @@ impl<M: ModelDef> Clone for Instance<M> {
             changes: self.changes.clone(),
             exists: self.exists,
             relations: self.relations.clone(),
+            visibility: self.visibility.clone(),
             _model: PhantomData,
         }
     }
@@ -123,6 +126,7 @@ impl<M: ModelDef> Instance<M> {
             changes: None,
             exists: true,
             relations: Default::default(),
+            visibility: None,
             _model: PhantomData,
         }
     }
@@ -297,31 +301,6 @@ impl<M: ModelDef> Instance<M> {
     pub fn trashed(&self) -> bool {
         M::SOFT_DELETES && self.get(DELETED_AT).is_some_and(|v| !v.is_null())
     }
-}
-
-impl<M: ModelDef> Serialize for Instance<M> {
-    /// The attributes, then each loaded relation under its name (nested).
-    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        serialize_record(&self.attributes, &self.relations, serializer)
-    }
-}
-
-/// An instance's JSON: its attributes, then each loaded relation under its name. Not
-/// generic over the model, so every model (and every type-erased related record) shares
-/// one copy per serializer.
-pub(crate) fn serialize_record<S: Serializer>(
-    attributes: &Attributes,
-    relations: &crate::relations::LoadedRelations,
-    serializer: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    let mut map = serializer.serialize_map(Some(attributes.len() + relations.len()))?;
-    for (k, v) in attributes {
-        map.serialize_entry(k, v)?;
-    }
-    for (name, loaded) in relations.iter() {
-        map.serialize_entry(name, loaded)?;
-    }
-    map.end()
 }
 
 /// A [`RowSink`](crate::executor::RowSink) that turns each row into a record.

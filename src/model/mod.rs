@@ -24,16 +24,18 @@ mod returning;
 mod schema;
 mod statics;
 mod timestamps;
+pub(crate) mod visibility;
 
 pub use attributes::{Attributes, IntoAttributes, TrackedAttributes};
 pub use column::{Cast, Column, ColumnType};
 pub(crate) use config::check_model;
 pub use hooks::{clear_all_hooks, HookEvent, HookReturn};
+pub(crate) use instance::Casts;
 pub use instance::Instance;
-pub(crate) use instance::{serialize_record, Casts};
 pub(crate) use schema::Schema;
 pub use statics::Model;
 pub use timestamps::now_timestamp;
+pub(crate) use visibility::serialize_record;
 
 use serde_json::Value;
 
@@ -128,6 +130,15 @@ pub trait ModelDef: Sized + 'static {
     /// fillable, as in the TypeScript original (Laravel's default is `["*"]`). The
     /// tenant column is never mass assignable. See [`Model::force_create`].
     const GUARDED: &'static [&'static str] = &[];
+    /// Attributes (and loaded relations) left out of the JSON (Laravel `$hidden`):
+    /// `password_hash` never reaches a response. Default none.
+    const HIDDEN: &'static [&'static str] = &[];
+    /// When non-empty, the only attributes (and loaded relations) in the JSON (Laravel
+    /// `$visible`). Default empty: all but [`HIDDEN`](Self::HIDDEN).
+    const VISIBLE: &'static [&'static str] = &[];
+    /// Computed attributes added to the JSON (Laravel `$appends`), each the value of
+    /// [`appended`](Self::appended); hidden and visible apply to them too.
+    const APPENDS: &'static [&'static str] = &[];
 
     /// Declare the model's relations by name, for `with(...)` and `load(...)` (the TS
     /// `static posts = new HasManyRelation(...)`). Called once per model type; the map
@@ -152,6 +163,31 @@ pub trait ModelDef: Sized + 'static {
     /// `without_global_scope(name)` / `without_global_scopes()`. Called once per model
     /// type. Default: none. See [`GlobalScopes`](crate::query::GlobalScopes).
     fn global_scopes(_scopes: &mut crate::query::GlobalScopes<Self>) {}
+
+    /// The value of appended attribute `name` (one of [`APPENDS`](Self::APPENDS)) for
+    /// `record` (Laravel's accessor behind an `$appends` entry). Default `null`.
+    ///
+    /// ```
+    /// use roost_orm::prelude::*;
+    /// use serde_json::{json, Value};
+    /// struct User;
+    /// impl ModelDef for User {
+    ///     const HIDDEN: &'static [&'static str] = &["password_hash"];
+    ///     const APPENDS: &'static [&'static str] = &["initial"];
+    ///     fn appended(name: &str, user: &Instance<Self>) -> Value {
+    ///         let first = user.get("name").and_then(Value::as_str).and_then(|n| n.chars().next());
+    ///         match (name, first) {
+    ///             ("initial", Some(c)) => Value::from(c.to_string()),
+    ///             _ => Value::Null,
+    ///         }
+    ///     }
+    /// }
+    /// let user = Instance::<User>::from_attributes(json!({"name": "Ada", "password_hash": "x"})).unwrap();
+    /// assert_eq!(serde_json::to_value(&user).unwrap(), json!({"name": "Ada", "initial": "A"}));
+    /// ```
+    fn appended(_name: &str, _record: &Instance<Self>) -> serde_json::Value {
+        serde_json::Value::Null
+    }
 
     /// The model's name for messages: the type name without its path.
     fn model_name() -> &'static str {

@@ -28,6 +28,9 @@ pub trait AnyInstance: Any + Send + Sync + fmt::Debug {
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send + Sync>;
     /// The name of its model (for messages).
     fn model_name(&self) -> &'static str;
+    /// What it serializes as, its model's hidden / visible / appended rules applied.
+    #[doc(hidden)]
+    fn json_record(&self) -> crate::model::visibility::Record<'_>;
 }
 
 impl<M: ModelDef> AnyInstance for Instance<M> {
@@ -54,6 +57,10 @@ impl<M: ModelDef> AnyInstance for Instance<M> {
     fn model_name(&self) -> &'static str {
         M::model_name()
     }
+
+    fn json_record(&self) -> crate::model::visibility::Record<'_> {
+        Instance::json_record(self)
+    }
 }
 
 impl Clone for Box<dyn AnyInstance> {
@@ -64,8 +71,7 @@ impl Clone for Box<dyn AnyInstance> {
 
 impl Serialize for dyn AnyInstance {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (attributes, relations) = self.record();
-        crate::model::serialize_record(attributes, relations, serializer)
+        crate::model::serialize_record(self.json_record(), serializer)
     }
 }
 

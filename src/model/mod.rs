@@ -16,6 +16,7 @@ pub(crate) mod bulk;
 pub mod column;
 pub(crate) mod config;
 pub(crate) mod guards;
+mod helpers;
 pub mod hooks;
 mod instance;
 pub mod naming;

@@ -293,18 +293,30 @@ impl<M: ModelDef> Instance<M> {
     }
 
     /// Re-read the record from the database (soft-deleted or not), dropping unsaved
-    /// changes (Eloquent `refresh`).
+    /// changes, and load its loaded relations again (Eloquent `refresh`).
+    /// [`OrmError::ModelNotFound`] when it is gone.
     pub async fn refresh(&mut self) -> Result<&mut Self> {
+        if !self.refresh_row().await? {
+            return Err(self.not_found());
+        }
+        let names = self.loaded_names();
+        self.reload_relations(&names).await?;
+        Ok(self)
+    }
+
+    /// Re-read the stored row (scoped, soft-deleted or not) into the attributes;
+    /// `false` when there is none.
+    pub(crate) async fn refresh_row(&mut self) -> Result<bool> {
         let orm = Orm::current_for::<M>()?;
         let mut select = Select::new(table::<M>()?);
         select.scopes = self.key_conditions(&orm, Trashed::With)?;
         select.limit = Some(1);
         let result = orm.run(&compiler::select(&select)).await?;
         if result.is_empty() {
-            return Err(self.not_found());
+            return Ok(false);
         }
         self.sync_stored(result);
-        Ok(self)
+        Ok(true)
     }
 }
 

@@ -36,7 +36,7 @@ mod belongs_to_many;
 mod constraint;
 mod eager;
 mod existence;
-mod fetched;
+pub(crate) mod fetched;
 mod keyed;
 mod loaded;
 mod map;

@@ -226,5 +226,10 @@ fn hook_names_parse_from_ts_strings() {
         HookEvent::Creating
     );
     assert_eq!("deleted".parse::<HookEvent>().unwrap(), HookEvent::Deleted);
-    assert!("saving".parse::<HookEvent>().is_err());
+    assert_eq!("saving".parse::<HookEvent>().unwrap(), HookEvent::Saving);
+    assert_eq!(
+        "forceDeleting".parse::<HookEvent>().unwrap(),
+        HookEvent::ForceDeleting
+    );
+    assert!("save".parse::<HookEvent>().is_err());
 }

@@ -54,14 +54,14 @@ async fn replicate_is_a_new_record_without_key_or_timestamps() {
     let (orm, db) = orm();
     orm.scope(async {
         let ann = Writer::find_or_fail(1).await.unwrap();
-        let mut copy = ann.replicate();
+        let mut copy = ann.replicate().await.unwrap();
         assert!(!copy.exists());
         assert_eq!(copy.get("id"), None);
         assert_eq!(copy.get("created_at"), None);
         assert_eq!(copy.get("name"), Some(&json!("ann")));
         copy.save().await.unwrap();
         assert_ne!(copy.key(), ann.key());
-        let without_name = ann.replicate_except(&["name"]);
+        let without_name = ann.replicate_except(&["name"]).await.unwrap();
         assert_eq!(without_name.get("name"), None);
     })
     .await;

@@ -4,6 +4,7 @@
 use std::any::TypeId;
 
 use crate::error::Result;
+use crate::model::hooks::{fire_in_place, HookEvent};
 use crate::model::timestamps::now_timestamp;
 use crate::model::{Instance, ModelDef, CREATED_AT, UPDATED_AT};
 use crate::relations::fetched::dict_key;
@@ -22,24 +23,27 @@ impl<M: ModelDef> Instance<M> {
     }
 
     /// A new, unsaved copy without the primary key and the timestamps (Eloquent
-    /// `replicate()`); loaded relations are kept, as in Laravel.
+    /// `replicate()`), `replicating` fired on it; loaded relations are kept, as in
+    /// Laravel.
     ///
     /// ```
     /// # use roost_orm::prelude::*;
     /// # use serde_json::json;
     /// # struct Post; impl ModelDef for Post {}
     /// let post = Instance::<Post>::from_attributes(json!({"id": 1, "title": "t", "updated_at": "x"})).unwrap();
-    /// let copy = post.replicate();
+    /// # futures::executor::block_on(async {
+    /// let copy = post.replicate().await.unwrap();
     /// assert!(!copy.exists());
     /// assert_eq!(serde_json::to_value(&copy).unwrap(), json!({"title": "t"}));
+    /// # });
     /// ```
-    pub fn replicate(&self) -> Instance<M> {
-        self.replicate_except(&[])
+    pub async fn replicate(&self) -> Result<Instance<M>> {
+        self.replicate_except(&[]).await
     }
 
     /// [`replicate`](Self::replicate), also leaving out `except` (Eloquent
     /// `replicate($except)`).
-    pub fn replicate_except(&self, except: &[&str]) -> Instance<M> {
+    pub async fn replicate_except(&self, except: &[&str]) -> Result<Instance<M>> {
         let left_out = [M::PRIMARY_KEY, CREATED_AT, UPDATED_AT];
         let attributes: crate::model::Attributes = (self.attributes.iter())
             .filter(|(k, _)| !left_out.contains(&k.as_str()) && !except.contains(&k.as_str()))
@@ -48,7 +52,8 @@ impl<M: ModelDef> Instance<M> {
         let mut copy = Instance::<M>::default();
         copy.attributes = crate::model::TrackedAttributes::unsaved(attributes);
         copy.relations = self.relations.clone();
-        copy
+        fire_in_place(HookEvent::Replicating, &mut copy).await?;
+        Ok(copy)
     }
 
     /// Whether `other` is the same record: the same model and the same (set) primary

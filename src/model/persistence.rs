@@ -113,12 +113,24 @@ impl<M: ModelDef> Instance<M> {
     /// clean. Attributes are replaced by the stored row afterwards.
     pub async fn save(&mut self) -> Result<&mut Self> {
         let orm = Orm::current_for::<M>()?;
+        fire_in_place(HookEvent::Saving, self).await?;
         if self.exists() {
             self.perform_update(&orm).await?;
         } else {
             self.perform_insert(&orm).await?;
         }
+        fire_in_place(HookEvent::Saved, self).await?;
         Ok(self)
+    }
+
+    /// [`save`](Self::save) with this model's events off (Laravel `saveQuietly`).
+    pub async fn save_quietly(&mut self) -> Result<&mut Self> {
+        <M as crate::model::Model>::without_events(|| self.save()).await
+    }
+
+    /// [`delete`](Self::delete) with this model's events off (Laravel `deleteQuietly`).
+    pub async fn delete_quietly(&mut self) -> Result<()> {
+        <M as crate::model::Model>::without_events(|| self.delete()).await
     }
 
     async fn perform_insert(&mut self, orm: &Orm) -> Result<()> {
@@ -272,24 +284,34 @@ impl<M: ModelDef> Instance<M> {
         if !self.exists() {
             return Ok(());
         }
+        if M::SOFT_DELETES {
+            fire_in_place(HookEvent::ForceDeleting, self).await?;
+        }
         fire_in_place(HookEvent::Deleting, self).await?;
         self.hard_delete(&orm).await?;
         if !M::TOUCHES.is_empty() {
             send_touches(&orm, touch_statements(&orm, [&*self])?).await?;
         }
-        fire_in_place(HookEvent::Deleted, self).await
+        fire_in_place(HookEvent::Deleted, self).await?;
+        if M::SOFT_DELETES {
+            fire_in_place(HookEvent::ForceDeleted, self).await?;
+        }
+        Ok(())
     }
 
-    /// Clear `deleted_at` (Eloquent `restore`); saved as an update, so `updating` /
-    /// `updated` fire. An error for a model without soft deletes.
+    /// Clear `deleted_at` (Eloquent `restore`): `restoring` (which may abort), then a
+    /// save (its events), then `restored`. An error for a model without soft deletes.
     pub async fn restore(&mut self) -> Result<&mut Self> {
         if !M::SOFT_DELETES {
             return Err(OrmError::NotSoftDeletable {
                 model: M::model_name(),
             });
         }
+        fire_in_place(HookEvent::Restoring, self).await?;
         self.set(DELETED_AT, Value::Null);
-        self.save().await
+        self.save().await?;
+        fire_in_place(HookEvent::Restored, self).await?;
+        Ok(self)
     }
 
     /// Re-read the record from the database (soft-deleted or not), dropping unsaved

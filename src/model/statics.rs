@@ -338,6 +338,34 @@ pub trait Model: ModelDef {
         }
     }
 
+    /// Run `f` with this model's events off (Laravel `Model::withoutEvents`): no hook
+    /// of this model fires inside `f`, for this model type only; other requests are
+    /// untouched.
+    fn without_events<F, Fut>(f: F) -> impl Future<Output = Fut::Output> + MaybeSend
+    where
+        F: FnOnce() -> Fut + MaybeSend,
+        Fut: Future + MaybeSend,
+    {
+        async move {
+            match Orm::current() {
+                Ok(orm) => {
+                    let muting = orm.muting(TypeId::of::<Self>());
+                    let inner = muting.scope_sync(f);
+                    muting.scope(inner).await
+                }
+                // No request scope: no write can run, so no event can fire.
+                Err(_) => f().await,
+            }
+        }
+    }
+
+    /// Register every event method of `observer` (Laravel `Post::observe(...)`): one
+    /// type handling several events, registered once. See
+    /// [`Observer`](crate::model::Observer).
+    fn observe<O: crate::model::Observer<Self>>(observer: O) {
+        crate::model::observers::register::<Self, O>(observer)
+    }
+
     /// Remove every hook of this model (for tests).
     fn clear_hooks() {
         hooks::clear::<Self>()

@@ -63,9 +63,20 @@ const NO_BUDGET: u64 = u64::MAX;
 #[derive(Clone)]
 pub struct Orm {
     inner: Arc<Inner>,
-    /// Model types whose tenant scope is off for the future this handle scopes (`None`
-    /// when there are none, so cloning a plain handle touches one reference count).
-    bypassed: Option<Arc<[TypeId]>>,
+    /// Model types whose tenant scope or events are off for the future this handle
+    /// scopes (`None` when there are none, so cloning a plain handle touches one
+    /// reference count).
+    overrides: Option<Arc<Overrides>>,
+}
+
+/// What a scoped handle switches off, per model type (one pointer in every `Orm`, so
+/// cloning a plain handle stays one reference count).
+#[derive(Debug, Default, Clone)]
+struct Overrides {
+    /// Tenant scope off (`without_tenant_scope`).
+    bypassed: Vec<TypeId>,
+    /// Events off (`without_events`).
+    muted: Vec<TypeId>,
 }
 
 impl std::fmt::Debug for Orm {
@@ -103,7 +114,7 @@ impl Orm {
                 budget: AtomicU64::new(NO_BUDGET),
                 strict_mass_assignment: Default::default(),
             }),
-            bypassed: None,
+            overrides: None,
         }
     }
 
@@ -261,19 +272,38 @@ impl Orm {
             .unwrap_or_else(|e| e.into_inner()) = None;
     }
 
-    /// This handle with model type `T`'s tenant scope bypassed.
-    pub(crate) fn bypassing(&self, model: TypeId) -> Orm {
-        let mut bypassed = self.bypassed.as_deref().unwrap_or_default().to_vec();
-        bypassed.push(model);
+    /// This handle with `change` made to its overrides.
+    fn overriding(&self, change: impl FnOnce(&mut Overrides)) -> Orm {
+        let mut overrides = self.overrides.as_deref().cloned().unwrap_or_default();
+        change(&mut overrides);
         Orm {
-            inner: self.inner.clone(),
-            bypassed: Some(bypassed.into()),
+            overrides: Some(Arc::new(overrides)),
+            ..self.clone()
         }
+    }
+
+    /// This handle with model type `model`'s tenant scope bypassed.
+    pub(crate) fn bypassing(&self, model: TypeId) -> Orm {
+        self.overriding(|o| o.bypassed.push(model))
+    }
+
+    /// This handle with model type `model`'s events off.
+    pub(crate) fn muting(&self, model: TypeId) -> Orm {
+        self.overriding(|o| o.muted.push(model))
+    }
+
+    /// Whether model type `model`'s events are off here.
+    pub(crate) fn is_muted(&self, model: TypeId) -> bool {
+        self.overrides
+            .as_ref()
+            .is_some_and(|o| o.muted.contains(&model))
     }
 
     /// Whether model type `model`'s tenant scope is bypassed here.
     pub(crate) fn is_bypassed(&self, model: TypeId) -> bool {
-        self.bypassed.as_deref().is_some_and(|b| b.contains(&model))
+        self.overrides
+            .as_ref()
+            .is_some_and(|o| o.bypassed.contains(&model))
     }
 
     /// An `Orm` over an embedded SQLite file (created if missing).

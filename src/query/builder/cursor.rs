@@ -456,6 +456,7 @@ impl<M: ModelDef> QueryBuilder<M> {
                 .map(|(column, _)| rows[i].get(bare(column)).cloned())
                 .collect()
         })?;
+        crate::model::hooks::fire_retrieved(&mut page.data).await?;
         crate::relations::eager_load(&orm, &mut page.data, &query.eager).await?;
         Ok(page)
     }

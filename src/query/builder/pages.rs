@@ -72,6 +72,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         self.check_eager()?;
         let rows = Instance::<M>::fetch_all(&orm, &compiler::select(&select)).await?;
         let mut page = SimplePage::new(rows, per_page, page);
+        crate::model::hooks::fire_retrieved(&mut page.data).await?;
         crate::relations::eager_load(&orm, &mut page.data, &self.eager).await?;
         Ok(page)
     }

@@ -62,6 +62,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     async fn fetch(&self, orm: &Orm, statement: Statement) -> Result<Vec<Instance<M>>> {
         let mut instances = Instance::<M>::fetch_all(orm, &statement).await?;
         super::with_aggregates::as_booleans(&mut instances, &self.exists_columns());
+        crate::model::hooks::fire_retrieved(&mut instances).await?;
         crate::relations::eager_load(orm, &mut instances, &self.eager).await?;
         Ok(instances)
     }
@@ -112,6 +113,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         let Some(mut first) = Instance::<M>::hydrate_first(result) else {
             return Ok(None);
         };
+        crate::model::hooks::fire_retrieved(std::slice::from_mut(&mut first)).await?;
         crate::relations::eager_load(orm, std::slice::from_mut(&mut first), &eager).await?;
         Ok(Some(first))
     }
@@ -234,6 +236,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         let (result, total) = self.page_rows(&orm, page, per_page).await?;
         let mut data = Instance::<M>::hydrate_all(result);
         super::with_aggregates::as_booleans(&mut data, &self.exists_columns());
+        crate::model::hooks::fire_retrieved(&mut data).await?;
         crate::relations::eager_load(&orm, &mut data, &self.eager).await?;
         Ok(Paginated::new(data, total, per_page, page))
     }

@@ -33,9 +33,9 @@ use std::future::Ready;
 /// | operation          | events, in order                                                    |
 /// |--------------------|---------------------------------------------------------------------|
 /// | `save` (new)       | `saving`, `creating`, INSERT, `created`, `saved`                     |
-/// | `save` (stored)    | `saving`, [`updating`, UPDATE, `updated` — when dirty], `saved`      |
+/// | `save` (stored)    | `saving`, then when dirty `updating`, UPDATE, `updated`; `saved`     |
 /// | `delete`           | `deleting`, DELETE / soft delete, `deleted`                          |
-/// | `force_delete`     | [`force_deleting`], `deleting`, DELETE, `deleted`, [`force_deleted`] (bracketed: soft-deleting models) |
+/// | `force_delete`     | `force_deleting`, `deleting`, DELETE, `deleted`, `force_deleted` (the force events on soft-deleting models only) |
 /// | `restore`          | `restoring`, then the `save` events, `restored`                      |
 /// | a query's rows     | `retrieved` on each record of the query's model (not on eager-loaded relations) |
 /// | `replicate`        | `replicating` on the copy                                            |

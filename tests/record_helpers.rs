@@ -129,3 +129,44 @@ async fn fresh_and_refresh_read_the_row_and_its_loaded_relations_again() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn without_timestamps_leaves_the_stamps_alone_inside_only() {
+    let (orm, _db) = orm();
+    orm.scope(async {
+        let mut ann = Writer::find_or_fail(1).await.unwrap();
+        ann.set("name", "quiet");
+        Writer::without_timestamps(|| ann.save()).await.unwrap();
+        let stored = Writer::find_or_fail(1).await.unwrap();
+        assert_eq!(stored.get("name"), Some(&json!("quiet")));
+        assert_eq!(
+            stored.get("updated_at"),
+            Some(&json!("2020")),
+            "not stamped inside"
+        );
+        let made = Writer::without_timestamps(|| Writer::create(json!({"name": "new"})))
+            .await
+            .unwrap();
+        assert_eq!(made.get("created_at"), Some(&serde_json::Value::Null));
+        Writer::without_timestamps(|| {
+            Writer::query()
+                .where_("id", 2)
+                .update(json!({"name": "b2"}))
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            Writer::find_or_fail(2).await.unwrap().get("updated_at"),
+            Some(&json!("2020"))
+        );
+
+        ann.set("name", "loud");
+        ann.save().await.unwrap();
+        assert_ne!(
+            ann.get("updated_at"),
+            Some(&json!("2020")),
+            "stamped again outside"
+        );
+    })
+    .await;
+}

@@ -14,7 +14,7 @@ impl<M: ModelDef> Instance<M> {
     /// record (its owners touched too, with [`ModelDef::TOUCHES`]), an INSERT of a new
     /// one. `false`, and nothing sent, for a model without timestamps.
     pub async fn touch(&mut self) -> Result<bool> {
-        if !M::TIMESTAMPS {
+        if !crate::model::timestamps::uses_timestamps::<M>() {
             return Ok(false);
         }
         self.set(UPDATED_AT, now_timestamp());

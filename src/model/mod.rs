@@ -25,7 +25,7 @@ pub(crate) mod persistence;
 mod returning;
 mod schema;
 mod statics;
-mod timestamps;
+pub(crate) mod timestamps;
 pub(crate) mod visibility;
 
 pub use attributes::{Attributes, IntoAttributes, TrackedAttributes};

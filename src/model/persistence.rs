@@ -51,7 +51,7 @@ pub(crate) fn is_tenant(value: &Value, org_id: &str) -> bool {
 /// timestamps and the caller did not set it, and the active tenant on a tenant column
 /// the caller named (a query can't move rows to another tenant).
 pub(crate) fn update_stamps<M: ModelDef>(orm: &Orm, attributes: &mut Attributes) {
-    if M::TIMESTAMPS && !attributes.contains_key(UPDATED_AT) {
+    if crate::model::timestamps::uses_timestamps::<M>() && !attributes.contains_key(UPDATED_AT) {
         attributes.insert(UPDATED_AT.to_string(), Value::String(now_timestamp()));
     }
     if let Some((column, org_id)) = tenant_of::<M>(orm) {
@@ -155,7 +155,7 @@ impl<M: ModelDef> Instance<M> {
         fire_in_place(HookEvent::Creating, self).await?;
         // After the hooks, so neither the caller nor a hook can write outside the tenant.
         self.stamp_tenant(orm);
-        if M::TIMESTAMPS {
+        if crate::model::timestamps::uses_timestamps::<M>() {
             let now = now_timestamp();
             if self.get(CREATED_AT).is_none_or(Value::is_null) {
                 self.set(CREATED_AT, now.clone());
@@ -203,7 +203,7 @@ impl<M: ModelDef> Instance<M> {
         fire_in_place(HookEvent::Updating, self).await?;
         self.stamp_tenant(orm);
         let mut dirty = self.get_dirty();
-        if M::TIMESTAMPS && !dirty.contains_key(UPDATED_AT) {
+        if crate::model::timestamps::uses_timestamps::<M>() && !dirty.contains_key(UPDATED_AT) {
             // Always touched, even within the same millisecond as the last write.
             let now = Value::String(now_timestamp());
             self.set(UPDATED_AT, now.clone());
@@ -247,7 +247,7 @@ impl<M: ModelDef> Instance<M> {
                 Ident::parse_static(DELETED_AT)?,
                 SqlValue::Text(now.clone()),
             )];
-            if M::TIMESTAMPS {
+            if crate::model::timestamps::uses_timestamps::<M>() {
                 sets.push((Ident::parse_static(UPDATED_AT)?, SqlValue::Text(now)));
             }
             let conditions = self.key_conditions(&orm, Trashed::With)?;
@@ -392,7 +392,7 @@ pub(crate) fn increment_sets<M: ModelDef>(
         )));
     }
     let mut sets = vec![(ident, Assignment::Add(amount))];
-    if M::TIMESTAMPS && column != UPDATED_AT {
+    if crate::model::timestamps::uses_timestamps::<M>() && column != UPDATED_AT {
         let now = SqlValue::Text(now_timestamp());
         sets.push((Ident::parse_static(UPDATED_AT)?, Assignment::Value(now)));
     }

@@ -359,6 +359,26 @@ pub trait Model: ModelDef {
         }
     }
 
+    /// Run `f` with this model's timestamps off (Laravel `Model::withoutTimestamps`):
+    /// writes of this model inside `f` leave `created_at` / `updated_at` alone, for
+    /// this model type and this request only.
+    fn without_timestamps<F, Fut>(f: F) -> impl Future<Output = Fut::Output> + MaybeSend
+    where
+        F: FnOnce() -> Fut + MaybeSend,
+        Fut: Future + MaybeSend,
+    {
+        async move {
+            match Orm::current() {
+                Ok(orm) => {
+                    let untiming = orm.untiming(TypeId::of::<Self>());
+                    let inner = untiming.scope_sync(f);
+                    untiming.scope(inner).await
+                }
+                Err(_) => f().await,
+            }
+        }
+    }
+
     /// Register every event method of `observer` (Laravel `Post::observe(...)`): one
     /// type handling several events, registered once. See
     /// [`Observer`](crate::model::Observer).

@@ -7,6 +7,22 @@ pub fn now_timestamp() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// Whether writes of model `M` stamp `created_at` / `updated_at` here:
+/// [`ModelDef::TIMESTAMPS`](crate::ModelDef::TIMESTAMPS), unless the code runs inside
+/// [`Model::without_timestamps`](crate::Model::without_timestamps) for `M`.
+pub(crate) fn uses_timestamps<M: crate::ModelDef>() -> bool {
+    M::TIMESTAMPS && !untimed(std::any::TypeId::of::<M>())
+}
+
+/// Whether `model`'s timestamps are off in the current request scope.
+#[inline(never)]
+fn untimed(model: std::any::TypeId) -> bool {
+    match crate::Orm::current() {
+        Ok(orm) => orm.is_untimed(model),
+        Err(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

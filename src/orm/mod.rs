@@ -77,6 +77,8 @@ struct Overrides {
     bypassed: Vec<TypeId>,
     /// Events off (`without_events`).
     muted: Vec<TypeId>,
+    /// Timestamps off (`without_timestamps`).
+    untimed: Vec<TypeId>,
 }
 
 impl std::fmt::Debug for Orm {
@@ -290,6 +292,18 @@ impl Orm {
     /// This handle with model type `model`'s events off.
     pub(crate) fn muting(&self, model: TypeId) -> Orm {
         self.overriding(|o| o.muted.push(model))
+    }
+
+    /// This handle with model type `model`'s timestamps off.
+    pub(crate) fn untiming(&self, model: TypeId) -> Orm {
+        self.overriding(|o| o.untimed.push(model))
+    }
+
+    /// Whether model type `model`'s timestamps are off here.
+    pub(crate) fn is_untimed(&self, model: TypeId) -> bool {
+        self.overrides
+            .as_ref()
+            .is_some_and(|o| o.untimed.contains(&model))
     }
 
     /// Whether model type `model`'s events are off here.

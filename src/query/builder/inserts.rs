@@ -38,7 +38,7 @@ fn stamp<M: ModelDef>(row: &mut Attributes, tenant: Option<&(&'static str, Strin
             row.insert(column.to_string(), Value::String(org_id.clone()));
         }
     }
-    if M::TIMESTAMPS {
+    if crate::model::timestamps::uses_timestamps::<M>() {
         for column in [CREATED_AT, UPDATED_AT] {
             if row.get(column).is_none_or(Value::is_null) {
                 row.insert(column.to_string(), Value::String(now.to_string()));
@@ -202,7 +202,10 @@ impl<M: ModelDef> QueryBuilder<M> {
                 )));
             }
         }
-        if M::TIMESTAMPS && !update.is_empty() && !update.iter().any(|c| c.as_str() == UPDATED_AT) {
+        if crate::model::timestamps::uses_timestamps::<M>()
+            && !update.is_empty()
+            && !update.iter().any(|c| c.as_str() == UPDATED_AT)
+        {
             update.push(Ident::parse_static(UPDATED_AT)?);
         }
         let rows = prepare_rows::<M>(&orm, given)?;

@@ -338,7 +338,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         let now = Value::String(now_timestamp());
         let mut attributes = Attributes::new();
         attributes.insert(DELETED_AT.to_string(), now.clone());
-        if M::TIMESTAMPS {
+        if crate::model::timestamps::uses_timestamps::<M>() {
             attributes.insert(UPDATED_AT.to_string(), now);
         }
         self.update(attributes).await

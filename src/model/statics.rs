@@ -323,19 +323,7 @@ pub trait Model: ModelDef {
         F: FnOnce() -> Fut + MaybeSend,
         Fut: Future + MaybeSend,
     {
-        // The bypass covers all of `f`: its synchronous part runs inside the bypassing
-        // scope too, not only the future it returns.
-        async move {
-            match Orm::current() {
-                Ok(orm) => {
-                    let bypassing = orm.bypassing(TypeId::of::<Self>());
-                    let inner = bypassing.scope_sync(f);
-                    bypassing.scope(inner).await
-                }
-                // No request scope: nothing to bypass; queries inside report OrmNotBooted.
-                Err(_) => f().await,
-            }
-        }
+        with_override(Orm::bypassing, TypeId::of::<Self>(), f)
     }
 
     /// Run `f` with this model's events off (Laravel `Model::withoutEvents`): no hook
@@ -346,17 +334,7 @@ pub trait Model: ModelDef {
         F: FnOnce() -> Fut + MaybeSend,
         Fut: Future + MaybeSend,
     {
-        async move {
-            match Orm::current() {
-                Ok(orm) => {
-                    let muting = orm.muting(TypeId::of::<Self>());
-                    let inner = muting.scope_sync(f);
-                    muting.scope(inner).await
-                }
-                // No request scope: no write can run, so no event can fire.
-                Err(_) => f().await,
-            }
-        }
+        with_override(Orm::muting, TypeId::of::<Self>(), f)
     }
 
     /// Run `f` with this model's timestamps off (Laravel `Model::withoutTimestamps`):
@@ -367,16 +345,7 @@ pub trait Model: ModelDef {
         F: FnOnce() -> Fut + MaybeSend,
         Fut: Future + MaybeSend,
     {
-        async move {
-            match Orm::current() {
-                Ok(orm) => {
-                    let untiming = orm.untiming(TypeId::of::<Self>());
-                    let inner = untiming.scope_sync(f);
-                    untiming.scope(inner).await
-                }
-                Err(_) => f().await,
-            }
-        }
+        with_override(Orm::untiming, TypeId::of::<Self>(), f)
     }
 
     /// Register every event method of `observer` (Laravel `Post::observe(...)`): one
@@ -455,4 +424,29 @@ fn collect_attributes<A: IntoAttributes>(
     rows.into_iter()
         .map(IntoAttributes::into_attributes)
         .collect()
+}
+
+/// Run `f` under the request's `Orm` with `make`'s override for `model` (its tenant
+/// scope, events or timestamps off). The override covers all of `f`: its synchronous
+/// part runs inside the overriding scope too, not only the future it returns. With no
+/// request scope there is nothing to override (queries inside report `OrmNotBooted`).
+fn with_override<F, Fut>(
+    make: fn(&Orm, TypeId) -> Orm,
+    model: TypeId,
+    f: F,
+) -> impl Future<Output = Fut::Output> + MaybeSend
+where
+    F: FnOnce() -> Fut + MaybeSend,
+    Fut: Future + MaybeSend,
+{
+    async move {
+        match Orm::current() {
+            Ok(orm) => {
+                let scoped = make(&orm, model);
+                let inner = scoped.scope_sync(f);
+                scoped.scope(inner).await
+            }
+            Err(_) => f().await,
+        }
+    }
 }

@@ -430,23 +430,17 @@ fn collect_attributes<A: IntoAttributes>(
 /// scope, events or timestamps off). The override covers all of `f`: its synchronous
 /// part runs inside the overriding scope too, not only the future it returns. With no
 /// request scope there is nothing to override (queries inside report `OrmNotBooted`).
-fn with_override<F, Fut>(
-    make: fn(&Orm, TypeId) -> Orm,
-    model: TypeId,
-    f: F,
-) -> impl Future<Output = Fut::Output> + MaybeSend
+async fn with_override<F, Fut>(make: fn(&Orm, TypeId) -> Orm, model: TypeId, f: F) -> Fut::Output
 where
     F: FnOnce() -> Fut + MaybeSend,
     Fut: Future + MaybeSend,
 {
-    async move {
-        match Orm::current() {
-            Ok(orm) => {
-                let scoped = make(&orm, model);
-                let inner = scoped.scope_sync(f);
-                scoped.scope(inner).await
-            }
-            Err(_) => f().await,
+    match Orm::current() {
+        Ok(orm) => {
+            let scoped = make(&orm, model);
+            let inner = scoped.scope_sync(f);
+            scoped.scope(inner).await
         }
+        Err(_) => f().await,
     }
 }

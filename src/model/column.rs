@@ -38,6 +38,31 @@ impl ColumnType {
     }
 }
 
+/// A cast's two directions as functions (see [`Cast::Converted`]).
+pub struct Conversion {
+    /// The cast's name, for messages and comparison.
+    pub(crate) name: &'static str,
+    /// A stored value as the attribute.
+    pub(crate) read: fn(Value) -> Value,
+    /// A caller's value as bound for `column` (which holds a one-of's values and a
+    /// decimal's scale).
+    pub(crate) write: fn(&Value, &Column) -> Result<SqlValue>,
+}
+
+impl std::fmt::Debug for Conversion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl PartialEq for Conversion {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Conversion {}
+
 /// How a stored value becomes an attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Cast {
@@ -56,6 +81,11 @@ pub enum Cast {
     Text,
     /// Bytes: an array of byte numbers binds as a BLOB.
     Blob,
+    /// A conversion of its own — date-time, date, Unix timestamp, one-of, decimal —
+    /// made by [`Column::datetime`], [`Column::date`], [`Column::unix_timestamp`],
+    /// [`Column::one_of`], [`Column::decimal`]. Behind a pointer, so a Worker whose
+    /// models declare none of them links none of their code.
+    Converted(&'static Conversion),
 }
 
 impl Cast {
@@ -118,6 +148,7 @@ impl Cast {
             },
             (Cast::Text, Value::Number(n)) => Value::String(n.to_string()),
             (Cast::Text, Value::Bool(b)) => Value::String(b.to_string()),
+            (Cast::Converted(conversion), v) => (conversion.read)(v),
             (_, v) => v,
         }
     }
@@ -139,6 +170,10 @@ impl Cast {
                 }
             }
             (Cast::Blob, Value::String(s)) => SqlValue::Blob(s.as_bytes().to_vec()),
+            // Without its column (a one-of's values, a decimal's scale): as a bare one.
+            (Cast::Converted(conversion), v) => {
+                (conversion.write)(v, &Column::new("", ColumnType::Text))?
+            }
             (_, v) => SqlValue::from_json(v)?,
         })
     }
@@ -168,6 +203,10 @@ pub struct Column {
     pub default: Option<&'static str>,
     /// Read/write cast.
     pub cast: Cast,
+    /// The values a [`Column::one_of`] column takes (empty otherwise).
+    pub allowed: &'static [&'static str],
+    /// The decimals of a [`Column::decimal`] column.
+    pub scale: u8,
 }
 
 impl Column {
@@ -179,6 +218,8 @@ impl Column {
             nullable: false,
             default: None,
             cast: Cast::None,
+            allowed: &[],
+            scale: 0,
         }
     }
 
@@ -212,9 +253,45 @@ impl Column {
         Self::new(name, ColumnType::Text).cast(Cast::Json)
     }
 
-    /// TEXT holding an ISO-8601 timestamp.
+    /// TEXT holding an ISO-8601 timestamp, as written (no cast; see
+    /// [`datetime`](Self::datetime) for one that checks and normalizes).
     pub const fn timestamp(name: &'static str) -> Self {
         Self::new(name, ColumnType::Text)
+    }
+
+    /// TEXT holding a UTC date-time (`2026-12-04T09:30:00.000Z`), cast as
+    /// `Cast::Converted`: a caller's RFC 3339 / `YYYY-MM-DD HH:MM:SS` / Unix-seconds
+    /// value is normalized, anything else refused (Laravel `datetime`).
+    pub const fn datetime(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Text).cast(Cast::Converted(&crate::model::casts::DATETIME))
+    }
+
+    /// TEXT holding a date (`2026-12-04`), cast as `Cast::Converted`.
+    pub const fn date(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Text).cast(Cast::Converted(&crate::model::casts::DATE))
+    }
+
+    /// INTEGER Unix seconds, cast as `Cast::Converted` (Laravel `timestamp`).
+    pub const fn unix_timestamp(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Integer).cast(Cast::Converted(&crate::model::casts::UNIX))
+    }
+
+    /// TEXT restricted to `allowed` (Laravel's enum cast): writing another value is
+    /// [`OrmError::InvalidAttributes`](crate::OrmError::InvalidAttributes).
+    pub const fn one_of(name: &'static str, allowed: &'static [&'static str]) -> Self {
+        let mut column =
+            Self::new(name, ColumnType::Text).cast(Cast::Converted(&crate::model::casts::ONE_OF));
+        column.allowed = allowed;
+        column
+    }
+
+    /// TEXT decimal with exactly `scale` decimals (Laravel `decimal:2`): exact, never
+    /// through a float.
+    pub const fn decimal(name: &'static str, scale: u8) -> Self {
+        let mut column =
+            Self::new(name, ColumnType::Text).cast(Cast::Converted(&crate::model::casts::DECIMAL));
+        column.scale = scale;
+        column
     }
 
     /// Allow NULL.
@@ -251,6 +328,9 @@ impl Column {
     /// assert!(Column::integer("n").bind(&json!(u64::MAX)).is_err());
     /// ```
     pub fn bind(&self, value: &Value) -> Result<SqlValue> {
+        if let (Cast::Converted(conversion), false) = (self.cast, value.is_null()) {
+            return (conversion.write)(value, self);
+        }
         Ok(match (self.sql_type, self.cast.write(value)?) {
             (ColumnType::Text, SqlValue::Integer(n)) => SqlValue::Text(n.to_string()),
             (_, bound) => bound,

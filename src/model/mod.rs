@@ -13,6 +13,7 @@
 
 mod attributes;
 pub(crate) mod bulk;
+pub(crate) mod casts;
 pub mod column;
 pub(crate) mod config;
 pub(crate) mod guards;

@@ -108,6 +108,8 @@ fn fits<M: ModelDef>(name: &str, value: &Value) -> bool {
         (Cast::Real, _) | (Cast::None, ColumnType::Real) => value.is_number(),
         (Cast::Text, _) | (Cast::None, ColumnType::Text) => value.is_string(),
         (Cast::None, ColumnType::Numeric) => value.is_number() || value.is_string(),
+        (Cast::Converted(_), ColumnType::Integer) => value.is_i64(),
+        (Cast::Converted(_), _) => value.is_string(),
         (Cast::Json | Cast::Blob, _) | (Cast::None, ColumnType::Blob) => false,
     }
 }

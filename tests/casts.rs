@@ -115,3 +115,54 @@ async fn values_the_cast_cannot_take_fail_before_sql() {
     .await;
     assert_eq!(stored(&db).len(), 1);
 }
+
+/// A custom cast: e-mail addresses stored lower-case, anything but text refused.
+struct Lowercase;
+impl roost_orm::model::column::CastsAttributes for Lowercase {
+    const NAME: &'static str = "lowercase";
+    fn get(stored: Value) -> Value {
+        stored
+    }
+    fn set(value: &Value) -> roost_orm::Result<roost_orm::SqlValue> {
+        match value.as_str() {
+            Some(s) => Ok(roost_orm::SqlValue::Text(s.to_lowercase())),
+            None => Err(OrmError::InvalidAttributes(format!("{value} is not text"))),
+        }
+    }
+}
+const LOWERCASE: roost_orm::model::column::Conversion =
+    roost_orm::model::column::Conversion::of::<Lowercase>();
+
+struct Subscriber;
+impl ModelDef for Subscriber {
+    const TABLE: Option<&'static str> = Some("bookings");
+    const TIMESTAMPS: bool = false;
+    const COLUMNS: &'static [Column] = &[
+        Column::integer("id"),
+        Column::text("status").nullable().cast_with(&LOWERCASE),
+    ];
+}
+
+#[tokio::test]
+async fn a_custom_cast_converts_writes_and_conditions() {
+    let (orm, db) = orm();
+    orm.scope(async {
+        let row = Subscriber::create(json!({"status": "OPEN"})).await.unwrap();
+        assert_eq!(row.get("status"), Some(&json!("open")));
+        assert!(Subscriber::where_("status", "Open")
+            .first()
+            .await
+            .unwrap()
+            .is_some());
+        let before = orm.statements();
+        let err = Subscriber::create(json!({"status": 5})).await.unwrap_err();
+        assert!(matches!(err, OrmError::InvalidAttributes(_)), "{err:?}");
+        assert_eq!(orm.statements(), before);
+    })
+    .await;
+    let stored: String = db.with_connection(|c| {
+        c.query_row("SELECT status FROM bookings", [], |r| r.get(0))
+            .unwrap()
+    });
+    assert_eq!(stored, "open");
+}

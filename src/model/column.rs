@@ -49,6 +49,55 @@ pub struct Conversion {
     pub(crate) write: fn(&Value, &Column) -> Result<SqlValue>,
 }
 
+/// A custom cast (Laravel's `CastsAttributes`): how a stored value becomes the
+/// attribute, and how a caller's value is checked and turned into what is stored.
+/// Declare it on a column with [`Column::cast_with`] and [`Conversion::of`].
+///
+/// ```
+/// use roost_orm::model::column::{CastsAttributes, Conversion};
+/// use roost_orm::model::Column;
+/// use roost_orm::{OrmError, SqlValue};
+/// use serde_json::{json, Value};
+///
+/// /// Stored as lower-case text; anything but a string is refused.
+/// struct Lowercase;
+/// impl CastsAttributes for Lowercase {
+///     const NAME: &'static str = "lowercase";
+///     fn get(stored: Value) -> Value {
+///         stored
+///     }
+///     fn set(value: &Value) -> roost_orm::Result<SqlValue> {
+///         match value.as_str() {
+///             Some(s) => Ok(SqlValue::Text(s.to_lowercase())),
+///             None => Err(OrmError::InvalidAttributes(format!("{value} is not text"))),
+///         }
+///     }
+/// }
+/// const LOWERCASE: Conversion = Conversion::of::<Lowercase>();
+/// let email = Column::text("email").cast_with(&LOWERCASE);
+/// assert_eq!(email.bind(&json!("Ada@X")).unwrap(), SqlValue::Text("ada@x".into()));
+/// assert!(email.bind(&json!(1)).is_err());
+/// ```
+pub trait CastsAttributes {
+    /// The cast's name (for messages; two casts with one name compare equal).
+    const NAME: &'static str;
+    /// A stored value (never NULL) as the attribute.
+    fn get(stored: Value) -> Value;
+    /// A caller's value (never NULL) as bound, or an error before any SQL.
+    fn set(value: &Value) -> Result<SqlValue>;
+}
+
+impl Conversion {
+    /// The conversion of custom cast `C`.
+    pub const fn of<C: CastsAttributes>() -> Conversion {
+        Conversion {
+            name: C::NAME,
+            read: C::get,
+            write: |value, _| C::set(value),
+        }
+    }
+}
+
 impl std::fmt::Debug for Conversion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name)
@@ -304,6 +353,11 @@ impl Column {
     pub const fn default(mut self, sql: &'static str) -> Self {
         self.default = Some(sql);
         self
+    }
+
+    /// Cast with a custom [`Conversion`] (see [`CastsAttributes`]).
+    pub const fn cast_with(self, conversion: &'static Conversion) -> Self {
+        self.cast(Cast::Converted(conversion))
     }
 
     /// Set the cast.

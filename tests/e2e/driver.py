@@ -167,9 +167,9 @@ def check_post_shape(s, name, post, org_id):
     s.check(f"{name}: boolean cast", isinstance(post.get("published"), bool), post.get("published"))
     author = post.get("author")
     s.check(
-        f"{name}: author is the post's user, same tenant",
+        f"{name}: author is the post's user, same tenant, email hidden",
         isinstance(author, dict) and author.get("id") == post["author_id"]
-        and author.get("org_id") == org_id and "email" in author,
+        and author.get("org_id") == org_id and "email" not in author,
         author,
     )
     comments = post.get("comments")

@@ -18,11 +18,13 @@ impl ModelDef for Organization {
     ];
 }
 
-/// `class User extends Model { static tenantColumn = 'org_id'; static posts = new HasManyRelation(Post, 'author_id') }`
+/// `class User extends Model { static tenantColumn = 'org_id'; static posts = new HasManyRelation(Post, 'author_id') }`,
+/// with Laravel's `$hidden = ['email']`: an address never reaches a response.
 pub struct User;
 impl ModelDef for User {
     const TABLE: Option<&'static str> = Some("users");
     const TENANT_COLUMN: Option<&'static str> = Some("org_id");
+    const HIDDEN: &'static [&'static str] = &["email"];
     const COLUMNS: &'static [Column] = &[
         Column::integer("id"),
         Column::integer("org_id"),
@@ -36,12 +38,14 @@ impl ModelDef for User {
 }
 
 /// `class Post extends Model { static softDeletes = true; static tenantColumn = 'org_id' }`
-/// with `author` (belongs to a user) and `comments` (has many).
+/// with `author` (belongs to a user) and `comments` (has many), and Laravel's
+/// `$fillable`: only these keys are mass assignable (the tenant column never is).
 pub struct Post;
 impl ModelDef for Post {
     const TABLE: Option<&'static str> = Some("posts");
     const SOFT_DELETES: bool = true;
     const TENANT_COLUMN: Option<&'static str> = Some("org_id");
+    const FILLABLE: &'static [&'static str] = &["title", "body", "author_id", "published"];
     const COLUMNS: &'static [Column] = &[
         Column::integer("id"),
         Column::integer("org_id"),

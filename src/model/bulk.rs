@@ -63,9 +63,11 @@ pub(crate) async fn apply_inserts<M: ModelDef>(
         let columns = Arc::clone(&result.columns);
         let mut rows: Vec<Option<Vec<Value>>> = result.into_rows().map(Some).collect();
         for (&i, &r) in members.iter().zip(&order) {
-            let row = rows.get_mut(r).and_then(Option::take).unwrap_or_default();
-            if let Some(slot) = stored.get_mut(i) {
-                *slot = Some((Arc::clone(&columns), row));
+            // A row matched twice, or a member past the plan: never an empty record.
+            let row = rows.get_mut(r).and_then(Option::take);
+            match (row, stored.get_mut(i)) {
+                (Some(row), Some(slot)) => *slot = Some((Arc::clone(&columns), row)),
+                _ => return Err(missing_result::<M>()),
             }
         }
     }
@@ -73,7 +75,7 @@ pub(crate) async fn apply_inserts<M: ModelDef>(
         results.next().ok_or_else(missing_result::<M>)?;
     }
     for (instance, row) in instances.iter_mut().zip(stored) {
-        let (columns, row) = row.unwrap_or_default();
+        let (columns, row) = row.ok_or_else(missing_result::<M>)?;
         instance.after_insert(&columns, row).await?;
     }
     Ok(())
@@ -100,7 +102,7 @@ pub(crate) async fn insert_many<M: ModelDef>(
 fn missing_result<M: ModelDef>() -> OrmError {
     OrmError::database(
         format!(
-            "insert of [{}]: the batch returned fewer results than statements sent",
+            "insert of [{}]: the database returned fewer stored rows or results than it was sent",
             M::model_name()
         ),
         "",

@@ -216,9 +216,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         foreign_pivot_key: &'static str,
         related_pivot_key: &'static str,
     ) -> Self {
-        let mut relation = Self::new(table, foreign_pivot_key, related_pivot_key);
-        relation.morph = Some((type_column, MorphSide::Parent));
-        relation
+        Self::new(table, foreign_pivot_key, related_pivot_key).morph(type_column, MorphSide::Parent)
     }
 
     /// The inverse, from the related side (Laravel `morphedByMany(Post, 'taggable')` on
@@ -231,9 +229,14 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         foreign_pivot_key: &'static str,
         related_pivot_key: &'static str,
     ) -> Self {
-        let mut relation = Self::new(table, foreign_pivot_key, related_pivot_key);
-        relation.morph = Some((type_column, MorphSide::Related));
-        relation
+        Self::new(table, foreign_pivot_key, related_pivot_key)
+            .morph(type_column, MorphSide::Related)
+    }
+
+    /// A polymorphic pivot: its `type_column` holds `side`'s morph name.
+    const fn morph(mut self, type_column: &'static str, side: MorphSide) -> Self {
+        self.morph = Some((type_column, side));
+        self
     }
 
     /// Match the pivot's foreign key against this parent column instead of the parent's

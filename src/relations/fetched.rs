@@ -62,8 +62,12 @@ pub(crate) fn key_condition<R: ModelDef>(
     rule: &Ident,
     values: Vec<Value>,
 ) -> Result<Condition> {
-    let mut values = bind_values::<R>(rule, &values)?;
-    Ok(if values.len() == 1 {
+    Ok(keys_condition(column, bind_values::<R>(rule, &values)?))
+}
+
+/// `column = ?` for one bound key, `column IN (...)` (one JSON parameter) for several.
+pub(crate) fn keys_condition(column: Ident, mut values: Vec<crate::value::SqlValue>) -> Condition {
+    if values.len() == 1 {
         Condition::Compare {
             column,
             op: Operator::Eq,
@@ -75,7 +79,7 @@ pub(crate) fn key_condition<R: ModelDef>(
             values,
             negated: false,
         }
-    })
+    }
 }
 
 /// Related rows of a set of parents: each row once, and per parent the indices of its

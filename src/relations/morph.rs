@@ -20,9 +20,7 @@ use crate::relations::constraint::Constraint;
 use crate::relations::keyed::{correlated_by_key, plan_by_key};
 use crate::relations::map::{load_many_named, load_one_parent, sealed::RelationImpl, Relation};
 use crate::relations::plan::Plan;
-use crate::relations::writes::{
-    create_children, make_child, save_child, save_children, ChildColumns,
-};
+use crate::relations::writes::{child_writes, children_writes, ChildColumns};
 
 /// The morph name of `P`, which a polymorphic relation needs.
 pub(crate) fn morph_name<P: ModelDef>() -> Result<&'static str> {
@@ -94,7 +92,7 @@ macro_rules! morph_relation {
                 self
             }
 
-            fn columns<P: ModelDef>(&self) -> Result<ChildColumns> {
+            fn child_columns<P: ModelDef>(&self) -> Result<ChildColumns> {
                 let local = self.local_key.unwrap_or(P::PRIMARY_KEY);
                 Ok((local, self.id_column, Some((self.type_column, morph_name::<P>()?))))
             }
@@ -107,52 +105,16 @@ macro_rules! morph_relation {
             {
                 load_many_named(self, parents, None).await
             }
-
-            /// A new, unsaved child of `parent`, both columns set.
-            pub fn make<P: ModelDef>(
-                &self,
-                parent: &Instance<P>,
-                attributes: impl IntoAttributes,
-            ) -> Result<Instance<R>>
-            where
-                Self: Relation<P, Related = R>,
-            {
-                make_child(self, parent, self.columns::<P>()?, attributes)
-            }
-
-            /// Insert a child of `parent` (Laravel `$post->comments()->create(...)`).
-            pub async fn create<P: ModelDef>(
-                &self,
-                parent: &Instance<P>,
-                attributes: impl IntoAttributes,
-            ) -> Result<Instance<R>>
-            where
-                Self: Relation<P, Related = R>,
-            {
-                let mut child = self.make(parent, attributes)?;
-                child.save().await?;
-                Ok(child)
-            }
-
-            /// Point `child` at `parent` (both columns) and save it.
-            pub async fn save<P: ModelDef>(
-                &self,
-                parent: &Instance<P>,
-                child: &mut Instance<R>,
-            ) -> Result<()>
-            where
-                Self: Relation<P, Related = R>,
-            {
-                save_child(self, parent, self.columns::<P>()?, child).await
-            }
         }
+
+        child_writes!($name);
 
         impl<P: ModelDef, R: ModelDef> RelationImpl<P> for $name<R> {
             type Related = R;
             const MANY: bool = $many;
 
             fn check(&self) -> Result<()> {
-                let (local, id, _) = self.columns::<P>()?;
+                let (local, id, _) = self.child_columns::<P>()?;
                 check_column::<P>(local)?;
                 check_column::<R>(id)?;
                 check_column::<R>(self.type_column).map(drop)
@@ -164,12 +126,12 @@ macro_rules! morph_relation {
                 parents: &[Instance<P>],
                 constraint: Option<&Constraint>,
             ) -> Result<Plan<R>> {
-                let (local, id, morph) = self.columns::<P>()?;
+                let (local, id, morph) = self.child_columns::<P>()?;
                 plan_by_key(orm, parents, local, id, !$many, constraint, None, morph)
             }
 
             fn correlated(&self, _orm: &Orm, parent_table: &'static str) -> Result<(Select, Condition)> {
-                let (local, id, morph) = self.columns::<P>()?;
+                let (local, id, morph) = self.child_columns::<P>()?;
                 let schemas = (Schema::of::<P>(), Schema::of::<R>());
                 correlated_by_key(schemas, parent_table, local, id, morph)
             }
@@ -212,31 +174,9 @@ impl<R: ModelDef> MorphManyRelation<R> {
     pub async fn load<P: ModelDef>(&self, parent: &Instance<P>) -> Result<Vec<Instance<R>>> {
         load_one_parent(self, parent).await
     }
-
-    /// Insert several children of `parent` in one round trip (all or none).
-    pub async fn create_many<P: ModelDef, A: IntoAttributes>(
-        &self,
-        parent: &Instance<P>,
-        rows: impl IntoIterator<Item = A>,
-    ) -> Result<Vec<Instance<R>>>
-    where
-        Self: Relation<P, Related = R>,
-    {
-        create_children(self, parent, self.columns::<P>()?, rows).await
-    }
-
-    /// Point every child at `parent` and save them (new ones in one round trip).
-    pub async fn save_many<P: ModelDef>(
-        &self,
-        parent: &Instance<P>,
-        children: &mut [Instance<R>],
-    ) -> Result<()>
-    where
-        Self: Relation<P, Related = R>,
-    {
-        save_children(self, parent, self.columns::<P>()?, children).await
-    }
 }
+
+children_writes!(MorphManyRelation);
 
 impl<R: ModelDef> MorphOneRelation<R> {
     /// The parent's related record, or `None`.

@@ -19,11 +19,11 @@ use crate::executor::{QueryResult, Statement};
 use crate::model::now_timestamp;
 use crate::model::{Instance, ModelDef, Schema, UPDATED_AT};
 use crate::orm::Orm;
-use crate::query::ast::{Boolean, Condition, Ident, Operator, Select, Where};
+use crate::query::ast::{Boolean, Condition, Ident, Select, Where};
 use crate::query::compiler;
 use crate::query::global_scopes::Lifted;
 use crate::query::scopes::{model_scopes_of, Trashed};
-use crate::relations::fetched::dict_key;
+use crate::relations::fetched::{dict_key, keys_condition};
 use crate::relations::relation_map;
 use crate::runtime::BoxFuture;
 use crate::value::SqlValue;
@@ -104,19 +104,7 @@ fn touch_statement<'a>(
     if values.is_empty() {
         return Ok(None);
     }
-    let condition = if values.len() == 1 {
-        Condition::Compare {
-            column,
-            op: Operator::Eq,
-            value: values.remove(0),
-        }
-    } else {
-        Condition::In {
-            column,
-            values,
-            negated: false,
-        }
-    };
+    let condition = keys_condition(column, values);
     let mut select = Select::new(Ident::parse_static(owner.table)?);
     select.filter.push(Where {
         boolean: Boolean::And,

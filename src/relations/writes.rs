@@ -15,6 +15,21 @@
 //! column [`OrmError::UnknownColumn`](crate::OrmError::UnknownColumn) or
 //! [`OrmError::InvalidIdentifier`](crate::OrmError::InvalidIdentifier), before any SQL.
 //! This module builds no SQL.
+//!
+//! ```no_run
+//! # use roost_orm::prelude::*;
+//! # use serde_json::json;
+//! # struct Post; impl ModelDef for Post {}
+//! # struct User; impl ModelDef for User {}
+//! # impl User { const POSTS: HasManyRelation<Post> = HasManyRelation::new("author_id", "id"); }
+//! # async fn f(user: Instance<User>) -> roost_orm::Result<()> {
+//! let post = User::POSTS.create(&user, json!({"title": "Hello"})).await?;
+//! assert_eq!(post.get("author_id"), user.key());
+//! let more = User::POSTS
+//!     .create_many(&user, [json!({"title": "One"}), json!({"title": "Two"})])
+//!     .await?; // one round trip
+//! # Ok(()) }
+//! ```
 
 use crate::error::Result;
 use crate::model::bulk::insert_many;
@@ -125,11 +140,15 @@ pub(super) async fn create_children<P: ModelDef, T: Relation<P>, A: IntoAttribut
     Ok(children)
 }
 
-macro_rules! has_writes {
+/// `make`, `create`, `save` of a relation whose children point at their parent through
+/// `child_columns::<P>()` (a has-one / has-many: the foreign key; a morph-one /
+/// morph-many: the id and type columns).
+macro_rules! child_writes {
     ($name:ident) => {
         impl<R: ModelDef> $name<R> {
-            /// A new, unsaved child of `parent` with these attributes and the foreign key
-            /// set (Laravel `$parent->relation()->make($attributes)`).
+            /// A new, unsaved child of `parent` with the fillable part of these
+            /// attributes and the columns pointing at the parent set (Laravel
+            /// `$parent->relation()->make($attributes)`).
             pub fn make<P: ModelDef>(
                 &self,
                 parent: &Instance<P>,
@@ -138,31 +157,18 @@ macro_rules! has_writes {
             where
                 Self: Relation<P, Related = R>,
             {
-                make_child(
+                $crate::relations::writes::make_child(
                     self,
                     parent,
-                    (self.local::<P>(), self.foreign_key(), None),
+                    self.child_columns::<P>()?,
                     attributes,
                 )
             }
 
             /// Insert a child of `parent` and return it as stored (Laravel
             /// `$parent->relation()->create($attributes)`): one statement, `creating` /
-            /// `created` fired, the foreign key set from the parent whatever the
-            /// attributes say.
-            ///
-            /// ```no_run
-            /// # use roost_orm::prelude::*;
-            /// # use roost_orm::relations::HasManyRelation;
-            /// # use serde_json::json;
-            /// # struct Post; impl ModelDef for Post {}
-            /// # struct User; impl ModelDef for User {}
-            /// # impl User { const POSTS: HasManyRelation<Post> = HasManyRelation::new("author_id", "id"); }
-            /// # async fn f(user: Instance<User>) -> roost_orm::Result<()> {
-            /// let post = User::POSTS.create(&user, json!({"title": "Hello"})).await?;
-            /// assert_eq!(post.get("author_id"), user.key());
-            /// # Ok(()) }
-            /// ```
+            /// `created` fired, the columns pointing at the parent set from it whatever
+            /// the attributes say (see the module docs for an example).
             pub async fn create<P: ModelDef>(
                 &self,
                 parent: &Instance<P>,
@@ -176,7 +182,7 @@ macro_rules! has_writes {
                 Ok(child)
             }
 
-            /// Point `child` at `parent` (its foreign key) and save it (Laravel
+            /// Point `child` at `parent` and save it (Laravel
             /// `$parent->relation()->save($child)`): an INSERT when new, an UPDATE of
             /// the changed columns when stored.
             pub async fn save<P: ModelDef>(
@@ -187,67 +193,83 @@ macro_rules! has_writes {
             where
                 Self: Relation<P, Related = R>,
             {
-                let columns = (self.local::<P>(), self.foreign_key(), None);
-                save_child(self, parent, columns, child).await
+                $crate::relations::writes::save_child(
+                    self,
+                    parent,
+                    self.child_columns::<P>()?,
+                    child,
+                )
+                .await
             }
         }
     };
 }
 
-has_writes!(HasOneRelation);
-has_writes!(HasManyRelation);
+/// `create_many`, `save_many` of a to-many relation with `child_columns`.
+macro_rules! children_writes {
+    ($name:ident) => {
+        impl<R: ModelDef> $name<R> {
+            /// Insert several children of `parent` (Laravel `createMany`): every
+            /// `creating` hook first, then the INSERTs in one round trip — all rows or
+            /// none — then the stored rows and `created` hooks.
+            pub async fn create_many<P: ModelDef, A: IntoAttributes>(
+                &self,
+                parent: &Instance<P>,
+                rows: impl IntoIterator<Item = A>,
+            ) -> Result<Vec<Instance<R>>>
+            where
+                Self: Relation<P, Related = R>,
+            {
+                $crate::relations::writes::create_children(
+                    self,
+                    parent,
+                    self.child_columns::<P>()?,
+                    rows,
+                )
+                .await
+            }
 
-impl<R: ModelDef> HasManyRelation<R> {
-    /// Insert several children of `parent` (Laravel `createMany`): every `creating`
-    /// hook first, then the INSERTs in one round trip — all rows or none — then the
-    /// stored rows and `created` hooks.
-    ///
-    /// ```no_run
-    /// # use roost_orm::prelude::*;
-    /// # use roost_orm::relations::HasManyRelation;
-    /// # use serde_json::json;
-    /// # struct Post; impl ModelDef for Post {}
-    /// # struct User; impl ModelDef for User {}
-    /// # impl User { const POSTS: HasManyRelation<Post> = HasManyRelation::new("author_id", "id"); }
-    /// # async fn f(user: Instance<User>) -> roost_orm::Result<()> {
-    /// let posts = User::POSTS
-    ///     .create_many(&user, [json!({"title": "One"}), json!({"title": "Two"})])
-    ///     .await?;
-    /// assert_eq!(posts.len(), 2);
-    /// # Ok(()) }
-    /// ```
-    pub async fn create_many<P: ModelDef, A: IntoAttributes>(
-        &self,
-        parent: &Instance<P>,
-        rows: impl IntoIterator<Item = A>,
-    ) -> Result<Vec<Instance<R>>>
-    where
-        Self: Relation<P, Related = R>,
-    {
-        create_children(
-            self,
-            parent,
-            (self.local::<P>(), self.foreign_key(), None),
-            rows,
-        )
-        .await
-    }
-
-    /// Point every child at `parent` and save it (Laravel `saveMany`): the new ones
-    /// inserted together in one round trip (all or none), then each stored one with
-    /// changes updated in its own statement.
-    pub async fn save_many<P: ModelDef>(
-        &self,
-        parent: &Instance<P>,
-        children: &mut [Instance<R>],
-    ) -> Result<()>
-    where
-        Self: Relation<P, Related = R>,
-    {
-        let columns = (self.local::<P>(), self.foreign_key(), None);
-        save_children(self, parent, columns, children).await
-    }
+            /// Point every child at `parent` and save it (Laravel `saveMany`): the new
+            /// ones inserted together in one round trip (all or none), then each stored
+            /// one with changes updated in its own statement.
+            pub async fn save_many<P: ModelDef>(
+                &self,
+                parent: &Instance<P>,
+                children: &mut [Instance<R>],
+            ) -> Result<()>
+            where
+                Self: Relation<P, Related = R>,
+            {
+                $crate::relations::writes::save_children(
+                    self,
+                    parent,
+                    self.child_columns::<P>()?,
+                    children,
+                )
+                .await
+            }
+        }
+    };
 }
+
+pub(super) use {child_writes, children_writes};
+
+/// A has-one / has-many child's columns: the parent's local key into the foreign key.
+macro_rules! keyed_child_columns {
+    ($name:ident) => {
+        impl<R: ModelDef> $name<R> {
+            fn child_columns<P: ModelDef>(&self) -> Result<ChildColumns> {
+                Ok((self.local::<P>(), self.foreign_key(), None))
+            }
+        }
+    };
+}
+
+keyed_child_columns!(HasOneRelation);
+keyed_child_columns!(HasManyRelation);
+child_writes!(HasOneRelation);
+child_writes!(HasManyRelation);
+children_writes!(HasManyRelation);
 
 impl<R: ModelDef> BelongsToRelation<R> {
     /// Point `child` at `owner` (Laravel `$child->relation()->associate($owner)`): set

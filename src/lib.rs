@@ -66,7 +66,9 @@ pub mod prelude {
     pub use crate::error::{OrmError, Result};
     pub use crate::factory::{Factory, FactoryBuilder, HasFactory};
     pub use crate::model::{Attributes, IntoAttributes};
-    pub use crate::model::{Cast, Column, ColumnType, HookEvent, Instance, Model, ModelDef};
+    pub use crate::model::{
+        Cast, Column, ColumnType, HookEvent, Instance, KeyType, Model, ModelDef,
+    };
     pub use crate::orm::Orm;
     pub use crate::query::{Direction, Operator, Paginated, QueryBuilder};
     pub use crate::relations::{

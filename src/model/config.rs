@@ -12,6 +12,7 @@
 //! |-------------------------------------|-----------------------------------------|
 //! | `TABLE` / derived table name        | not a plain identifier                  |
 //! | `PRIMARY_KEY`                       | not a plain identifier                  |
+//! | `KEY_TYPE`                          | `Uuid` / `Ulid` with a key declared other than `TEXT` |
 //! | `TENANT_COLUMN`                     | not a plain identifier; the primary key |
 //! | `COLUMNS`                           | a name not a plain identifier; a name twice |
 //! | `relations`                         | a key or pivot name invalid or unknown  |
@@ -108,6 +109,7 @@ fn judge<M: ModelDef>() -> Result<()> {
         }
     }
     crate::model::guards::check_declaration::<M>().map_err(invalid::<M>)?;
+    crate::model::keys::check_declaration::<M>().map_err(invalid::<M>)?;
     crate::model::visibility::check_declaration::<M>().map_err(invalid::<M>)?;
     let relations = crate::relations::relation_map::<M>();
     relations

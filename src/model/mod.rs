@@ -20,6 +20,7 @@ pub(crate) mod guards;
 mod helpers;
 pub mod hooks;
 mod instance;
+mod keys;
 pub mod naming;
 pub(crate) mod observers;
 pub(crate) mod persistence;
@@ -35,6 +36,7 @@ pub(crate) use config::check_model;
 pub use hooks::{clear_all_hooks, HookEvent, HookReturn};
 pub(crate) use instance::Casts;
 pub use instance::Instance;
+pub use keys::KeyType;
 pub use observers::Observer;
 pub(crate) use schema::Schema;
 pub use statics::Model;
@@ -91,6 +93,10 @@ pub trait ModelDef: Sized + 'static {
     const TABLE: Option<&'static str> = None;
     /// Primary-key column. Default `id`.
     const PRIMARY_KEY: &'static str = "id";
+    /// Where the primary key's value comes from: the database (default), a UUID or
+    /// ULID generated on create (Laravel `HasUuids` / `HasUlids`), or the caller. See
+    /// [`KeyType`].
+    const KEY_TYPE: KeyType = KeyType::Incrementing;
     /// Write `created_at` on insert and `updated_at` on insert and update. Default true.
     const TIMESTAMPS: bool = true;
     /// `delete` sets `deleted_at` instead of removing the row. Default false.

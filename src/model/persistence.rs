@@ -152,7 +152,9 @@ impl<M: ModelDef> Instance<M> {
     /// return the columns and bound values to insert.
     pub(crate) async fn before_insert(&mut self, orm: &Orm) -> Result<(Vec<Ident>, Vec<SqlValue>)> {
         check_names::<M>(&self.attributes)?; // reject bad names before hooks run
+        self.assign_unique_id()?;
         fire_in_place(HookEvent::Creating, self).await?;
+        self.require_key()?;
         // After the hooks, so neither the caller nor a hook can write outside the tenant.
         self.stamp_tenant(orm);
         if crate::model::timestamps::uses_timestamps::<M>() {

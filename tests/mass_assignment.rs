@@ -251,3 +251,29 @@ async fn bad_declarations_make_the_model_invalid() {
     })
     .await;
 }
+
+/// Totally guarded, soft-deleting, timestamped: a query's `delete` sets `deleted_at`
+/// and `updated_at`, which is not mass assignment.
+struct Archive;
+impl ModelDef for Archive {
+    const TABLE: Option<&'static str> = Some("archives");
+    const SOFT_DELETES: bool = true;
+    const GUARDED: &'static [&'static str] = &["*"];
+}
+
+#[tokio::test]
+async fn a_guarded_models_query_delete_still_soft_deletes() {
+    let (orm, db) = orm();
+    db.execute_batch(
+        "CREATE TABLE archives (id INTEGER PRIMARY KEY, name TEXT, created_at TEXT, updated_at TEXT, deleted_at TEXT);
+         INSERT INTO archives (name) VALUES ('a'), ('b');",
+    )
+    .unwrap();
+    orm.scope(async {
+        // Before the fix the guard dropped `deleted_at` (or refused it): nothing deleted.
+        assert_eq!(Archive::where_("name", "a").delete().await.unwrap(), 1);
+        assert_eq!(Archive::query().count().await.unwrap(), 1);
+        assert_eq!(Archive::query().with_trashed().count().await.unwrap(), 2);
+    })
+    .await;
+}

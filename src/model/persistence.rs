@@ -11,6 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::error::{OrmError, Result};
+use crate::executor::{QueryResult, Statement};
 use crate::model::hooks::{fire_in_place, HookEvent};
 use crate::model::timestamps::now_timestamp;
 use crate::model::{
@@ -98,7 +99,7 @@ impl<M: ModelDef> Instance<M> {
         Ok(conditions)
     }
 
-    fn not_found(&self) -> OrmError {
+    pub(crate) fn not_found(&self) -> OrmError {
         OrmError::ModelNotFound {
             model: M::model_name(),
             id: self
@@ -134,14 +135,25 @@ impl<M: ModelDef> Instance<M> {
     }
 
     async fn perform_insert(&mut self, orm: &Orm) -> Result<()> {
-        let (columns, values) = self.before_insert(orm).await?;
-        let statement = compiler::insert(&table::<M>()?, &columns, vec![values]);
+        let statement = self.plan_insert(orm).await?;
         let result = if M::TOUCHES.is_empty() {
             orm.run(&statement).await?
         } else {
             let touches = touch_statements(orm, [&*self])?;
             insert_with_touches(orm, &statement, touches).await?
         };
+        self.finish_insert(result).await
+    }
+
+    /// `creating` (see [`before_insert`](Self::before_insert)) and the INSERT it
+    /// leads to, not sent.
+    pub(crate) async fn plan_insert(&mut self, orm: &Orm) -> Result<Statement> {
+        let (columns, values) = self.before_insert(orm).await?;
+        Ok(compiler::insert(&table::<M>()?, &columns, vec![values]))
+    }
+
+    /// An INSERT's result (`RETURNING *`) into the instance, then `created`.
+    pub(crate) async fn finish_insert(&mut self, result: QueryResult) -> Result<()> {
         let columns = result.columns.clone();
         let row = result.into_rows().next().unwrap_or_default();
         self.after_insert(&columns, row).await
@@ -198,8 +210,25 @@ impl<M: ModelDef> Instance<M> {
     }
 
     async fn perform_update(&mut self, orm: &Orm) -> Result<()> {
-        if !self.is_dirty() {
+        let Some((statement, dirty)) = self.plan_update(orm).await? else {
             return Ok(());
+        };
+        let result = orm.run(&statement).await?;
+        self.finish_update(result, dirty)?;
+        if !M::TOUCHES.is_empty() {
+            send_touches(orm, touch_statements(orm, [&*self])?).await?;
+        }
+        fire_in_place(HookEvent::Updated, self).await
+    }
+
+    /// `updating` and the UPDATE of the changed columns (plus `updated_at`), not sent,
+    /// with what it writes; `None` when the instance is clean (no event, no SQL).
+    pub(crate) async fn plan_update(
+        &mut self,
+        orm: &Orm,
+    ) -> Result<Option<(Statement, Attributes)>> {
+        if !self.is_dirty() {
+            return Ok(None);
         }
         check_names::<M>(&self.get_dirty())?;
         fire_in_place(HookEvent::Updating, self).await?;
@@ -214,17 +243,21 @@ impl<M: ModelDef> Instance<M> {
         let (columns, values) = bound_columns::<M>(&dirty)?;
         let sets = columns.into_iter().zip(values).collect();
         let conditions = self.key_conditions(orm, Trashed::With)?;
-        let statement = compiler::update(&table::<M>()?, sets, &conditions);
-        let result = orm.run(&statement).await?;
+        Ok(Some((
+            compiler::update(&table::<M>()?, sets, &conditions),
+            dirty,
+        )))
+    }
+
+    /// An UPDATE's result into the instance: the stored row, and `dirty` as the
+    /// changes; [`OrmError::ModelNotFound`] when it found no row.
+    pub(crate) fn finish_update(&mut self, result: QueryResult, dirty: Attributes) -> Result<()> {
         if result.is_empty() {
             return Err(self.not_found());
         }
         self.sync_stored(result);
         self.set_changes(dirty);
-        if !M::TOUCHES.is_empty() {
-            send_touches(orm, touch_statements(orm, [&*self])?).await?;
-        }
-        fire_in_place(HookEvent::Updated, self).await
+        Ok(())
     }
 
     /// Fill the fillable part of `attributes` and save (Eloquent `$post->update([...])`):
@@ -243,39 +276,55 @@ impl<M: ModelDef> Instance<M> {
             return Ok(());
         }
         fire_in_place(HookEvent::Deleting, self).await?;
-        if M::SOFT_DELETES {
-            let now = now_timestamp();
-            let mut sets = vec![(
-                Ident::parse_static(DELETED_AT)?,
-                SqlValue::Text(now.clone()),
-            )];
-            if crate::model::timestamps::uses_timestamps::<M>() {
-                sets.push((Ident::parse_static(UPDATED_AT)?, SqlValue::Text(now)));
-            }
-            let conditions = self.key_conditions(&orm, Trashed::With)?;
-            let statement = compiler::update(&table::<M>()?, sets, &conditions);
-            let result = orm.run(&statement).await?;
+        self.perform_delete(&orm, M::SOFT_DELETES).await?;
+        fire_in_place(HookEvent::Deleted, self).await
+    }
+
+    /// Send [`plan_delete`](Self::plan_delete)'s statement and take its result, then
+    /// the owners' touches.
+    async fn perform_delete(&mut self, orm: &Orm, soft: bool) -> Result<()> {
+        let statement = self.plan_delete(orm, soft)?;
+        let result = orm.run(&statement).await?;
+        self.finish_delete(result, soft)?;
+        if !M::TOUCHES.is_empty() {
+            send_touches(orm, touch_statements(orm, [&*self])?).await?;
+        }
+        Ok(())
+    }
+
+    /// The statement of a delete, not sent: with `soft`, the UPDATE setting
+    /// `deleted_at` (and `updated_at`); otherwise the DELETE of the row.
+    pub(crate) fn plan_delete(&self, orm: &Orm, soft: bool) -> Result<Statement> {
+        let conditions = self.key_conditions(orm, Trashed::With)?;
+        if !soft {
+            return Ok(compiler::delete(&table::<M>()?, &conditions));
+        }
+        let now = now_timestamp();
+        let mut sets = vec![(
+            Ident::parse_static(DELETED_AT)?,
+            SqlValue::Text(now.clone()),
+        )];
+        if crate::model::timestamps::uses_timestamps::<M>() {
+            sets.push((Ident::parse_static(UPDATED_AT)?, SqlValue::Text(now)));
+        }
+        Ok(compiler::update(&table::<M>()?, sets, &conditions))
+    }
+
+    /// A delete's result into the instance (the stored row of a soft delete; a hard
+    /// one leaves the instance not existing); [`OrmError::ModelNotFound`] when it found
+    /// no row.
+    pub(crate) fn finish_delete(&mut self, result: QueryResult, soft: bool) -> Result<()> {
+        if soft {
             if result.is_empty() {
                 return Err(self.not_found());
             }
             self.sync_stored(result);
         } else {
-            self.hard_delete(&orm).await?;
+            if result.changes == 0 {
+                return Err(self.not_found());
+            }
+            self.set_exists(false);
         }
-        if !M::TOUCHES.is_empty() {
-            send_touches(&orm, touch_statements(&orm, [&*self])?).await?;
-        }
-        fire_in_place(HookEvent::Deleted, self).await
-    }
-
-    async fn hard_delete(&mut self, orm: &Orm) -> Result<()> {
-        let conditions = self.key_conditions(orm, Trashed::With)?;
-        let statement = compiler::delete(&table::<M>()?, &conditions);
-        let result = orm.run(&statement).await?;
-        if result.changes == 0 {
-            return Err(self.not_found());
-        }
-        self.set_exists(false);
         Ok(())
     }
 
@@ -290,10 +339,7 @@ impl<M: ModelDef> Instance<M> {
             fire_in_place(HookEvent::ForceDeleting, self).await?;
         }
         fire_in_place(HookEvent::Deleting, self).await?;
-        self.hard_delete(&orm).await?;
-        if !M::TOUCHES.is_empty() {
-            send_touches(&orm, touch_statements(&orm, [&*self])?).await?;
-        }
+        self.perform_delete(&orm, false).await?;
         fire_in_place(HookEvent::Deleted, self).await?;
         if M::SOFT_DELETES {
             fire_in_place(HookEvent::ForceDeleted, self).await?;

@@ -23,6 +23,7 @@ mod inserts;
 mod joins;
 mod raw;
 mod select;
+mod unit;
 
 use crate::executor::{SqlText, Statement};
 use crate::query::ast::{Assignment, Boolean, Condition, Ident, Operator, Select, Where};
@@ -612,3 +613,4 @@ pub use inserts::{
     insert, insert_json_rows, insert_json_rows_with, insert_unless_exists, insert_with,
 };
 pub use json_rows::{encode_json_row, JsonRows};
+pub use unit::{expect_changes, insert_from_last_row};

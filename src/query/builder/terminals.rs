@@ -314,26 +314,56 @@ impl<M: ModelDef> QueryBuilder<M> {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn update(mut self, attributes: impl IntoAttributes) -> Result<u64> {
+    pub async fn update(self, attributes: impl IntoAttributes) -> Result<u64> {
         let orm = Orm::current_for::<M>()?;
-        let mut attributes = crate::model::guards::fillable::<M>(attributes.into_attributes()?)?;
-        update_stamps::<M>(&orm, &mut attributes);
+        match self.update_statement(&orm, attributes)? {
+            Some(statement) => Ok(orm.run(&statement).await?.changes),
+            None => Ok(0),
+        }
+    }
+
+    /// The statement of [`update`](Self::update), not sent; `None` when nothing is
+    /// left to set.
+    pub(crate) fn update_statement(
+        self,
+        orm: &Orm,
+        attributes: impl IntoAttributes,
+    ) -> Result<Option<Statement>> {
+        let attributes = crate::model::guards::fillable::<M>(attributes.into_attributes()?)?;
+        self.set_statement(orm, attributes)
+    }
+
+    /// The mass UPDATE setting `attributes`, unguarded (a delete's `deleted_at` is not
+    /// mass assignment), stamped.
+    fn set_statement(mut self, orm: &Orm, mut attributes: Attributes) -> Result<Option<Statement>> {
+        update_stamps::<M>(orm, &mut attributes);
         let (columns, values) = bound_columns::<M>(&attributes)?;
-        let select = self.take_select(&orm)?;
+        let select = self.take_select(orm)?;
         if columns.is_empty() {
-            return Ok(0);
+            return Ok(None);
         }
         let key = check_column::<M>(M::PRIMARY_KEY)?;
         let sets = columns.into_iter().zip(values).collect();
-        let statement = compiler::update_matching(&select, &key, sets);
-        Ok(orm.run(&statement).await?.changes)
+        Ok(Some(compiler::update_matching(&select, &key, sets)))
     }
 
     /// Delete every matching record and return how many: a soft-deleting model's rows
     /// get `deleted_at` (and `updated_at`) set, other rows are removed.
     pub async fn delete(self) -> Result<u64> {
-        if !M::SOFT_DELETES {
-            return self.force_delete().await;
+        let orm = Orm::current_for::<M>()?;
+        match self.delete_statement(&orm, M::SOFT_DELETES)? {
+            Some(statement) => Ok(orm.run(&statement).await?.changes),
+            None => Ok(0),
+        }
+    }
+
+    /// The statement of [`delete`](Self::delete) (`soft`) or
+    /// [`force_delete`](Self::force_delete), not sent.
+    pub(crate) fn delete_statement(mut self, orm: &Orm, soft: bool) -> Result<Option<Statement>> {
+        if !soft {
+            let select = self.take_select(orm)?;
+            let key = check_column::<M>(M::PRIMARY_KEY)?;
+            return Ok(Some(compiler::delete_matching(&select, &key)));
         }
         let now = Value::String(now_timestamp());
         let mut attributes = Attributes::new();
@@ -341,7 +371,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         if crate::model::timestamps::uses_timestamps::<M>() {
             attributes.insert(UPDATED_AT.to_string(), now);
         }
-        self.update(attributes).await
+        self.set_statement(orm, attributes)
     }
 
     /// Add `amount` to `column` on every matching record, atomically in the database
@@ -375,11 +405,11 @@ impl<M: ModelDef> QueryBuilder<M> {
 
     /// Remove every matching record, soft deletes or not (Laravel `forceDelete`), and
     /// return how many.
-    pub async fn force_delete(mut self) -> Result<u64> {
+    pub async fn force_delete(self) -> Result<u64> {
         let orm = Orm::current_for::<M>()?;
-        let select = self.take_select(&orm)?;
-        let key = check_column::<M>(M::PRIMARY_KEY)?;
-        let statement = compiler::delete_matching(&select, &key);
-        Ok(orm.run(&statement).await?.changes)
+        match self.delete_statement(&orm, false)? {
+            Some(statement) => Ok(orm.run(&statement).await?.changes),
+            None => Ok(0),
+        }
     }
 }

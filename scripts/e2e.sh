@@ -65,16 +65,14 @@ trap 'exit 130' INT TERM
 
 record() { "${DRIVER[@]}" record "$@"; }
 
-# Cache the Worker's build between runs (the tool cache outlives the checkout), apart
-# from the plain build scripts/wasm-size.sh measures (other features, other artifacts).
-# ROOST_WORKER_TARGET_DIR moves these caches (for instance into a checkout's target/).
-WORKER_TARGET=${ROOST_WORKER_TARGET_DIR:-$ROOST_TOOLS/target}/worker-e2e
 # The e2e build: probes compiled in. Exported, so `wrangler dev`'s build command (the
-# same script, from wrangler.toml) builds the same.
+# same script, from wrangler.toml) builds the same. scripts/worker-build.sh builds in the
+# crate's one target folder in the tool cache, the one the README's `wrangler dev` and
+# scripts/wasm-size.sh use too, and does nothing when build/ is already this build.
 export ROOST_WORKER_FEATURES=e2e
 
 # -- build ------------------------------------------------------------------------------
-if ! CARGO_TARGET_DIR=$WORKER_TARGET bash scripts/worker-build.sh examples/worker >"$WORK/build.log" 2>&1; then
+if ! bash scripts/worker-build.sh examples/worker >"$WORK/build.log" 2>&1; then
   tail -n 60 "$WORK/build.log"
   echo "worker-build failed"
   exit 1

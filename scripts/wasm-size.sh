@@ -15,12 +15,12 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-BUILD=1 MODE=print
+BUILD=1 MODE="print"
 for arg in "$@"; do
   case $arg in
     --no-build) BUILD="" ;;
-    --write) MODE=write ;;
-    --check) MODE=check ;;
+    --write) MODE="write" ;;
+    --check) MODE="check" ;;
     *) echo "usage: scripts/wasm-size.sh [--no-build] [--write | --check]" >&2; exit 2 ;;
   esac
 done
@@ -34,10 +34,10 @@ bash scripts/setup-worker.sh >/dev/null
 build() { # crate folder
   local log
   log=$(mktemp)
-  # The plain build (no ROOST_WORKER_FEATURES): what is deployed.
+  # The plain build (no ROOST_WORKER_FEATURES): what is deployed. In the crate's one
+  # target folder, shared with `wrangler dev` and scripts/e2e.sh (scripts/worker-build.sh).
   if ! (unset ROOST_WORKER_FEATURES
-    CARGO_TARGET_DIR=${ROOST_WORKER_TARGET_DIR:-$ROOST_TOOLS/target}/$1 \
-      bash scripts/worker-build.sh "examples/$1") >"$log" 2>&1; then
+    bash scripts/worker-build.sh "examples/$1") >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     rm -f "$log"
     echo "build of examples/$1 failed" >&2

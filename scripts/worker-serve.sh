@@ -5,8 +5,9 @@
 #   start_wrangler STATE LOG [wrangler args...]   # sets WRANGLER_PID and BASE; 1 if not ready
 #   stop_wrangler                                 # stops what start_wrangler started
 #
-# Uses CARGO_TARGET_DIR from WORKER_TARGET (wrangler re-runs the build command of
-# wrangler.toml first, scripts/worker-build.sh, which honours ROOST_WORKER_FEATURES).
+# wrangler runs the build command of wrangler.toml first (scripts/worker-build.sh, which
+# honours ROOST_WORKER_FEATURES, builds in the crate's one target folder and is a no-op
+# when its output is current); WORKER_TARGET, when set, moves that target folder.
 
 WRANGLER_PID=""
 BASE=""
@@ -18,7 +19,9 @@ start_wrangler() {
   shift 2
   local port
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  CARGO_TARGET_DIR=${WORKER_TARGET:-${CARGO_TARGET_DIR:-}} setsid wrangler dev --local \
+  local target=()
+  if [[ -n ${WORKER_TARGET:-} ]]; then target=("CARGO_TARGET_DIR=$WORKER_TARGET"); fi
+  env "${target[@]}" setsid wrangler dev --local \
     --ip 127.0.0.1 --port "$port" --persist-to "$state" \
     --show-interactive-dev-session=false "$@" >"$logfile" 2>&1 </dev/null &
   WRANGLER_PID=$!

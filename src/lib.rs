@@ -44,6 +44,7 @@ pub mod query;
 pub mod relations;
 pub mod runtime;
 pub mod tenant;
+pub mod unit;
 pub mod value;
 
 pub use error::{OrmError, Result};

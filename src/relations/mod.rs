@@ -43,11 +43,13 @@ mod map;
 pub(crate) mod morph;
 mod morph_to;
 mod of_many;
-mod pivot;
+pub(crate) mod pivot;
 mod plan;
 mod through;
 pub(crate) mod touches;
 mod writes;
+pub(crate) use writes::new_child;
+pub use writes::ChildRelation;
 
 pub use access::load;
 pub use aggregates::{load_aggregates, load_count, load_exists};

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{OrmError, Result};
-use crate::executor::QueryResult;
+use crate::executor::{QueryResult, Statement};
 use crate::model::{
     bind_value, bind_values, now_timestamp, Instance, IntoAttributes, ModelDef, CREATED_AT,
     UPDATED_AT,
@@ -36,7 +36,7 @@ pub struct SyncChanges {
 }
 
 /// Distinct non-NULL keys, in first-seen order.
-fn key_list<I, V>(ids: I) -> Vec<Value>
+pub(crate) fn key_list<I, V>(ids: I) -> Vec<Value>
 where
     I: IntoIterator<Item = V>,
     V: Into<Value>,
@@ -49,6 +49,15 @@ where
 }
 
 /// The first column of every row (what `RETURNING key` gave back).
+/// What a [`sync`](BelongsToManyRelation::sync) changed, from the results of its
+/// statements: the keys the DELETE returned, then those the INSERT (if any) did.
+pub(crate) fn sync_changes(results: Vec<QueryResult>) -> Result<SyncChanges> {
+    let mut results = results.into_iter();
+    let detached = results.next().map(returned).unwrap_or_default();
+    let attached = results.next().map(returned).unwrap_or_default();
+    Ok(SyncChanges { attached, detached })
+}
+
 fn returned(result: QueryResult) -> Vec<Value> {
     result
         .into_rows()
@@ -197,14 +206,28 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         I: IntoIterator<Item = V>,
         V: Into<Value>,
     {
-        let (orm, names, parent) = self.start(parent)?;
-        let extra = extra_columns(&names, attributes.into_attributes()?)?;
-        let ids = bound_ids::<R>(&names, &key_list(ids))?;
-        if ids.is_empty() {
-            return Ok(0);
+        let orm = Orm::current_for::<P>()?;
+        match self.attach_statement(parent, key_list(ids), attributes.into_attributes()?)? {
+            Some(statement) => Ok(orm.run(&statement).await?.len() as u64),
+            None => Ok(0),
         }
-        let statement = insert_pairs(&names, parent, &ids, extra, false);
-        Ok(orm.run(&statement).await?.len() as u64)
+    }
+
+    /// The statement of [`attach_with`](Self::attach_with), not sent (`None` for no
+    /// ids); its result has one row per pair inserted.
+    pub(crate) fn attach_statement<P: ModelDef>(
+        &self,
+        parent: &Instance<P>,
+        ids: Vec<Value>,
+        attributes: crate::model::Attributes,
+    ) -> Result<Option<Statement>> {
+        let (_, names, parent) = self.start(parent)?;
+        let extra = extra_columns(&names, attributes)?;
+        let ids = bound_ids::<R>(&names, &ids)?;
+        if ids.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(insert_pairs(&names, parent, &ids, extra, false)))
     }
 
     /// Unpair `ids` from `parent` (Laravel `detach($ids)`): deletes their pivot rows in
@@ -215,28 +238,43 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         I: IntoIterator<Item = V>,
         V: Into<Value>,
     {
-        let (orm, names, parent) = self.start(parent)?;
-        let ids = bound_ids::<R>(&names, &key_list(ids))?;
-        if ids.is_empty() {
-            return Ok(0);
+        let orm = Orm::current_for::<P>()?;
+        match self.detach_statement(parent, Some(key_list(ids)))? {
+            Some(statement) => Ok(orm.run(&statement).await?.changes),
+            None => Ok(0),
         }
-        let conditions = [
-            owned_by(&names, parent),
-            Condition::In {
-                column: names.related_pivot_key.clone(),
-                values: ids,
-                negated: false,
-            },
-        ];
-        let statement = compiler::delete(&names.pivot, &conditions);
-        Ok(orm.run(&statement).await?.changes)
     }
 
     /// Unpair everything from `parent` (Laravel `detach()` with no ids).
     pub async fn detach_all<P: ModelDef>(&self, parent: &Instance<P>) -> Result<u64> {
-        let (orm, names, parent) = self.start(parent)?;
-        let statement = compiler::delete(&names.pivot, &[owned_by(&names, parent)]);
-        Ok(orm.run(&statement).await?.changes)
+        let orm = Orm::current_for::<P>()?;
+        match self.detach_statement(parent, None)? {
+            Some(statement) => Ok(orm.run(&statement).await?.changes),
+            None => Ok(0),
+        }
+    }
+
+    /// The DELETE of [`detach`](Self::detach) (`Some(ids)`; `None` when empty) or
+    /// [`detach_all`](Self::detach_all) (`None`), not sent.
+    pub(crate) fn detach_statement<P: ModelDef>(
+        &self,
+        parent: &Instance<P>,
+        ids: Option<Vec<Value>>,
+    ) -> Result<Option<Statement>> {
+        let (_, names, parent) = self.start(parent)?;
+        let mut conditions = vec![owned_by(&names, parent)];
+        if let Some(ids) = ids {
+            let ids = bound_ids::<R>(&names, &ids)?;
+            if ids.is_empty() {
+                return Ok(None);
+            }
+            conditions.push(Condition::In {
+                column: names.related_pivot_key.clone(),
+                values: ids,
+                negated: false,
+            });
+        }
+        Ok(Some(compiler::delete(&names.pivot, &conditions)))
     }
 
     /// Make `ids` exactly the related keys of `parent` (Laravel `sync`): pairs not in
@@ -248,9 +286,21 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         I: IntoIterator<Item = V>,
         V: Into<Value>,
     {
-        let (orm, names, parent) = self.start(parent)?;
+        let orm = Orm::current_for::<P>()?;
+        let statements = self.sync_statements(parent, key_list(ids))?;
+        sync_changes(orm.batch(&statements).await?)
+    }
+
+    /// The statements of [`sync`](Self::sync), not sent: the DELETE of the other pairs,
+    /// then (with ids) the INSERT of the missing ones; read by [`sync_changes`].
+    pub(crate) fn sync_statements<P: ModelDef>(
+        &self,
+        parent: &Instance<P>,
+        ids: Vec<Value>,
+    ) -> Result<Vec<Statement>> {
+        let (_, names, parent) = self.start(parent)?;
         let extra = extra_columns(&names, crate::model::Attributes::new())?;
-        let ids = bound_ids::<R>(&names, &key_list(ids))?;
+        let ids = bound_ids::<R>(&names, &ids)?;
         let detach = compiler::delete_returning(
             &names.pivot,
             &[
@@ -267,10 +317,7 @@ impl<R: ModelDef> BelongsToManyRelation<R> {
         if !ids.is_empty() {
             statements.push(insert_pairs(&names, parent, &ids, extra, true));
         }
-        let mut results = orm.batch(&statements).await?.into_iter();
-        let detached = results.next().map(returned).unwrap_or_default();
-        let attached = results.next().map(returned).unwrap_or_default();
-        Ok(SyncChanges { attached, detached })
+        Ok(statements)
     }
 
     /// Attach the `ids` not yet paired with `parent` and leave every other pair alone

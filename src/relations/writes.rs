@@ -69,7 +69,7 @@ fn point_at<P: ModelDef, T: Relation<P>>(
 
 /// The parent's local key, the child's foreign key, and for a polymorphic relation the
 /// child's type column with the parent's morph name.
-pub(super) type ChildColumns = (&'static str, &'static str, MorphType);
+pub(crate) type ChildColumns = (&'static str, &'static str, MorphType);
 
 /// `attributes` as a new child of `parent` through `relation`.
 pub(super) fn make_child<P: ModelDef, T: Relation<P>>(
@@ -140,11 +140,57 @@ pub(super) async fn create_children<P: ModelDef, T: Relation<P>, A: IntoAttribut
     Ok(children)
 }
 
+/// A relation whose children point at their parent with columns of their own (a
+/// has-one / has-many: the foreign key; a morph-one / morph-many: the id and type
+/// columns): what [`UnitOfWork::create_related`](crate::unit::UnitOfWork::create_related)
+/// writes through.
+pub trait ChildRelation<P: ModelDef>: Relation<P> {
+    /// The parent's local key, the child's foreign key, and for a polymorphic relation
+    /// the child's type column with the parent's morph name.
+    #[doc(hidden)]
+    fn columns_to_parent(&self) -> Result<ChildColumns>;
+}
+
+/// A new child (the fillable part of `attributes`) through `relation`: pointed at
+/// `parent` when given; without one (a parent whose key the database will assign in
+/// the same batch), every column but the foreign key is set — a foreign key in the
+/// attributes is dropped, the batch writes it.
+pub(crate) fn new_child<P: ModelDef, T: ChildRelation<P>>(
+    relation: &T,
+    parent: Option<&Instance<P>>,
+    attributes: impl IntoAttributes,
+) -> Result<Instance<T::Related>> {
+    let columns = relation.columns_to_parent()?;
+    if let Some(parent) = parent {
+        return make_child(relation, parent, columns, attributes);
+    }
+    Orm::current_for::<T::Related>()?;
+    RelationImpl::check(relation)?;
+    let (_, foreign, morph) = columns;
+    let mut attributes =
+        crate::model::guards::fillable::<T::Related>(attributes.into_attributes()?)?;
+    attributes.shift_remove(foreign);
+    let mut child = Instance::from_attributes(attributes)?;
+    if let Some((column, name)) = morph {
+        child.set(column, name);
+    }
+    Ok(child)
+}
+
 /// `make`, `create`, `save` of a relation whose children point at their parent through
 /// `child_columns::<P>()` (a has-one / has-many: the foreign key; a morph-one /
 /// morph-many: the id and type columns).
 macro_rules! child_writes {
     ($name:ident) => {
+        impl<P: ModelDef, R: ModelDef> $crate::relations::ChildRelation<P> for $name<R>
+        where
+            Self: Relation<P, Related = R>,
+        {
+            fn columns_to_parent(&self) -> Result<$crate::relations::writes::ChildColumns> {
+                self.child_columns::<P>()
+            }
+        }
+
         impl<R: ModelDef> $name<R> {
             /// A new, unsaved child of `parent` with the fillable part of these
             /// attributes and the columns pointing at the parent set (Laravel

@@ -102,6 +102,44 @@ impl<M: ModelDef> Instance<M> {
         }
     }
 
+    /// The records of a loaded to-many relation, to change before a
+    /// [`push`](Instance::push) (Laravel `$post->comments[0]->body = ...`).
+    pub fn related_mut<R: ModelDef>(&mut self, name: &str) -> Result<Vec<&mut Instance<R>>> {
+        self.related::<R>(name)?; // the type check, with its message
+        match self.relations.get_mut(name) {
+            Some(Loaded::Many(many)) => Ok(many
+                .iter_mut()
+                .filter_map(|item| item.as_any_mut().downcast_mut::<Instance<R>>())
+                .collect()),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// The record of a loaded to-one relation, mutably (see
+    /// [`related_mut`](Self::related_mut)).
+    pub fn related_one_mut<R: ModelDef>(&mut self, name: &str) -> Result<Option<&mut Instance<R>>> {
+        self.related_one::<R>(name)?;
+        match self.relations.get_mut(name) {
+            Some(Loaded::One(Some(one))) => Ok(one.as_any_mut().downcast_mut::<Instance<R>>()),
+            _ => Ok(None),
+        }
+    }
+
+    /// Set a to-many relation's records by hand (Laravel `setRelation`): replaces a
+    /// loaded one; [`push`](Instance::push) saves them.
+    pub fn set_relation<R: ModelDef>(
+        &mut self,
+        name: &str,
+        records: Vec<Instance<R>>,
+    ) -> &mut Self {
+        let many = records
+            .into_iter()
+            .map(|r| Box::new(r) as Box<dyn crate::relations::AnyInstance>)
+            .collect();
+        self.relations.insert(name, Loaded::Many(many));
+        self
+    }
+
     /// Whether relation `name` is loaded (Laravel `relationLoaded`).
     pub fn relation_loaded(&self, name: &str) -> bool {
         self.relations.get(name).is_some()

@@ -31,6 +31,18 @@ pub trait AnyInstance: Any + Send + Sync + fmt::Debug {
     /// What it serializes as, its model's hidden / visible / appended rules applied.
     #[doc(hidden)]
     fn json_record(&self) -> crate::model::visibility::Record<'_>;
+    /// Its loaded relations, to put saved copies back after a `push`.
+    #[doc(hidden)]
+    fn relations_mut(&mut self) -> &mut LoadedRelations;
+    /// Queue a save of this record and of its loaded relations, recursively, in
+    /// `unit` (for `push`); what to rebuild it from after the commit.
+    #[doc(hidden)]
+    fn push_into<'s, 'a>(
+        self: Box<Self>,
+        unit: &'s mut crate::unit::UnitOfWork<'a>,
+    ) -> crate::runtime::BoxFuture<'s, crate::Result<crate::unit::PushTree>>
+    where
+        'a: 's;
 }
 
 impl<M: ModelDef> AnyInstance for Instance<M> {
@@ -60,6 +72,20 @@ impl<M: ModelDef> AnyInstance for Instance<M> {
 
     fn json_record(&self) -> crate::model::visibility::Record<'_> {
         Instance::json_record(self)
+    }
+
+    fn relations_mut(&mut self) -> &mut LoadedRelations {
+        &mut self.relations
+    }
+
+    fn push_into<'s, 'a>(
+        self: Box<Self>,
+        unit: &'s mut crate::unit::UnitOfWork<'a>,
+    ) -> crate::runtime::BoxFuture<'s, crate::Result<crate::unit::PushTree>>
+    where
+        'a: 's,
+    {
+        crate::unit::push_into(*self, unit)
     }
 }
 
@@ -100,6 +126,16 @@ impl Serialize for Loaded {
 /// and keeps every [`Instance`](crate::Instance) small.
 #[derive(Debug, Clone, Default)]
 pub struct LoadedRelations(Vec<(String, Loaded)>);
+
+impl IntoIterator for LoadedRelations {
+    type Item = (String, Loaded);
+    type IntoIter = std::vec::IntoIter<(String, Loaded)>;
+
+    /// The loaded relations by value, in load order.
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
 
 impl LoadedRelations {
     /// Number of loaded relations.

@@ -51,6 +51,7 @@
 //! This module owns the queue and the batch; the statements come from the writes'
 //! own plan halves (`model::persistence`, the query builder, pivots) and the compiler.
 
+mod push;
 mod writes;
 
 use std::any::Any;
@@ -64,6 +65,8 @@ use crate::query::QueryBuilder;
 use crate::relations::pivot::SyncChanges;
 use crate::relations::BelongsToManyRelation;
 
+pub(crate) use push::push_into;
+pub use push::PushTree;
 pub use writes::ParentRef;
 use writes::{Finish, LastInsert, Outcome, Slot, Write};
 
@@ -470,6 +473,16 @@ impl Committed {
         slot.as_ref()
             .and_then(|v| v.downcast_ref::<T>())
             .ok_or_else(|| foreign_handle("an outcome still here (taken already?)"))
+    }
+
+    /// Take out the outcome of write `index` (for `push`, which keeps no handles).
+    pub(crate) fn take_at<T: 'static>(&mut self, index: usize) -> Result<T> {
+        let pending = Pending {
+            index,
+            unit: self.id,
+            _outcome: PhantomData,
+        };
+        self.take(pending)
     }
 
     /// Take the outcome of a queued write out (see [`get`](Self::get)).

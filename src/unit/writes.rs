@@ -97,20 +97,22 @@ impl Carried {
 pub(super) enum Slot<'a, M: ModelDef> {
     Borrowed(&'a mut Instance<M>),
     Owned(Instance<M>),
+    /// Owned, handed back as a `Box<dyn AnyInstance>` (a related record of a `push`).
+    Erased(Instance<M>),
 }
 
 impl<M: ModelDef> Slot<'_, M> {
     fn get(&mut self) -> &mut Instance<M> {
         match self {
             Slot::Borrowed(instance) => instance,
-            Slot::Owned(instance) => instance,
+            Slot::Owned(instance) | Slot::Erased(instance) => instance,
         }
     }
 
     fn get_ref(&self) -> &Instance<M> {
         match self {
             Slot::Borrowed(instance) => instance,
-            Slot::Owned(instance) => instance,
+            Slot::Owned(instance) | Slot::Erased(instance) => instance,
         }
     }
 
@@ -118,6 +120,11 @@ impl<M: ModelDef> Slot<'_, M> {
         match self {
             Slot::Borrowed(_) => Outcome::Nothing,
             Slot::Owned(instance) => Outcome::Value(Some(Box::new(std::mem::take(instance)))),
+            Slot::Erased(instance) => {
+                let erased: Box<dyn crate::relations::AnyInstance> =
+                    Box::new(std::mem::take(instance));
+                Outcome::Value(Some(Box::new(erased)))
+            }
         }
     }
 }
@@ -191,7 +198,7 @@ impl<M: ModelDef> Write for SaveWrite<'_, M> {
     fn instance(&self) -> Option<&dyn Any> {
         match &self.slot {
             Slot::Owned(instance) => Some(instance),
-            Slot::Borrowed(_) => None,
+            Slot::Borrowed(_) | Slot::Erased(_) => None,
         }
     }
 }

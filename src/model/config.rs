@@ -19,6 +19,7 @@
 //! | `TOUCHES`                           | not a declared belongs-to; owner without timestamps |
 //! | `FILLABLE` / `GUARDED`              | not a plain name; undeclared in `COLUMNS`; `"*"` beside names |
 //! | `HIDDEN` / `VISIBLE` / `APPENDS`    | not a plain name; an appended name that is a column |
+//! | `ACCESSORS`                         | not a plain name; a name twice          |
 //!
 //! This module only judges declarations; it must not build queries.
 
@@ -110,6 +111,7 @@ fn judge<M: ModelDef>() -> Result<()> {
     }
     crate::model::guards::check_declaration::<M>().map_err(invalid::<M>)?;
     crate::model::keys::check_declaration::<M>().map_err(invalid::<M>)?;
+    crate::model::accessors::check_declaration::<M>().map_err(invalid::<M>)?;
     crate::model::visibility::check_declaration::<M>().map_err(invalid::<M>)?;
     let relations = crate::relations::relation_map::<M>();
     relations

@@ -17,7 +17,7 @@ impl<M: ModelDef> Instance<M> {
         if !crate::model::timestamps::uses_timestamps::<M>() {
             return Ok(false);
         }
-        self.set(UPDATED_AT, now_timestamp());
+        self.set_raw(UPDATED_AT, now_timestamp());
         self.save().await?;
         Ok(true)
     }

@@ -97,10 +97,16 @@ impl<M: ModelDef> Instance<M> {
     /// `(new Post)->forceFill($attrs)`; for input from a client use
     /// [`Model::make`](crate::Model::make), which applies the mass-assignment guard).
     pub fn from_attributes(attributes: impl IntoAttributes) -> Result<Self> {
-        Ok(Instance {
-            attributes: TrackedAttributes::unsaved(attributes.into_attributes()?),
-            ..Self::default()
-        })
+        let attributes = attributes.into_attributes()?;
+        if M::ACCESSORS.is_empty() {
+            return Ok(Instance {
+                attributes: TrackedAttributes::unsaved(attributes),
+                ..Self::default()
+            });
+        }
+        let mut instance = Self::default();
+        instance.assign_all(attributes);
+        Ok(instance)
     }
 
     /// An instance for a stored row (casts applied, clean, existing).
@@ -211,22 +217,32 @@ impl<M: ModelDef> Instance<M> {
         self.exists
     }
 
-    /// An attribute's value.
+    /// An attribute's stored value (casts applied; accessors not: see
+    /// [`get_attribute`](Self::get_attribute)).
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.attributes.get(key)
     }
 
-    /// An attribute decoded into a Rust type (`post.get_as::<i64>("id")`).
+    /// An attribute as read (through its accessor, if any), decoded into a Rust type
+    /// (`post.get_as::<i64>("id")`, `post.get_as::<DateTime<Utc>>("created_at")`).
     pub fn get_as<T: DeserializeOwned>(&self, key: &str) -> Result<T> {
-        let value = self.attributes.get(key).cloned().unwrap_or(Value::Null);
+        let value = self.get_attribute(key).unwrap_or(Value::Null);
         serde_json::from_value(value).map_err(|e| OrmError::Decode {
             key: key.to_string(),
             message: e.to_string(),
         })
     }
 
-    /// Set an attribute (chainable).
+    /// Set an attribute (chainable), through its mutator if one is declared
+    /// ([`ModelDef::ACCESSORS`]; Laravel `setAttribute`).
     pub fn set(&mut self, key: impl Into<String>, value: impl Into<Value>) -> &mut Self {
+        self.assign(key.into(), value.into());
+        self
+    }
+
+    /// Set an attribute as it is, past any mutator: the ORM's own writes (tenant,
+    /// timestamps, keys, foreign keys).
+    pub(crate) fn set_raw(&mut self, key: impl Into<String>, value: impl Into<Value>) -> &mut Self {
         self.attributes.insert(key.into(), value.into());
         self
     }
@@ -237,13 +253,13 @@ impl<M: ModelDef> Instance<M> {
     /// set).
     pub fn fill(&mut self, attributes: impl IntoAttributes) -> Result<&mut Self> {
         let attributes = crate::model::guards::fillable::<M>(attributes.into_attributes()?)?;
-        self.attributes.extend(attributes);
+        self.assign_all(attributes);
         Ok(self)
     }
 
     /// Set every one of these attributes, guarded or not (Eloquent `forceFill`).
     pub fn force_fill(&mut self, attributes: impl IntoAttributes) -> Result<&mut Self> {
-        self.attributes.extend(attributes.into_attributes()?);
+        self.assign_all(attributes.into_attributes()?);
         Ok(self)
     }
 

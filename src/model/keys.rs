@@ -22,7 +22,7 @@ use crate::model::{column_of, ColumnType, Instance, ModelDef};
 /// impl ModelDef for Invoice {
 ///     const KEY_TYPE: KeyType = KeyType::Ulid; // Laravel `use HasUlids;`
 /// }
-/// let key = KeyType::Ulid.new_unique_id().unwrap();
+/// let key = KeyType::Ulid.new_unique_id().unwrap().unwrap();
 /// assert_eq!(key.len(), 26);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -84,7 +84,7 @@ impl<M: ModelDef> Instance<M> {
     pub(crate) fn assign_unique_id(&mut self) -> Result<()> {
         if self.key().is_none() {
             if let Some(id) = M::KEY_TYPE.new_unique_id() {
-                self.set(M::PRIMARY_KEY, Value::String(id?));
+                self.set_raw(M::PRIMARY_KEY, Value::String(id?));
             }
         }
         Ok(())

@@ -11,6 +11,7 @@
 //! `timestamps`, [`hooks`] (lifecycle events), `statics`, `naming` (table names).
 //! This module must not write SQL: it builds ASTs and hands them to [`crate::query`].
 
+pub(crate) mod accessors;
 mod attributes;
 pub(crate) mod bulk;
 pub(crate) mod casts;
@@ -30,6 +31,7 @@ mod statics;
 pub(crate) mod timestamps;
 pub(crate) mod visibility;
 
+pub use accessors::{Attribute, Getter, ManySetter, Setter};
 pub use attributes::{Attributes, IntoAttributes, TrackedAttributes};
 pub use column::{Cast, Column, ColumnType};
 pub(crate) use config::check_model;
@@ -147,8 +149,12 @@ pub trait ModelDef: Sized + 'static {
     /// `$visible`). Default empty: all but [`HIDDEN`](Self::HIDDEN).
     const VISIBLE: &'static [&'static str] = &[];
     /// Computed attributes added to the JSON (Laravel `$appends`), each the value of
+    /// its [`ACCESSORS`](Self::ACCESSORS) getter, else of
     /// [`appended`](Self::appended); hidden and visible apply to them too.
     const APPENDS: &'static [&'static str] = &[];
+    /// Accessors and mutators by attribute (Laravel's `Attribute::make(get, set)`): see
+    /// [`Attribute`]. Default none.
+    const ACCESSORS: &'static [Attribute] = &[];
 
     /// Declare the model's relations by name, for `with(...)` and `load(...)` (the TS
     /// `static posts = new HasManyRelation(...)`). Called once per model type; the map

@@ -172,10 +172,10 @@ impl<M: ModelDef> Instance<M> {
         if crate::model::timestamps::uses_timestamps::<M>() {
             let now = now_timestamp();
             if self.get(CREATED_AT).is_none_or(Value::is_null) {
-                self.set(CREATED_AT, now.clone());
+                self.set_raw(CREATED_AT, now.clone());
             }
             if self.get(UPDATED_AT).is_none_or(Value::is_null) {
-                self.set(UPDATED_AT, now);
+                self.set_raw(UPDATED_AT, now);
             }
         }
         bound_columns::<M>(&self.attributes)
@@ -204,7 +204,7 @@ impl<M: ModelDef> Instance<M> {
     fn stamp_tenant(&mut self, orm: &Orm) {
         if let Some((column, org_id)) = tenant_of::<M>(orm) {
             if !self.get(column).is_some_and(|v| is_tenant(v, &org_id)) {
-                self.set(column, org_id);
+                self.set_raw(column, org_id);
             }
         }
     }
@@ -237,7 +237,7 @@ impl<M: ModelDef> Instance<M> {
         if crate::model::timestamps::uses_timestamps::<M>() && !dirty.contains_key(UPDATED_AT) {
             // Always touched, even within the same millisecond as the last write.
             let now = Value::String(now_timestamp());
-            self.set(UPDATED_AT, now.clone());
+            self.set_raw(UPDATED_AT, now.clone());
             dirty.insert(UPDATED_AT.to_string(), now);
         }
         let (columns, values) = bound_columns::<M>(&dirty)?;
@@ -356,7 +356,7 @@ impl<M: ModelDef> Instance<M> {
             });
         }
         fire_in_place(HookEvent::Restoring, self).await?;
-        self.set(DELETED_AT, Value::Null);
+        self.set_raw(DELETED_AT, Value::Null);
         self.save().await?;
         fire_in_place(HookEvent::Restored, self).await?;
         Ok(self)

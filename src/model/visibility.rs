@@ -130,6 +130,7 @@ impl<M: ModelDef> Instance<M> {
     pub(crate) fn json_record(&self) -> Record<'_> {
         Record {
             attributes: &self.attributes,
+            accessors: M::ACCESSORS,
             appended: self.appended(),
             relations: &self.relations,
             view: self.view(),
@@ -144,7 +145,12 @@ impl<M: ModelDef> Instance<M> {
         let view = self.view();
         (M::APPENDS.iter())
             .filter(|name| view.shows(name))
-            .map(|name| (*name, M::appended(name, self)))
+            .map(
+                |name| match crate::model::accessors::getter(M::ACCESSORS, name) {
+                    Some(get) => (*name, get(&Value::Null, &self.attributes)),
+                    None => (*name, M::appended(name, self)),
+                },
+            )
             .collect()
     }
 }
@@ -161,6 +167,7 @@ impl<M: ModelDef> Serialize for Instance<M> {
 #[derive(Debug)]
 pub struct Record<'a> {
     attributes: &'a Attributes,
+    accessors: &'static [crate::model::Attribute],
     appended: Vec<(&'static str, Value)>,
     relations: &'a LoadedRelations,
     view: View<'a>,
@@ -176,7 +183,10 @@ pub(crate) fn serialize_record<S: Serializer>(
     let mut map = serializer.serialize_map(None)?;
     for (k, v) in record.attributes {
         if view.shows(k) {
-            map.serialize_entry(k, v)?;
+            match crate::model::accessors::getter(record.accessors, k) {
+                Some(get) => map.serialize_entry(k, &get(v, record.attributes))?,
+                None => map.serialize_entry(k, v)?,
+            }
         }
     }
     for (k, v) in &record.appended {

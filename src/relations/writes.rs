@@ -60,9 +60,9 @@ fn point_at<P: ModelDef, T: Relation<P>>(
     child: &mut Instance<T::Related>,
 ) -> Result<()> {
     let key = parent_value(relation, parent, local)?;
-    child.set(foreign, key);
+    child.set_raw(foreign, key);
     if let Some((column, name)) = morph {
-        child.set(column, name);
+        child.set_raw(column, name);
     }
     Ok(())
 }
@@ -172,7 +172,7 @@ pub(crate) fn new_child<P: ModelDef, T: ChildRelation<P>>(
     attributes.shift_remove(foreign);
     let mut child = Instance::from_attributes(attributes)?;
     if let Some((column, name)) = morph {
-        child.set(column, name);
+        child.set_raw(column, name);
     }
     Ok(child)
 }
@@ -339,7 +339,7 @@ impl<R: ModelDef> BelongsToRelation<R> {
     {
         RelationImpl::check(self)?;
         let key = owner.required_value(self.owner_key())?;
-        child.set(self.foreign_key(), key);
+        child.set_raw(self.foreign_key(), key);
         let loaded = Loaded::One(Some(Box::new(owner.clone())));
         child.relations.insert(relation_name(self), loaded);
         Ok(())
@@ -352,7 +352,7 @@ impl<R: ModelDef> BelongsToRelation<R> {
         Self: Relation<P, Related = R>,
     {
         RelationImpl::check(self)?;
-        child.set(self.foreign_key(), serde_json::Value::Null);
+        child.set_raw(self.foreign_key(), serde_json::Value::Null);
         child
             .relations
             .insert(relation_name(self), Loaded::One(None));

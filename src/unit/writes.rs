@@ -414,7 +414,7 @@ pub(super) async fn plan_restore<'a, M: ModelDef>(
         });
     }
     fire_in_place(HookEvent::Restoring, instance).await?;
-    instance.set(DELETED_AT, Value::Null);
+    instance.set_raw(DELETED_AT, Value::Null);
     plan_save(orm, Slot::Borrowed(instance), true).await
 }
 

@@ -290,12 +290,21 @@ def run_http(s, c):
         ("empty object", {"body": {}}),
         ("empty title", {"body": {"title": ""}}),
         ("published as 1", {"body": {"published": 1}}),
-        ("unknown field", {"body": {"title": "ok", "author_id": 2}}),
+        ("unknown field", {"body": {"title": "ok", "rating": 5}}),
+        ("author of another tenant", {"body": {"author_id": 3}}),
         ("invalid JSON", {"raw": "]"}),
     ]
     for label, kw in bad_updates:
         r = c.patch("/posts/1", ACME, **kw)
         s.check(f"update with {label} -> 4xx JSON", is_error_json(r), r)
+    # The PATCH handler has no whitelist: Post::FILLABLE refuses, strictly, by name.
+    for key, value in (("org_id", 2), ("id", 99), ("deleted_at", "2020-01-01 00:00:00"),
+                       ("created_at", "2000-01-01 00:00:00")):
+        r = c.patch("/posts/1", ACME, {"title": "smuggled", key: value})
+        err = (r.json or {}).get("error") or {}
+        s.check(f"update smuggling the guarded {key} -> 422 mass_assignment naming it",
+                r.status == 422 and err.get("code") == "mass_assignment"
+                and key in err.get("message", ""), r)
     s.check("post 1 unchanged after bad updates", c.get("/posts/1", ACME).json == post_1)
     r = c.post(f"/posts/{new_id}/comments", ACME, {"body": "", "author_id": 1})
     s.check("comment with empty body -> 4xx JSON", is_error_json(r), r)
@@ -326,6 +335,29 @@ def run_http(s, c):
     r = c.get(f"/posts/{new_id}", ACME, bookmark=r.headers.get("x-d1-bookmark"))
     s.check("comment shows in the post's comments",
             [x["body"] for x in r.json.get("comments", [])] == ["First!"], r)
+
+    # -- one unit of work: a post and its comments in one D1 batch ---------------------------
+    r = c.post("/posts", ACME, {"title": "With comments", "author_id": 1,
+                                "comments": [{"body": "one", "author_id": 2},
+                                             {"body": "two", "author_id": 1}]})
+    s.check("create with comments -> 201", r.status == 201, r)
+    if r.status == 201:
+        expect = s.data["expect"]
+        expect["created_posts"] = expect.get("created_posts", 0) + 1
+        expect["created_comments"] = expect.get("created_comments", 0) + 2
+        pid = r.json["id"]
+        s.check("unit: the comments point at the post's new id, in order, with authors",
+                [(x["post_id"], x["body"], (x.get("author") or {}).get("id"), x["org_id"])
+                 for x in r.json.get("comments", [])] == [(pid, "one", 2, 1), (pid, "two", 1, 1)],
+                r)
+    before_unit = len(all_posts(c, ACME))
+    r = c.post("/posts", ACME, {"title": "t", "author_id": 1,
+                                "comments": [{"body": "ok", "author_id": 1},
+                                             {"body": "x", "author_id": 3}]})
+    s.check("create with a comment by another tenant's user -> 4xx JSON", is_error_json(r), r)
+    r = c.post("/posts", ACME, {"title": "t", "author_id": 1, "comments": [{"body": ""}]})
+    s.check("create with a bad comment -> 4xx JSON", is_error_json(r), r)
+    s.check("bad comments wrote no post", len(all_posts(c, ACME)) == before_unit)
 
     # -- other tenant through every endpoint ------------------------------------------------
     snapshot = c.get(f"/posts/{new_id}", ACME).json
@@ -430,6 +462,16 @@ def run_probes(s, c):
             {o: {i: v[:3] for i, v in n.items()} for o, n in before.items()} == seeded, before)
 
     # -- (c) D1's DQS behaviour, through the binding -------------------------------------
+    # -- a unit of work whose last statement D1 refuses: nothing of it is stored ----------
+    posts_before = len(all_posts(c, ACME))
+    comments_before = [x["id"] for x in c.get("/posts/1", ACME).json.get("comments", [])]
+    r = c.post("/probe/unit-rollback", ACME, {})
+    s.check("probe: a unit with a refused statement -> 409 constraint_failed",
+            is_error_json(r, 409) and r.json["error"]["code"] == "constraint_failed", r)
+    s.check("probe: the refused unit stored no post", len(all_posts(c, ACME)) == posts_before)
+    s.check("probe: the refused unit stored no comment",
+            [x["id"] for x in c.get("/posts/1", ACME).json.get("comments", [])] == comments_before)
+
     r = c.get("/probe/d1-dqs", ACME)
     d = r.json if r.status == 200 and isinstance(r.json, dict) else {}
     s.check("d1 dqs probe answers", bool(d), r)

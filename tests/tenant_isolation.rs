@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use roost_orm::prelude::*;
 use roost_orm::tenant::TenantContextData;
-use roost_orm::SqliteExecutor;
+use roost_orm::{OrmError, SqliteExecutor};
 use serde_json::{json, Value};
 
 const TENANTS: [&str; 4] = ["t0", "t1", "t2", "t3"];
@@ -201,6 +201,11 @@ enum Terminal {
     /// with `with(["markable"])` (a morph-to; true): only the tenant's rows, and a
     /// markable only when the thing is the tenant's and in scope.
     Marks(bool),
+    /// One unit of work: a create claiming a tenant, remarks created through the
+    /// pending thing (one claiming a tenant), the chain's mass update to "evil", the
+    /// chain's first row deleted, and (with `true`) other tenants' rows, loaded
+    /// unscoped, saved and deleted in it — which must fail the whole batch.
+    Unit(i64, Option<&'static str>, bool),
 }
 
 /// What a typed read decodes: enough to see whose row it is.
@@ -294,6 +299,7 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         Just(Terminal::LatestRemark),
         any::<bool>().prop_map(Terminal::ThroughNotes),
         any::<bool>().prop_map(Terminal::Marks),
+        (-5i64..60, claim(), any::<bool>()).prop_map(|(v, t, f)| Terminal::Unit(v, t, f)),
     ]
 }
 
@@ -906,6 +912,94 @@ async fn run_case(
                     check(own(tenant, &remarks), "read by load")?;
                 }
             }
+        }
+        Terminal::Unit(v, claimed, with_foreign) => {
+            let remarks_before = foreign_remarks(db, tenant);
+            let mut foreign = if *with_foreign {
+                Thing::without_tenant_scope(|| {
+                    Thing::with_trashed()
+                        .where_op("org_id", "!=", tenant)
+                        .limit(2)
+                        .all()
+                })
+                .await
+                .map_err(|e| e.to_string())?
+            } else {
+                Vec::new()
+            };
+            let mut mine = q.clone().first().await.ok().flatten();
+            let with_foreign_rows = !foreign.is_empty();
+            let orm = Orm::current().map_err(|e| e.to_string())?;
+            let mut unit = orm.unit_of_work();
+            static UNITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let marker = format!(
+                "unit-{}",
+                UNITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            );
+            let mut attrs = json!({"a": *v, "b": marker});
+            let mut claiming = json!({"body": "claims"});
+            if let Some(org) = claimed {
+                attrs["org_id"] = Value::from(*org);
+                claiming["org_id"] = Value::from(*org);
+            }
+            let created = unit
+                .create::<Thing>(attrs)
+                .await
+                .map_err(|e| e.to_string())?;
+            let remarks = HasManyRelation::<Remark>::new("thing_id", "id");
+            unit.create_related(&remarks, &created, json!({"body": "plain"}))
+                .await
+                .map_err(|e| e.to_string())?;
+            unit.create_related(&remarks, &created, claiming)
+                .await
+                .map_err(|e| e.to_string())?;
+            let _ = unit.update(q, json!({"a": *v, "org_id": "evil"}));
+            for row in foreign.iter_mut() {
+                row.set("a", *v);
+                row.set("org_id", "evil");
+            }
+            let split = foreign.len().min(1);
+            let (first, rest) = foreign.split_at_mut(split);
+            for row in first {
+                unit.save(row).await.map_err(|e| e.to_string())?;
+            }
+            for row in rest {
+                unit.delete(row).await.map_err(|e| e.to_string())?;
+            }
+            if let Some(row) = mine.as_mut() {
+                unit.delete(row).await.map_err(|e| e.to_string())?;
+            }
+            match unit.commit().await {
+                Ok(mut done) => {
+                    check(
+                        !with_foreign_rows,
+                        "saved by a unit (its batch should have failed)",
+                    )?;
+                    let thing = done.take(created).map_err(|e| e.to_string())?;
+                    check(own(tenant, &[thing]), "created by a unit")?;
+                }
+                Err(OrmError::ModelNotFound { .. }) if with_foreign_rows => {
+                    // All or nothing: the unit's own create is not stored either.
+                    let stored: i64 = db.with_connection(|c| {
+                        c.query_row("SELECT count(*) FROM things WHERE b = ?", [&marker], |r| {
+                            r.get(0)
+                        })
+                        .unwrap()
+                    });
+                    check(
+                        stored == 0,
+                        "left behind by a failed unit (its create was stored)",
+                    )?;
+                }
+                Err(e) => return Err(format!("unit failed: {e}")),
+            }
+            let remarks_after = foreign_remarks(db, tenant);
+            check(
+                remarks_before == remarks_after,
+                &format!(
+                    "remarks written by a unit ({remarks_before} before, {remarks_after} after)"
+                ),
+            )?;
         }
         Terminal::RelationWrites(id, claimed) => {
             let remarks_before = foreign_remarks(db, tenant);

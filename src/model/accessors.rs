@@ -182,9 +182,11 @@ impl<M: ModelDef> Instance<M> {
 }
 
 /// Check a model's `ACCESSORS` (for the model check): plain names, each once.
-pub(crate) fn check_declaration<M: ModelDef>() -> std::result::Result<(), String> {
+pub(crate) fn check_declaration(
+    d: &crate::model::config::Declaration,
+) -> std::result::Result<(), String> {
     let mut seen = std::collections::HashSet::new();
-    for accessor in M::ACCESSORS {
+    for accessor in d.accessors {
         let plain = crate::query::Ident::parse(accessor.name).is_ok_and(|i| i.parts().0.is_none());
         if !plain {
             return Err(format!(

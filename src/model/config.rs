@@ -72,47 +72,91 @@ fn invalid<M: ModelDef>(reason: String) -> OrmError {
     }
 }
 
-/// A name a const declares, which must be a plain `[A-Za-z_][A-Za-z0-9_]*` identifier.
-fn plain<M: ModelDef>(what: &str, name: &'static str) -> Result<()> {
-    match Ident::parse_static(name) {
-        Ok(ident) if ident.parts().0.is_none() => Ok(()),
-        _ => Err(invalid::<M>(format!(
-            "{what} {name:?} is not a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*)"
-        ))),
+/// A model's declared consts, as plain data: what the non-generic checks read, so
+/// their code exists once, not once per model (wasm size grows with the models only
+/// by this struct's construction).
+pub(crate) struct Declaration {
+    pub table: &'static str,
+    pub table_declared: bool,
+    pub primary_key: &'static str,
+    pub key_type: crate::model::KeyType,
+    pub tenant: Option<&'static str>,
+    pub columns: &'static [crate::model::Column],
+    pub fillable: &'static [&'static str],
+    pub guarded: &'static [&'static str],
+    pub hidden: &'static [&'static str],
+    pub visible: &'static [&'static str],
+    pub appends: &'static [&'static str],
+    pub accessors: &'static [crate::model::Attribute],
+}
+
+impl Declaration {
+    pub(crate) fn of<M: ModelDef>() -> Self {
+        Declaration {
+            table: table_of::<M>(),
+            table_declared: M::TABLE.is_some(),
+            primary_key: M::PRIMARY_KEY,
+            key_type: M::KEY_TYPE,
+            tenant: M::TENANT_COLUMN,
+            columns: M::COLUMNS,
+            fillable: M::FILLABLE,
+            guarded: M::GUARDED,
+            hidden: M::HIDDEN,
+            visible: M::VISIBLE,
+            appends: M::APPENDS,
+            accessors: M::ACCESSORS,
+        }
+    }
+
+    /// The declared column called `name`, if any.
+    pub(crate) fn column(&self, name: &str) -> Option<&'static crate::model::Column> {
+        self.columns.iter().find(|c| c.name == name)
     }
 }
 
-fn judge<M: ModelDef>() -> Result<()> {
-    let table = table_of::<M>();
-    let table_const = if M::TABLE.is_some() {
+/// A name a const declares, which must be a plain `[A-Za-z_][A-Za-z0-9_]*` identifier.
+fn plain(what: &str, name: &'static str) -> std::result::Result<(), String> {
+    match Ident::parse_static(name) {
+        Ok(ident) if ident.parts().0.is_none() => Ok(()),
+        _ => Err(format!(
+            "{what} {name:?} is not a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*)"
+        )),
+    }
+}
+
+/// Every check of a declaration's consts (one copy for all models).
+#[inline(never)]
+fn judge_consts(d: &Declaration) -> std::result::Result<(), String> {
+    let table_const = if d.table_declared {
         "TABLE"
     } else {
         "the table name derived from the type name (set TABLE)"
     };
-    plain::<M>(table_const, table)?;
-    plain::<M>("PRIMARY_KEY", M::PRIMARY_KEY)?;
-    if let Some(tenant) = M::TENANT_COLUMN {
-        plain::<M>("TENANT_COLUMN", tenant)?;
-        if tenant == M::PRIMARY_KEY {
-            return Err(invalid::<M>(format!(
+    plain(table_const, d.table)?;
+    plain("PRIMARY_KEY", d.primary_key)?;
+    if let Some(tenant) = d.tenant {
+        plain("TENANT_COLUMN", tenant)?;
+        if tenant == d.primary_key {
+            return Err(format!(
                 "TENANT_COLUMN {tenant:?} is the primary key; the tenant id needs a column of its own"
-            )));
+            ));
         }
     }
     let mut seen = HashSet::new();
-    for column in M::COLUMNS {
-        plain::<M>("a COLUMNS entry", column.name)?;
+    for column in d.columns {
+        plain("a COLUMNS entry", column.name)?;
         if !seen.insert(column.name) {
-            return Err(invalid::<M>(format!(
-                "COLUMNS declares {:?} twice",
-                column.name
-            )));
+            return Err(format!("COLUMNS declares {:?} twice", column.name));
         }
     }
-    crate::model::guards::check_declaration::<M>().map_err(invalid::<M>)?;
-    crate::model::keys::check_declaration::<M>().map_err(invalid::<M>)?;
-    crate::model::accessors::check_declaration::<M>().map_err(invalid::<M>)?;
-    crate::model::visibility::check_declaration::<M>().map_err(invalid::<M>)?;
+    crate::model::guards::check_declaration(d)?;
+    crate::model::keys::check_declaration(d)?;
+    crate::model::accessors::check_declaration(d)?;
+    crate::model::visibility::check_declaration(d)
+}
+
+fn judge<M: ModelDef>() -> Result<()> {
+    judge_consts(&Declaration::of::<M>()).map_err(invalid::<M>)?;
     let relations = crate::relations::relation_map::<M>();
     relations
         .check_declarations()

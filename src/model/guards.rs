@@ -101,9 +101,11 @@ fn filter(guard: Guard, mut attributes: Attributes) -> Result<Attributes> {
 /// Check a model's `FILLABLE` / `GUARDED` names (for the model check): plain
 /// identifiers, declared columns when the model declares its columns, and `"*"` only
 /// alone in `GUARDED`.
-pub(crate) fn check_declaration<M: ModelDef>() -> std::result::Result<(), String> {
-    let declared = |name: &str| M::COLUMNS.is_empty() || M::COLUMNS.iter().any(|c| c.name == name);
-    for (what, names) in [("FILLABLE", M::FILLABLE), ("GUARDED", M::GUARDED)] {
+pub(crate) fn check_declaration(
+    d: &crate::model::config::Declaration,
+) -> std::result::Result<(), String> {
+    let declared = |name: &str| d.columns.is_empty() || d.column(name).is_some();
+    for (what, names) in [("FILLABLE", d.fillable), ("GUARDED", d.guarded)] {
         for name in names {
             if what == "GUARDED" && *name == "*" {
                 if names.len() > 1 {

@@ -10,7 +10,7 @@
 use serde_json::Value;
 
 use crate::error::{OrmError, Result};
-use crate::model::{column_of, ColumnType, Instance, ModelDef};
+use crate::model::{ColumnType, Instance, ModelDef};
 
 /// Where a model's primary key comes from ([`ModelDef::KEY_TYPE`]).
 ///
@@ -105,14 +105,16 @@ impl<M: ModelDef> Instance<M> {
 
 /// The key-type part of the model check: a generated string key can't live in a
 /// column declared `INTEGER`.
-pub(crate) fn check_declaration<M: ModelDef>() -> std::result::Result<(), String> {
-    let generated = matches!(M::KEY_TYPE, KeyType::Uuid | KeyType::Ulid);
-    match column_of::<M>(M::PRIMARY_KEY) {
+pub(crate) fn check_declaration(
+    d: &crate::model::config::Declaration,
+) -> std::result::Result<(), String> {
+    let generated = matches!(d.key_type, KeyType::Uuid | KeyType::Ulid);
+    match d.column(d.primary_key) {
         Some(column) if generated && column.sql_type != ColumnType::Text => Err(format!(
             "KEY_TYPE {:?} generates text keys, but the primary key {:?} is declared {}; \
              declare it Column::text",
-            M::KEY_TYPE,
-            M::PRIMARY_KEY,
+            d.key_type,
+            d.primary_key,
             column.sql_type.sql()
         )),
         _ => Ok(()),

@@ -202,11 +202,13 @@ pub(crate) fn serialize_record<S: Serializer>(
 
 /// Check a model's `HIDDEN` / `VISIBLE` / `APPENDS` names (for the model check): plain
 /// names, an appended one not also a declared column.
-pub(crate) fn check_declaration<M: ModelDef>() -> std::result::Result<(), String> {
+pub(crate) fn check_declaration(
+    d: &crate::model::config::Declaration,
+) -> std::result::Result<(), String> {
     for (what, names) in [
-        ("HIDDEN", M::HIDDEN),
-        ("VISIBLE", M::VISIBLE),
-        ("APPENDS", M::APPENDS),
+        ("HIDDEN", d.hidden),
+        ("VISIBLE", d.visible),
+        ("APPENDS", d.appends),
     ] {
         for name in names {
             let plain = crate::query::Ident::parse(name).is_ok_and(|i| i.parts().0.is_none());
@@ -215,10 +217,7 @@ pub(crate) fn check_declaration<M: ModelDef>() -> std::result::Result<(), String
             }
         }
     }
-    match M::APPENDS
-        .iter()
-        .find(|a| M::COLUMNS.iter().any(|c| c.name == **a))
-    {
+    match d.appends.iter().find(|a| d.column(a).is_some()) {
         Some(name) => Err(format!(
             "APPENDS names {name:?}, which is a declared column"
         )),

@@ -277,3 +277,49 @@ async fn a_guarded_models_query_delete_still_soft_deletes() {
     })
     .await;
 }
+
+/// Declares its columns but not the ones its settings imply (the timestamps,
+/// `deleted_at`): those are guarded like any column FILLABLE leaves out.
+struct Entry;
+impl ModelDef for Entry {
+    const TABLE: Option<&'static str> = Some("entries");
+    const SOFT_DELETES: bool = true;
+    const FILLABLE: &'static [&'static str] = &["title"];
+    const COLUMNS: &'static [Column] = &[Column::integer("id"), Column::text("title")];
+}
+
+#[tokio::test]
+async fn implied_columns_are_guarded_too() {
+    // Found by the Worker's e2e: a PATCH with `deleted_at` trashed the post, since the
+    // guard took an undeclared (but implied) column for an unknown one and kept it.
+    let (orm, db) = orm();
+    db.execute_batch(
+        "CREATE TABLE entries (id INTEGER PRIMARY KEY, title TEXT, created_at TEXT, updated_at TEXT, deleted_at TEXT);
+         INSERT INTO entries (id, title, created_at) VALUES (1, 'a', 'then');",
+    )
+    .unwrap();
+    orm.scope(async {
+        let mut entry = Entry::find_or_fail(1).await.unwrap();
+        entry
+            .fill(json!({"title": "b", "deleted_at": "2020-01-01", "created_at": "x", "id": 9}))
+            .unwrap();
+        entry.save().await.unwrap();
+        assert!(!entry.trashed());
+        assert_eq!(entry.get("created_at"), Some(&json!("then")));
+        orm.prevent_silently_discarding_attributes(true);
+        let error = entry.fill(json!({"deleted_at": "2020-01-01"})).unwrap_err();
+        assert!(
+            matches!(&error, roost_orm::OrmError::MassAssignment { keys, .. } if keys == &["deleted_at"]),
+            "{error}"
+        );
+        orm.prevent_silently_discarding_attributes(false);
+    })
+    .await;
+    let stored: (i64, String, Option<String>) = db.with_connection(|c| {
+        c.query_row("SELECT id, title, deleted_at FROM entries", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap()
+    });
+    assert_eq!(stored, (1, "b".to_string(), None));
+}

@@ -25,7 +25,7 @@ struct Guard {
     fillable: &'static [&'static str],
     guarded: &'static [&'static str],
     tenant: Option<&'static str>,
-    columns: &'static [crate::model::Column],
+    schema: crate::model::Schema,
 }
 
 impl Guard {
@@ -43,11 +43,12 @@ impl Guard {
         !(self.guarded.contains(&key) || self.guarded == ["*"] || !self.fillable.is_empty())
     }
 
-    /// Whether `key` is a column the model declares (any plain name when it declares
-    /// none). A key that is not is left for the write's name check to refuse: an
-    /// unknown name is an error, never silently dropped.
+    /// Whether `key` is a column of the model: declared, or implied by its settings
+    /// (the key, timestamps, `deleted_at`, the tenant column), or any plain name when it
+    /// declares none. A key that is not is left for the write's name check to refuse:
+    /// an unknown name is an error, never silently dropped.
     fn is_known(&self, key: &str) -> bool {
-        if self.columns.is_empty() {
+        if self.schema.columns.is_empty() {
             // A plain identifier; anything else is for the name check to refuse.
             let mut bytes = key.bytes();
             return bytes
@@ -55,7 +56,7 @@ impl Guard {
                 .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
                 && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_');
         }
-        self.columns.iter().any(|c| c.name == key)
+        self.schema.is_known_column(key)
     }
 
     /// A known key mass assignment may not set.
@@ -71,7 +72,7 @@ pub(crate) fn fillable<M: ModelDef>(attributes: Attributes) -> Result<Attributes
         fillable: M::FILLABLE,
         guarded: M::GUARDED,
         tenant: M::TENANT_COLUMN,
-        columns: M::COLUMNS,
+        schema: crate::model::Schema::of::<M>(),
     };
     filter(guard, attributes)
 }

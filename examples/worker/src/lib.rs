@@ -66,6 +66,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 async fn handle(req: Request, env: &Env) -> Result<Response, ApiError> {
     let provider = OrmServiceProvider::new(OrmConfig::from_env(env)?);
     let orm = provider.boot(env)?;
+    // Laravel's preventSilentlyDiscardingAttributes: a key a model guards (`org_id`,
+    // `id`, `deleted_at` on a post) is a 422 naming it, not silently dropped.
+    orm.prevent_silently_discarding_attributes(true);
     if let (Some(bookmark), Some(session)) = (req.headers().get(BOOKMARK_HEADER)?, orm.session()) {
         session.resume_from(&bookmark);
     }

@@ -5,7 +5,7 @@
 //! it. `Organization` is the tenant table itself, so it is not scoped.
 
 use roost_orm::prelude::*;
-use roost_orm::relations::RelationMap;
+use roost_orm::relations::{HasManyRelation, RelationMap};
 
 /// `class Organization extends Model { static tableName = 'organizations' }`
 pub struct Organization;
@@ -41,6 +41,11 @@ impl ModelDef for User {
 /// with `author` (belongs to a user) and `comments` (has many), and Laravel's
 /// `$fillable`: only these keys are mass assignable (the tenant column never is).
 pub struct Post;
+impl Post {
+    /// `static comments = new HasManyRelation(Comment, 'post_id')`: declared as a const
+    /// so a unit of work can create comments through it.
+    pub const COMMENTS: HasManyRelation<Comment> = HasManyRelation::new("post_id", "id");
+}
 impl ModelDef for Post {
     const TABLE: Option<&'static str> = Some("posts");
     const SOFT_DELETES: bool = true;
@@ -57,7 +62,7 @@ impl ModelDef for Post {
 
     fn relations(r: &mut RelationMap<Self>) {
         r.belongs_to::<User>("author", "author_id", "id");
-        r.has_many::<Comment>("comments", "post_id", "id");
+        r.add("comments", Post::COMMENTS);
     }
 }
 

@@ -27,6 +27,7 @@
 //! | `POST /probe/mis-tenant/notes {..}` | `create(..)` → 201 |
 //! | `PATCH /probe/mis-tenant/notes/{id} {..}` | `where_("id", id).update(..)` → `{"changes": n}` |
 //! | `DELETE /probe/mis-tenant/notes/{id}` | `where_("id", id).force_delete()` → `{"deleted": n}` |
+//! | `POST /probe/unit-rollback` | one unit of work: a post, a comment on it, then a comment the database refuses (NULL body) → the batch's error; nothing of it stored |
 //! | `GET /probe/d1-dqs` | `{name: {sql, rows} or {sql, error}}` for each of [`DQS_STATEMENTS`] |
 
 use roost_orm::prelude::*;
@@ -123,6 +124,7 @@ pub const DQS_STATEMENTS: &[(&str, &str)] = &[
 /// Route `/probe/{rest..}`.
 pub async fn route(req: Request, env: &Env, rest: &[&str]) -> Result<Response, ApiError> {
     match (req.method(), rest) {
+        (Method::Post, ["unit-rollback"]) => unit_rollback().await,
         (Method::Get, ["notes"]) => json(200, &Note::query().order_by("id", "asc").all().await?),
         (Method::Get, ["loose-notes"]) => loose_read(&req).await,
         (Method::Post, ["loose-notes", "update"]) => loose_update(req).await,
@@ -228,4 +230,22 @@ async fn d1_dqs(env: &Env) -> Result<Response, ApiError> {
         answers.insert((*name).to_string(), answer);
     }
     json(200, &answers)
+}
+
+/// `POST /probe/unit-rollback`: a unit of work whose last statement D1 refuses (a NULL
+/// comment body, past the handlers' checks): the batch's error comes back and the post
+/// and comment queued before it are not stored — D1 runs a batch as one transaction.
+async fn unit_rollback() -> Result<Response, ApiError> {
+    use crate::models::{Comment, Post};
+    let orm = Orm::current()?;
+    let mut unit = orm.unit_of_work();
+    let post = unit
+        .create::<Post>(json!({"title": "rolled back", "author_id": 1}))
+        .await?;
+    let comment = json!({"author_id": 1, "body": "rolled back too"});
+    unit.create_related(&Post::COMMENTS, &post, comment).await?;
+    unit.create::<Comment>(json!({"post_id": 1, "author_id": 1, "body": null}))
+        .await?;
+    unit.commit().await?;
+    Err(ApiError::new(500, "not_rolled_back", "the batch was stored"))
 }

@@ -23,8 +23,9 @@
 # Then, whatever the route: wasm-bindgen-cli (the version the Worker's Cargo.lock pins) and
 # worker-build from crates.io, wrangler and binaryen from npm. worker-build is told to use
 # these instead of downloading its own (WASM_BINDGEN_BIN, ESBUILD_BIN, WASM_OPT_BIN).
-# The two `cargo install`s share one target folder (the crates both use compile once),
-# and npm downloads while they compile.
+# The two `cargo install`s share one target folder (the crates both build the same way
+# compile once), worker-build is compiled without optimization (it only drives other
+# tools), and npm downloads while they compile.
 #
 # Every step is skipped when its result is already in the cache, so a second run costs
 # about a second. A step that runs longer than a few seconds prints a line every
@@ -243,9 +244,13 @@ if ! have_version "$BIN/wasm-bindgen" "$WASM_BINDGEN_VERSION"; then
       --root "$TOOLS/cargo" --target-dir "$INSTALL_TARGET"
 fi
 if ! have_version "$BIN/worker-build" "$WORKER_BUILD_VERSION"; then
+  # Unoptimized (--debug, no debug info): worker-build only drives cargo, wasm-bindgen and
+  # esbuild, so a Worker build takes the same time with it (1.2 s against 1.7 s, measured
+  # on an up-to-date build), and it compiles in about 2 minutes instead of 5.
   step "cargo install worker-build $WORKER_BUILD_VERSION" cargo-worker-build \
-    cargo install --force worker-build --version "$WORKER_BUILD_VERSION" --locked \
-      --root "$TOOLS/cargo" --target-dir "$INSTALL_TARGET"
+    env CARGO_PROFILE_DEV_DEBUG=0 cargo install --debug --force worker-build \
+      --version "$WORKER_BUILD_VERSION" --locked --root "$TOOLS/cargo" \
+      --target-dir "$INSTALL_TARGET"
 fi
 rm -rf "$INSTALL_TARGET"
 

@@ -472,6 +472,14 @@ def run_probes(s, c):
     s.check("probe: the refused unit stored no comment",
             [x["id"] for x in c.get("/posts/1", ACME).json.get("comments", [])] == comments_before)
 
+    r = c.post("/probe/unit-foreign", ACME, {})
+    s.check("probe: a unit saving another tenant's post -> 404 (its guard failed the batch)",
+            is_error_json(r, 404), r)
+    s.check("probe: ... and the unit's new post is not stored",
+            len(all_posts(c, ACME)) == posts_before)
+    s.check("probe: ... and the other tenant's post is untouched",
+            all(p["title"] != "taken over" for p in all_posts(c, GLOBEX)))
+
     r = c.get("/probe/d1-dqs", ACME)
     d = r.json if r.status == 200 and isinstance(r.json, dict) else {}
     s.check("d1 dqs probe answers", bool(d), r)

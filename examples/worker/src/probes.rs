@@ -28,6 +28,7 @@
 //! | `PATCH /probe/mis-tenant/notes/{id} {..}` | `where_("id", id).update(..)` → `{"changes": n}` |
 //! | `DELETE /probe/mis-tenant/notes/{id}` | `where_("id", id).force_delete()` → `{"deleted": n}` |
 //! | `POST /probe/unit-rollback` | one unit of work: a post, a comment on it, then a comment the database refuses (NULL body) → the batch's error; nothing of it stored |
+//! | `POST /probe/unit-foreign` | one unit of work: a post, then a save of another tenant's post (read unscoped) → 404 (its guard fails the batch); the post not stored |
 //! | `GET /probe/d1-dqs` | `{name: {sql, rows} or {sql, error}}` for each of [`DQS_STATEMENTS`] |
 
 use roost_orm::prelude::*;
@@ -125,6 +126,7 @@ pub const DQS_STATEMENTS: &[(&str, &str)] = &[
 pub async fn route(req: Request, env: &Env, rest: &[&str]) -> Result<Response, ApiError> {
     match (req.method(), rest) {
         (Method::Post, ["unit-rollback"]) => unit_rollback().await,
+        (Method::Post, ["unit-foreign"]) => unit_foreign().await,
         (Method::Get, ["notes"]) => json(200, &Note::query().order_by("id", "asc").all().await?),
         (Method::Get, ["loose-notes"]) => loose_read(&req).await,
         (Method::Post, ["loose-notes", "update"]) => loose_update(req).await,
@@ -246,6 +248,28 @@ async fn unit_rollback() -> Result<Response, ApiError> {
     unit.create_related(&Post::COMMENTS, &post, comment).await?;
     unit.create::<Comment>(json!({"post_id": 1, "author_id": 1, "body": null}))
         .await?;
+    unit.commit().await?;
+    Err(ApiError::new(500, "not_rolled_back", "the batch was stored"))
+}
+
+/// `POST /probe/unit-foreign`: a unit of work with a new post and a save of another
+/// tenant's post, read past the tenant scope. The save's UPDATE is scoped to the
+/// request's tenant, finds no row, and its guard fails the whole batch on D1: the
+/// answer is that post's `ModelNotFound` (a 404), and the new post is not stored.
+async fn unit_foreign() -> Result<Response, ApiError> {
+    use crate::models::Post;
+    let tenant = Orm::current()?.tenant().get().map(|t| t.org_id);
+    let mut foreign = Post::without_tenant_scope(|| Post::query().order_by("id", "asc").all())
+        .await?
+        .into_iter()
+        .find(|p| p.get("org_id").map(|v| v.to_string()) != tenant)
+        .ok_or_else(|| ApiError::new(500, "no_foreign_post", "the seed has one"))?;
+    let orm = Orm::current()?;
+    let mut unit = orm.unit_of_work();
+    unit.create::<Post>(json!({"title": "never stored", "author_id": 1}))
+        .await?;
+    foreign.set("title", "taken over");
+    unit.save(&mut foreign).await?;
     unit.commit().await?;
     Err(ApiError::new(500, "not_rolled_back", "the batch was stored"))
 }

@@ -49,10 +49,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The same build (and cache) as scripts/e2e.sh: the `e2e` feature has the route.
-WORKER_TARGET=${ROOST_WORKER_TARGET_DIR:-$ROOST_TOOLS/target}/worker-e2e
+# The same build (and target folder) as scripts/e2e.sh and `wrangler dev`: the `e2e`
+# feature has the route; scripts/worker-build.sh picks the folder.
 export ROOST_WORKER_FEATURES=e2e
-if ! CARGO_TARGET_DIR=$WORKER_TARGET bash scripts/worker-build.sh examples/worker >"$WORK/build.log" 2>&1; then
+if ! bash scripts/worker-build.sh examples/worker >"$WORK/build.log" 2>&1; then
   tail -n 60 "$WORK/build.log" >&2
   echo "build failed" >&2
   exit 1

@@ -212,12 +212,16 @@ struct FromLastRow<'l> {
 
 /// Plan a save: `saving`, then `creating` and the INSERT, or `updating` and the UPDATE
 /// of the changes (guarded: it must find its row), or nothing for a clean record.
-pub(super) async fn plan_save<'a, M: ModelDef>(
-    orm: &Orm,
+pub(super) fn plan_save<'a, 'o, M: ModelDef>(
+    orm: &'o Orm,
     slot: Slot<'a, M>,
     restored: bool,
-) -> Result<Finish<'a>> {
-    plan_save_from(orm, slot, restored, None).await
+) -> impl std::future::Future<Output = Result<Finish<'a>>> + 'o
+where
+    'a: 'o,
+{
+    // Not an `async fn` of its own: one state machine per model, shared with children.
+    plan_save_from(orm, slot, restored, None)
 }
 
 async fn plan_save_from<'a, M: ModelDef>(

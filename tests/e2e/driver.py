@@ -22,6 +22,7 @@ write through misdeclared models: they must come out of the run exactly as seede
 
 import argparse
 import json
+import re
 import os
 import sqlite3
 import sys
@@ -479,6 +480,17 @@ def run_probes(s, c):
             len(all_posts(c, ACME)) == posts_before)
     s.check("probe: ... and the other tenant's post is untouched",
             all(p["title"] != "taken over" for p in all_posts(c, GLOBEX)))
+
+    keys = [c.get("/probe/generated-keys", ACME) for _ in range(2)]
+    ok = all(k.status == 200 for k in keys)
+    if ok:
+        uuids, ulids = [k.json["uuid"] for k in keys], [k.json["ulid"] for k in keys]
+        ok = (all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", u)
+                  for u in uuids)
+              and all(re.fullmatch(r"[0-9a-hjkmnp-tv-z]{26}", u) for u in ulids)
+              and len(set(uuids)) == 2 and len(set(ulids)) == 2)
+    s.check("probe: UUID v7 and ULID keys made in the Workers runtime, distinct", ok,
+            [k.json for k in keys])
 
     r = c.get("/probe/d1-dqs", ACME)
     d = r.json if r.status == 200 and isinstance(r.json, dict) else {}

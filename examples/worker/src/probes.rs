@@ -29,6 +29,7 @@
 //! | `DELETE /probe/mis-tenant/notes/{id}` | `where_("id", id).force_delete()` → `{"deleted": n}` |
 //! | `POST /probe/unit-rollback` | one unit of work: a post, a comment on it, then a comment the database refuses (NULL body) → the batch's error; nothing of it stored |
 //! | `POST /probe/unit-foreign` | one unit of work: a post, then a save of another tenant's post (read unscoped) → 404 (its guard fails the batch); the post not stored |
+//! | `GET /probe/generated-keys` | `{uuid, ulid}`: `KeyType::Uuid` / `KeyType::Ulid` keys made in the Workers runtime (random bits from `crypto.getRandomValues`, time from `Date.now`) |
 //! | `GET /probe/d1-dqs` | `{name: {sql, rows} or {sql, error}}` for each of [`DQS_STATEMENTS`] |
 
 use roost_orm::prelude::*;
@@ -127,6 +128,7 @@ pub async fn route(req: Request, env: &Env, rest: &[&str]) -> Result<Response, A
     match (req.method(), rest) {
         (Method::Post, ["unit-rollback"]) => unit_rollback().await,
         (Method::Post, ["unit-foreign"]) => unit_foreign().await,
+        (Method::Get, ["generated-keys"]) => generated_keys(),
         (Method::Get, ["notes"]) => json(200, &Note::query().order_by("id", "asc").all().await?),
         (Method::Get, ["loose-notes"]) => loose_read(&req).await,
         (Method::Post, ["loose-notes", "update"]) => loose_update(req).await,
@@ -272,4 +274,19 @@ async fn unit_foreign() -> Result<Response, ApiError> {
     unit.save(&mut foreign).await?;
     unit.commit().await?;
     Err(ApiError::new(500, "not_rolled_back", "the batch was stored"))
+}
+
+/// `GET /probe/generated-keys`: a UUID and a ULID key as `KeyType` makes them for a
+/// create, here in the Workers runtime.
+fn generated_keys() -> Result<Response, ApiError> {
+    let key = |kind: KeyType| -> Result<String, ApiError> {
+        match kind.new_unique_id() {
+            Some(key) => Ok(key?),
+            None => Err(ApiError::new(500, "no_key", "this KeyType makes none")),
+        }
+    };
+    json(
+        200,
+        &json!({"uuid": key(KeyType::Uuid)?, "ulid": key(KeyType::Ulid)?}),
+    )
 }

@@ -509,3 +509,44 @@ async fn the_batch_sql_is_the_writes_then_their_guards() {
         ]
     );
 }
+
+#[tokio::test]
+async fn pivot_writes_and_mass_deletes_report_their_outcomes() {
+    let (orm, db) = orm();
+    db.execute_batch("INSERT INTO post_tag VALUES (1, 1), (2, 1), (2, 2);")
+        .unwrap();
+    orm.scope(async {
+        let (one, two) = (
+            Post::find_or_fail(1).await.unwrap(),
+            Post::find_or_fail(2).await.unwrap(),
+        );
+        let mut unit = orm.unit_of_work();
+        let synced = unit.sync(&Post::TAGS, &one, [2]).unwrap();
+        let detached = unit.detach(&Post::TAGS, &two, [1, 2]).unwrap();
+        let trashed = unit.delete_where(Post::where_op("id", ">=", 1)).unwrap();
+        let mut done = unit.commit().await.unwrap();
+        let changes = done.take(synced).unwrap();
+        assert_eq!(
+            (changes.attached, changes.detached),
+            (vec![json!(2)], vec![json!(1)])
+        );
+        assert_eq!(*done.get(&detached).unwrap(), 2);
+        assert_eq!(
+            *done.get(&trashed).unwrap(),
+            2,
+            "the tenant's two posts, not b's"
+        );
+    })
+    .await;
+    assert_eq!(
+        rows(&db, "SELECT post_id, tag_id FROM post_tag"),
+        [vec![json!(1), json!(2)]]
+    );
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT count(*) FROM posts WHERE deleted_at IS NOT NULL"
+        ),
+        [vec![json!(2)]]
+    );
+}

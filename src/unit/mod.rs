@@ -51,6 +51,7 @@
 //! This module owns the queue and the batch; the statements come from the writes'
 //! own plan halves (`model::persistence`, the query builder, pivots) and the compiler.
 
+mod pivots;
 mod push;
 mod writes;
 
@@ -62,8 +63,6 @@ use crate::executor::{QueryResult, Statement};
 use crate::model::{Instance, IntoAttributes, ModelDef};
 use crate::orm::Orm;
 use crate::query::QueryBuilder;
-use crate::relations::pivot::SyncChanges;
-use crate::relations::BelongsToManyRelation;
 
 pub(crate) use push::push_into;
 pub use push::PushTree;
@@ -309,65 +308,6 @@ impl<'a> UnitOfWork<'a> {
         let planned = query
             .delete_statement(&self.orm, M::SOFT_DELETES)
             .map(|s| writes::count(s, false));
-        self.queue(planned)
-    }
-
-    /// Queue a pivot attach (see [`BelongsToManyRelation::attach`]); the count of pairs
-    /// inserted is read from the [`Committed`] unit.
-    pub fn attach<P, R, I, V>(
-        &mut self,
-        relation: &BelongsToManyRelation<R>,
-        parent: &Instance<P>,
-        ids: I,
-    ) -> Result<Pending<u64>>
-    where
-        P: ModelDef,
-        R: ModelDef,
-        I: IntoIterator<Item = V>,
-        V: Into<serde_json::Value>,
-    {
-        let ids = crate::relations::pivot::key_list(ids);
-        let planned = relation
-            .attach_statement(parent, ids, crate::model::Attributes::new())
-            .map(|s| writes::count(s, true));
-        self.queue(planned)
-    }
-
-    /// Queue a pivot detach of `ids` (see [`BelongsToManyRelation::detach`]).
-    pub fn detach<P, R, I, V>(
-        &mut self,
-        relation: &BelongsToManyRelation<R>,
-        parent: &Instance<P>,
-        ids: I,
-    ) -> Result<Pending<u64>>
-    where
-        P: ModelDef,
-        R: ModelDef,
-        I: IntoIterator<Item = V>,
-        V: Into<serde_json::Value>,
-    {
-        let ids = crate::relations::pivot::key_list(ids);
-        let planned = relation
-            .detach_statement(parent, Some(ids))
-            .map(|s| writes::count(s, false));
-        self.queue(planned)
-    }
-
-    /// Queue a pivot sync (see [`BelongsToManyRelation::sync`]).
-    pub fn sync<P, R, I, V>(
-        &mut self,
-        relation: &BelongsToManyRelation<R>,
-        parent: &Instance<P>,
-        ids: I,
-    ) -> Result<Pending<SyncChanges>>
-    where
-        P: ModelDef,
-        R: ModelDef,
-        I: IntoIterator<Item = V>,
-        V: Into<serde_json::Value>,
-    {
-        let ids = crate::relations::pivot::key_list(ids);
-        let planned = relation.sync_statements(parent, ids).map(writes::sync);
         self.queue(planned)
     }
 

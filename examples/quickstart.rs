@@ -33,6 +33,9 @@ impl ModelDef for User {
 
 /// Table `posts`, derived from the type name.
 struct Post;
+impl Post {
+    const COMMENTS: HasManyRelation<Comment> = HasManyRelation::new("post_id", "id");
+}
 impl ModelDef for Post {
     const SOFT_DELETES: bool = true;
     const TENANT_COLUMN: Option<&'static str> = Some("org_id");
@@ -44,7 +47,7 @@ impl ModelDef for Post {
         Column::boolean("published"),
     ];
     fn relations(r: &mut RelationMap<Self>) {
-        r.has_many::<Comment>("comments", "post_id", "id");
+        r.add("comments", Post::COMMENTS);
     }
 }
 
@@ -291,6 +294,25 @@ async fn tour(orm: &Orm) -> roost_orm::Result<()> {
         page.last_page,
         page.total,
         page.per_page
+    ));
+
+    step("9. unit of work: several writes in one atomic batch (one D1 round trip, all or none)");
+    println!("unit.create::<Post>(..), unit.create_related(&Post::COMMENTS, &post, ..) x2, unit.commit()");
+    let before = orm.round_trips();
+    let mut unit = orm.unit_of_work();
+    let draft = json!({"author_id": author, "title": "Batched", "published": false});
+    let post = unit.create::<Post>(draft).await?;
+    for body in ["First", "Second"] {
+        unit.create_related(&Post::COMMENTS, &post, json!({"body": body}))
+            .await?;
+    }
+    let mut done = unit.commit().await?;
+    sent();
+    let post = done.take(post)?;
+    got(format!(
+        "post {} with its comments, in {} round trip (the comments read the new id with last_insert_rowid())",
+        post.get("id").unwrap_or(&Value::Null),
+        orm.round_trips() - before
     ));
     Ok(())
 }

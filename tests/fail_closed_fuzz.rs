@@ -159,6 +159,25 @@ async fn drive<M: ModelDef>(fx: &Fixture, case: &Case) -> Outcome {
             |row| async move { row.set(k.clone(), v.clone()).save().await.map(|_| 1) },
             |n| *n
         ),
+        UnitCreate(a) => {
+            let orm = Orm::current().expect("in scope");
+            let unit = async {
+                let mut unit = orm.unit_of_work();
+                unit.create::<M>(a.clone()).await?;
+                unit.commit().await.map(|_| 1)
+            };
+            measured(fx, unit, |n| *n).await
+        }
+        UnitFillSave(a) => on_stored!(
+            |row| async move {
+                let orm = Orm::current()?;
+                let mut unit = orm.unit_of_work();
+                row.fill(a.clone())?;
+                unit.save(&mut row).await?;
+                unit.commit().await.map(|_| 1)
+            },
+            |n| *n
+        ),
         FillSave(a) => on_stored!(
             |row| async move { row.fill(a.clone())?.save().await.map(|_| 1) },
             |n| *n

@@ -351,3 +351,34 @@ async fn the_tenant_condition_is_anded_outside_the_callers_group() {
         ]
     );
 }
+
+/// Tenant-scoped, no timestamps: a save whose only change is the tenant column has
+/// nothing left to write once the stamp puts it back.
+struct Plain;
+impl ModelDef for Plain {
+    const TABLE: Option<&'static str> = Some("notes");
+    const TIMESTAMPS: bool = false;
+    const TENANT_COLUMN: Option<&'static str> = Some("org_id");
+}
+
+#[tokio::test]
+async fn a_save_changing_only_the_tenant_column_writes_nothing() {
+    // Found by the tenant property (`push` of a remark claiming "evil"): the UPDATE had
+    // no SET left and was a syntax error.
+    let (orm, db) = seeded();
+    as_tenant(&orm, "a");
+    orm.scope(async {
+        let mut note = Plain::find_or_fail(1).await.unwrap();
+        note.set("org_id", "b");
+        let before = orm.statements();
+        note.save().await.unwrap();
+        assert_eq!(orm.statements(), before, "nothing to write");
+        let mut unit = orm.unit_of_work();
+        note.set("org_id", "b");
+        unit.save(&mut note).await.unwrap();
+        assert_eq!(unit.statement_count(), 0);
+        unit.commit().await.unwrap();
+    })
+    .await;
+    assert_eq!(org_of(&db, 1).as_deref(), Some("a"));
+}

@@ -206,6 +206,10 @@ enum Terminal {
     /// chain's first row deleted, and (with `true`) other tenants' rows, loaded
     /// unscoped, saved and deleted in it — which must fail the whole batch.
     Unit(i64, Option<&'static str>, bool),
+    /// `push()` of the chain's first thing with its remarks loaded, everything changed
+    /// and claiming "evil"; with `true`, first a push of another tenant's thing (read
+    /// unscoped, remarks loaded unscoped too), which must fail and store nothing.
+    Push(i64, bool),
 }
 
 /// What a typed read decodes: enough to see whose row it is.
@@ -300,6 +304,7 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         any::<bool>().prop_map(Terminal::ThroughNotes),
         any::<bool>().prop_map(Terminal::Marks),
         (-5i64..60, claim(), any::<bool>()).prop_map(|(v, t, f)| Terminal::Unit(v, t, f)),
+        (-5i64..60, any::<bool>()).prop_map(|(v, f)| Terminal::Push(v, f)),
     ]
 }
 
@@ -998,6 +1003,52 @@ async fn run_case(
                 remarks_before == remarks_after,
                 &format!(
                     "remarks written by a unit ({remarks_before} before, {remarks_after} after)"
+                ),
+            )?;
+        }
+        Terminal::Push(v, foreign) => {
+            let remarks_before = foreign_remarks(db, tenant);
+            let evil = |thing: &mut Instance<Thing>| -> Result<(), String> {
+                thing.set("a", *v).set("org_id", "evil");
+                for remark in thing
+                    .related_mut::<Remark>("remarks")
+                    .map_err(|e| e.to_string())?
+                {
+                    remark.set("body", "pushed").set("org_id", "evil");
+                }
+                Ok(())
+            };
+            if *foreign {
+                let theirs = Thing::without_tenant_scope(|| {
+                    Thing::query()
+                        .where_op("org_id", "!=", tenant)
+                        .with(["remarks"])
+                        .first()
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+                if let Some(mut theirs) = theirs {
+                    evil(&mut theirs)?;
+                    check(
+                        theirs.push().await.is_err(),
+                        "pushed (another tenant's thing)",
+                    )?;
+                }
+            }
+            if let Ok(Some(mut mine)) = q.with(["remarks"]).first().await {
+                evil(&mut mine)?;
+                mine.push().await.map_err(|e| format!("push failed: {e}"))?;
+                check(own(tenant, std::slice::from_ref(&mine)), "stamped by push")?;
+                let remarks = mine
+                    .related::<Remark>("remarks")
+                    .map_err(|e| e.to_string())?;
+                check(own_refs(tenant, &remarks), "remark stamped by push")?;
+            }
+            let remarks_after = foreign_remarks(db, tenant);
+            check(
+                remarks_before == remarks_after,
+                &format!(
+                    "remarks written by push ({remarks_before} before, {remarks_after} after)"
                 ),
             )?;
         }

@@ -240,6 +240,11 @@ impl<M: ModelDef> Instance<M> {
             self.set_raw(UPDATED_AT, now.clone());
             dirty.insert(UPDATED_AT.to_string(), now);
         }
+        if dirty.is_empty() {
+            // The only change was to the tenant column, which the stamp put back: there
+            // is nothing to write (an UPDATE without SET is a syntax error).
+            return Ok(None);
+        }
         let (columns, values) = bound_columns::<M>(&dirty)?;
         let sets = columns.into_iter().zip(values).collect();
         let conditions = self.key_conditions(orm, Trashed::With)?;

@@ -29,7 +29,7 @@ use roost_orm::{Executor, OrmError, QueryResult, SqlValue, SqliteExecutor, State
 
 /// Single-quoted literals the compiler may write (fixed text only, e.g. `'integer'` in
 /// an overflow guard). Extend with the exact literal, quotes included.
-pub const STRING_LITERALS: &[&str] = &["'integer'", "'real'"];
+pub const STRING_LITERALS: &[&str] = &["'integer'", "'real'", "'{}'"];
 
 /// Numeric literals the compiler may write: `SELECT 1`, and the bounds an overflow
 /// guard needs (`-9223372036854775808` is `-` then the digits).
@@ -91,6 +91,10 @@ pub const KEYWORDS: &[&str] = &[
     "CONFLICT",
     "DO",
     "NOTHING",
+    // A unit of work's guard and its child insert reading the row inserted before it.
+    "changes",
+    "json_extract",
+    "last_insert_rowid",
 ];
 
 /// Tables the compiler may name besides the schema's (a qualified `"json_each"."value"`).

@@ -219,9 +219,8 @@ pub fn expect<M: ModelDef>(fx: &Fixture, case: &Case) -> Expect {
         Find(id) | FindOrFail(id) if id.is_array() || id.is_object() => {
             e.early("find-id", &id.to_string())
         }
-        Update(a) | Create(a) | MakeSave(a) | FillSave(a) | Insert(a) | InsertOrIgnore(a) => {
-            a.iter().for_each(|(k, _)| e.write_key(fx, table, k))
-        }
+        Update(a) | Create(a) | MakeSave(a) | FillSave(a) | Insert(a) | InsertOrIgnore(a)
+        | UnitCreate(a) | UnitFillSave(a) => a.iter().for_each(|(k, _)| e.write_key(fx, table, k)),
         Upsert(a) => {
             a.iter().for_each(|(k, _)| e.write_key(fx, table, k));
             if !a.iter().any(|(k, _)| k == "id") {
@@ -306,6 +305,7 @@ pub fn visit_values(case: &Case, f: &mut impl FnMut(&Value)) {
         | TypedLoad(_, v) => f(v),
         InstanceIncrement(_, v) | InstanceDecrement(_, v) => f(v),
         Update(a) | Create(a) | MakeSave(a) | FillSave(a) => a.iter().for_each(|(_, v)| f(v)),
+        UnitCreate(a) | UnitFillSave(a) => a.iter().for_each(|(_, v)| f(v)),
         Insert(a) | InsertOrIgnore(a) | Upsert(a) => a.iter().for_each(|(_, v)| f(v)),
         FirstOrNew(a, b) | FirstOrCreate(a, b) | UpdateOrCreate(a, b) | UpdateOrInsert(a, b) => {
             a.iter().chain(b).for_each(|(_, v)| f(v))

@@ -94,6 +94,10 @@ pub enum Terminal {
     MakeSave(Attrs),
     SetSave(String, Value),
     FillSave(Attrs),
+    /// A unit of work: `create::<M>(attrs)`, then `commit`.
+    UnitCreate(Attrs),
+    /// A unit of work: the stored record `fill(attrs)`, `save` queued, then `commit`.
+    UnitFillSave(Attrs),
     FirstOrNew(Attrs, Attrs),
     FirstOrCreate(Attrs, Attrs),
     UpdateOrCreate(Attrs, Attrs),
@@ -168,6 +172,7 @@ impl Terminal {
             Paginate(..) | Increment(..) | Decrement(..) | SetSave(..) => 2,
             InstanceIncrement(..) | InstanceDecrement(..) => 2,
             Update(a) | Create(a) | MakeSave(a) | FillSave(a) => 2 * a.len(),
+            UnitCreate(a) | UnitFillSave(a) => 2 * a.len(),
             Insert(a) | InsertOrIgnore(a) | Upsert(a) => 2 * a.len(),
             FirstOrNew(a, b)
             | FirstOrCreate(a, b)
@@ -550,6 +555,8 @@ fn terminal(n: BoxedStrategy<String>, v: BoxedStrategy<Value>) -> BoxedStrategy<
         a.clone().prop_map(MakeSave),
         (n.clone(), v.clone()).prop_map(|(c, x)| SetSave(c, x)),
         a.clone().prop_map(FillSave),
+        a.clone().prop_map(UnitCreate),
+        a.clone().prop_map(UnitFillSave),
         (a.clone(), a.clone()).prop_map(|(x, y)| FirstOrNew(x, y)),
         (a.clone(), a.clone()).prop_map(|(x, y)| FirstOrCreate(x, y)),
         (a.clone(), a.clone()).prop_map(|(x, y)| UpdateOrCreate(x, y)),

@@ -473,6 +473,10 @@ def run_probes(s, c):
     s.check("probe: the refused unit stored no comment",
             [x["id"] for x in c.get("/posts/1", ACME).json.get("comments", [])] == comments_before)
 
+    r = c.post("/probe/unit-save", ACME, {})
+    s.check("probe: units saving a changed note pass their guards on D1",
+            r.status == 200 and r.json.get("statuses") == ["unit-saved", SEED_NOTES[1][2]], r)
+
     r = c.post("/probe/unit-foreign", ACME, {})
     s.check("probe: a unit saving another tenant's post -> 404 (its guard failed the batch)",
             is_error_json(r, 404), r)

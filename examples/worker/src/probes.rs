@@ -29,6 +29,7 @@
 //! | `DELETE /probe/mis-tenant/notes/{id}` | `where_("id", id).force_delete()` → `{"deleted": n}` |
 //! | `POST /probe/unit-rollback` | one unit of work: a post, a comment on it, then a comment the database refuses (NULL body) → the batch's error; nothing of it stored |
 //! | `POST /probe/unit-foreign` | one unit of work: a post, then a save of another tenant's post (read unscoped) → 404 (its guard fails the batch); the post not stored |
+//! | `POST /probe/unit-save` | two units of work, each saving note 1 (a changed `status`, then the original back): their guards pass on D1 → `{"statuses": [changed, original]}` |
 //! | `GET /probe/generated-keys` | `{uuid, ulid}`: `KeyType::Uuid` / `KeyType::Ulid` keys made in the Workers runtime (random bits from `crypto.getRandomValues`, time from `Date.now`) |
 //! | `GET /probe/d1-dqs` | `{name: {sql, rows} or {sql, error}}` for each of [`DQS_STATEMENTS`] |
 
@@ -128,6 +129,7 @@ pub async fn route(req: Request, env: &Env, rest: &[&str]) -> Result<Response, A
     match (req.method(), rest) {
         (Method::Post, ["unit-rollback"]) => unit_rollback().await,
         (Method::Post, ["unit-foreign"]) => unit_foreign().await,
+        (Method::Post, ["unit-save"]) => unit_save().await,
         (Method::Get, ["generated-keys"]) => generated_keys(),
         (Method::Get, ["notes"]) => json(200, &Note::query().order_by("id", "asc").all().await?),
         (Method::Get, ["loose-notes"]) => loose_read(&req).await,
@@ -289,4 +291,22 @@ fn generated_keys() -> Result<Response, ApiError> {
         200,
         &json!({"uuid": key(KeyType::Uuid)?, "ulid": key(KeyType::Ulid)?}),
     )
+}
+
+/// `POST /probe/unit-save`: note 1's `status` changed in one unit of work and put back
+/// in a second: each UPDATE is followed by its guard, which must pass on D1 when the
+/// UPDATE changed its row. Leaves the note as it was.
+async fn unit_save() -> Result<Response, ApiError> {
+    let orm = Orm::current()?;
+    let mut note = Note::find_or_fail(1).await?;
+    let original = note.get("status").cloned().unwrap_or(Value::Null);
+    let mut statuses = Vec::new();
+    for status in [Value::from("unit-saved"), original] {
+        let mut unit = orm.unit_of_work();
+        note.set("status", status);
+        unit.save(&mut note).await?;
+        unit.commit().await?;
+        statuses.push(note.get("status").cloned().unwrap_or(Value::Null));
+    }
+    json(200, &json!({"statuses": statuses}))
 }

@@ -64,6 +64,25 @@ fn fetch_orm() {
     }
 }
 
+#[inline(never)]
+fn fetch_raw_struct(conn: &rusqlite::Connection) {
+    for _ in 0..FETCHES {
+        black_box(fixtures::query_as(
+            conn,
+            "SELECT * FROM \"posts\"",
+            [],
+            fixtures::post_row,
+        ));
+    }
+}
+
+#[inline(never)]
+fn fetch_typed() {
+    for _ in 0..FETCHES {
+        black_box(block_on(Post::all_as::<fixtures::PostRow>()).expect("all_as"));
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; the case is the first other argument.
     let case = std::env::args()
@@ -90,8 +109,16 @@ fn main() {
             orm.scope_sync(fetch_orm);
             FETCHES
         }
+        "fetch_raw_struct" => {
+            fetch_raw_struct(&conn);
+            FETCHES
+        }
+        "fetch_typed" => {
+            orm.scope_sync(fetch_typed);
+            FETCHES
+        }
         _ => {
-            eprintln!("cases: find_raw find_orm fetch_raw fetch_orm");
+            eprintln!("cases: find_raw find_orm fetch_raw fetch_orm fetch_raw_struct fetch_typed");
             return;
         }
     };

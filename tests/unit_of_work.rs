@@ -550,3 +550,15 @@ async fn pivot_writes_and_mass_deletes_report_their_outcomes() {
         [vec![json!(2)]]
     );
 }
+
+/// A unit's futures are `Send` (a handler on tokio's multi-threaded runtime can hold
+/// one across an await): checked at compile time.
+#[allow(dead_code)]
+fn unit_futures_are_send(orm: &Orm, post: &'static mut Instance<Post>) {
+    fn send<T: Send>(_: &T) {}
+    let mut unit = orm.unit_of_work();
+    send(&unit.save(post));
+    send(&unit.create::<Post>(json!({})));
+    send(&orm.unit_of_work().commit());
+    send(&Instance::<Post>::new().push());
+}

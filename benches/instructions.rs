@@ -77,6 +77,15 @@ fn fetch_raw_struct(conn: &rusqlite::Connection) {
 }
 
 #[inline(never)]
+fn find_typed() {
+    for i in 0..FINDS {
+        black_box(
+            block_on(User::find_as::<fixtures::UserRow>(i % fixtures::USERS + 1)).expect("find_as"),
+        );
+    }
+}
+
+#[inline(never)]
 fn fetch_typed() {
     for _ in 0..FETCHES {
         black_box(block_on(Post::all_as::<fixtures::PostRow>()).expect("all_as"));
@@ -113,12 +122,16 @@ fn main() {
             fetch_raw_struct(&conn);
             FETCHES
         }
+        "find_typed" => {
+            orm.scope_sync(find_typed);
+            FINDS as usize
+        }
         "fetch_typed" => {
             orm.scope_sync(fetch_typed);
             FETCHES
         }
         _ => {
-            eprintln!("cases: find_raw find_orm fetch_raw fetch_orm fetch_raw_struct fetch_typed");
+            eprintln!("cases: find_raw find_orm fetch_raw fetch_orm fetch_raw_struct fetch_typed find_typed");
             return;
         }
     };

@@ -64,9 +64,7 @@ impl From<OrmError> for ApiError {
             | OrmError::InvalidPagination { .. }
             | OrmError::InvalidCursor(_)
             | OrmError::Decode { .. } => ApiError::invalid(e.to_string()),
-            OrmError::MassAssignment { .. } => {
-                ApiError::new(422, "mass_assignment", e.to_string())
-            }
+            OrmError::MassAssignment { .. } => ApiError::new(422, "mass_assignment", e.to_string()),
             OrmError::Database { message, .. } if is_constraint(message) => {
                 ApiError::new(409, "constraint_failed", message.clone())
             }

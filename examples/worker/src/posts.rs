@@ -68,7 +68,10 @@ async fn check_author(author_id: i64) -> Result<(), ApiError> {
 /// the comments pointing at the post's new id; the tenant column is written by the ORM.
 pub async fn create(mut req: Request) -> Result<Response, ApiError> {
     let input = object(&req.text().await?)?;
-    only(&input, &["title", "body", "author_id", "published", "comments"])?;
+    only(
+        &input,
+        &["title", "body", "author_id", "published", "comments"],
+    )?;
     let title = text(&input, "title", TITLE.0, TITLE.1)?
         .ok_or_else(|| ApiError::invalid("title is required"))?;
     let body = text(&input, "body", BODY.0, BODY.1)?.unwrap_or_default();

@@ -253,7 +253,11 @@ async fn unit_rollback() -> Result<Response, ApiError> {
     unit.create::<Comment>(json!({"post_id": 1, "author_id": 1, "body": null}))
         .await?;
     unit.commit().await?;
-    Err(ApiError::new(500, "not_rolled_back", "the batch was stored"))
+    Err(ApiError::new(
+        500,
+        "not_rolled_back",
+        "the batch was stored",
+    ))
 }
 
 /// `POST /probe/unit-foreign`: a unit of work with a new post and a save of another
@@ -275,7 +279,11 @@ async fn unit_foreign() -> Result<Response, ApiError> {
     foreign.set("title", "taken over");
     unit.save(&mut foreign).await?;
     unit.commit().await?;
-    Err(ApiError::new(500, "not_rolled_back", "the batch was stored"))
+    Err(ApiError::new(
+        500,
+        "not_rolled_back",
+        "the batch was stored",
+    ))
 }
 
 /// `GET /probe/generated-keys`: a UUID and a ULID key as `KeyType` makes them for a

@@ -95,7 +95,9 @@ pub async fn show() -> Result<Response, ApiError> {
     }
     // where_has: posts with a comment that has a body (a correlated EXISTS).
     let discussed = Post::query()
-        .where_has("comments", |q: QueryBuilder<Comment>| q.where_not_null("body"))
+        .where_has("comments", |q: QueryBuilder<Comment>| {
+            q.where_not_null("body")
+        })
         .order_by("id", "asc")
         .pluck::<i64>("id")
         .await?;

@@ -562,3 +562,48 @@ fn unit_futures_are_send(orm: &Orm, post: &'static mut Instance<Post>) {
     send(&orm.unit_of_work().commit());
     send(&Instance::<Post>::new().push());
 }
+
+#[tokio::test]
+async fn a_supplied_parent_key_links_children_anywhere_and_misuse_poisons_the_unit() {
+    let (orm, db) = orm();
+    orm.scope(async {
+        let mut unit = orm.unit_of_work();
+        let post = unit
+            .create::<Post>(json!({"id": 50, "title": "keyed"}))
+            .await
+            .unwrap();
+        unit.create::<Board>(json!({"name": "between"}))
+            .await
+            .unwrap();
+        let comment = unit
+            .create_related(&Post::COMMENTS, &post, json!({"body": "c"}))
+            .await
+            .unwrap();
+        let mut done = unit.commit().await.unwrap();
+        assert_eq!(done.get(&comment).unwrap().get("post_id"), Some(&json!(50)));
+
+        // A restore of a model without soft deletes: refused when queued, nothing sent.
+        let before = orm.statements();
+        let mut tag = Tag::query().first_or_fail().await.unwrap();
+        let mut unit = orm.unit_of_work();
+        unit.create::<Post>(json!({"title": "never"}))
+            .await
+            .unwrap();
+        let error = unit.restore(&mut tag).await.unwrap_err();
+        assert!(
+            matches!(error, OrmError::NotSoftDeletable { .. }),
+            "{error}"
+        );
+        assert!(matches!(
+            unit.commit().await,
+            Err(OrmError::NotSoftDeletable { .. })
+        ));
+        assert_eq!(orm.statements() - before, 1, "only the read of the tag");
+    })
+    .await;
+    assert_eq!(
+        rows(&db, "SELECT count(*) FROM posts WHERE title = 'never'"),
+        [vec![json!(0)]]
+    );
+    assert_eq!(rows(&db, "SELECT post_id FROM comments"), [vec![json!(50)]]);
+}

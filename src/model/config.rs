@@ -167,7 +167,7 @@ fn judge<M: ModelDef>() -> Result<()> {
             Some(owner) if !owner.owner.timestamps => {
                 return Err(invalid::<M>(format!(
                     "TOUCHES names [{name}], but its model [{}] has no timestamps to touch",
-                    owner.owner.model
+                    owner.owner.model()
                 )))
             }
             Some(_) => {}

@@ -104,7 +104,7 @@ fn level_of(
     let last = rest.is_empty();
     let constraint = if last { test.constraint.as_ref() } else { None };
     if let Some(constraint) = constraint {
-        constraint.check_model_of(path, related.model, related.schema.model)?;
+        constraint.check_model_of(path, related.model, related.schema.model())?;
         if constraint.limit.is_some()
             || constraint.offset.is_some()
             || !constraint.orders.is_empty()

@@ -130,7 +130,7 @@ impl Names {
             return Ok(());
         }
         let unknown = || OrmError::UnknownColumn {
-            model: self.main.model,
+            model: self.main.model(),
             column: ident.to_string(),
         };
         match self.joined(table) {
@@ -181,7 +181,7 @@ impl Names {
             return Ok(());
         }
         Err(OrmError::UnknownColumn {
-            model: self.main.model,
+            model: self.main.model(),
             column: format!("{table}.*"),
         })
     }
@@ -225,7 +225,7 @@ impl Names {
                 }
                 Some((_, None)) => Ok(ident),
                 None => Err(OrmError::UnknownColumn {
-                    model: self.main.model,
+                    model: self.main.model(),
                     column: name.to_string(),
                 }),
             },

@@ -256,3 +256,53 @@ async fn reading_by_position_agrees_with_reading_by_name() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn repeated_typed_reads_of_one_statement_and_of_several_stay_right() {
+    let (orm, _db) = orm();
+    orm.scope(async {
+        let records = seed_five().await;
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Row {
+            views: i64,
+            title: String,
+            id: i64,
+        }
+        let expect = |i: usize| -> Row { serde_json::from_value(records[i].clone()).unwrap() };
+        // One-row reads, repeated: each gives what reading by name gives.
+        for round in 0..3 {
+            for id in 1..=5i64 {
+                let row: Row = Post::find_as(id).await.unwrap().unwrap();
+                assert_eq!(row, expect(id as usize - 1), "round {round}");
+            }
+        }
+        // Another column list for the same type.
+        for _ in 0..2 {
+            let rows: Vec<Row> = Post::query()
+                .select(["id", "title", "views"])
+                .order_by_asc("id")
+                .all_as()
+                .await
+                .unwrap();
+            assert_eq!(rows, (0..5).map(expect).collect::<Vec<_>>());
+        }
+        // A type with a field no column has.
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Partial {
+            id: i64,
+            #[serde(default)]
+            missing: Option<i64>,
+        }
+        for _ in 0..2 {
+            let row: Partial = Post::find_as(2).await.unwrap().unwrap();
+            assert_eq!(
+                row,
+                Partial {
+                    id: 2,
+                    missing: None
+                }
+            );
+        }
+    })
+    .await;
+}

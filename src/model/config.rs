@@ -30,7 +30,7 @@ use std::collections::HashSet;
 use rustc_hash::FxHashMap;
 
 use crate::error::{OrmError, Result};
-use crate::model::{table_of, ModelDef};
+use crate::model::ModelDef;
 use crate::query::Ident;
 
 thread_local! {
@@ -72,16 +72,14 @@ fn invalid<M: ModelDef>(reason: String) -> OrmError {
     }
 }
 
-/// A model's declared consts, as plain data: what the non-generic checks read, so
-/// their code exists once, not once per model (wasm size grows with the models only
-/// by this struct's construction).
+/// A model's declared consts, as plain data: its [`Schema`](crate::model::Schema)
+/// (table, keys, settings, columns) plus what only the check reads, so the checks'
+/// code exists once, not once per model (wasm size grows with the models only by this
+/// struct's construction).
 pub(crate) struct Declaration {
-    pub table: &'static str,
+    pub schema: crate::model::Schema,
     pub table_declared: bool,
-    pub primary_key: &'static str,
     pub key_type: crate::model::KeyType,
-    pub tenant: Option<&'static str>,
-    pub columns: &'static [crate::model::Column],
     pub fillable: &'static [&'static str],
     pub guarded: &'static [&'static str],
     pub hidden: &'static [&'static str],
@@ -93,12 +91,9 @@ pub(crate) struct Declaration {
 impl Declaration {
     pub(crate) fn of<M: ModelDef>() -> Self {
         Declaration {
-            table: table_of::<M>(),
+            schema: crate::model::Schema::of::<M>(),
             table_declared: M::TABLE.is_some(),
-            primary_key: M::PRIMARY_KEY,
             key_type: M::KEY_TYPE,
-            tenant: M::TENANT_COLUMN,
-            columns: M::COLUMNS,
             fillable: M::FILLABLE,
             guarded: M::GUARDED,
             hidden: M::HIDDEN,
@@ -110,7 +105,7 @@ impl Declaration {
 
     /// The declared column called `name`, if any.
     pub(crate) fn column(&self, name: &str) -> Option<&'static crate::model::Column> {
-        self.columns.iter().find(|c| c.name == name)
+        self.schema.column(name)
     }
 }
 
@@ -132,18 +127,19 @@ fn judge_consts(d: &Declaration) -> std::result::Result<(), String> {
     } else {
         "the table name derived from the type name (set TABLE)"
     };
-    plain(table_const, d.table)?;
-    plain("PRIMARY_KEY", d.primary_key)?;
-    if let Some(tenant) = d.tenant {
+    let schema = &d.schema;
+    plain(table_const, schema.table)?;
+    plain("PRIMARY_KEY", schema.primary_key)?;
+    if let Some(tenant) = schema.tenant_column {
         plain("TENANT_COLUMN", tenant)?;
-        if tenant == d.primary_key {
+        if tenant == schema.primary_key {
             return Err(format!(
                 "TENANT_COLUMN {tenant:?} is the primary key; the tenant id needs a column of its own"
             ));
         }
     }
     let mut seen = HashSet::new();
-    for column in d.columns {
+    for column in schema.columns {
         plain("a COLUMNS entry", column.name)?;
         if !seen.insert(column.name) {
             return Err(format!("COLUMNS declares {:?} twice", column.name));

@@ -21,10 +21,8 @@ use crate::model::{Attributes, ModelDef};
 /// A model's guard declaration, type-erased.
 #[derive(Debug, Clone, Copy)]
 struct Guard {
-    model: &'static str,
     fillable: &'static [&'static str],
     guarded: &'static [&'static str],
-    tenant: Option<&'static str>,
     schema: crate::model::Schema,
 }
 
@@ -34,7 +32,7 @@ impl Guard {
     }
 
     fn is_fillable(&self, key: &str) -> bool {
-        if self.tenant == Some(key) {
+        if self.schema.tenant_column == Some(key) {
             return false;
         }
         if self.fillable.contains(&key) {
@@ -68,10 +66,8 @@ impl Guard {
 /// The fillable part of `attributes` for model `M` (see the module docs).
 pub(crate) fn fillable<M: ModelDef>(attributes: Attributes) -> Result<Attributes> {
     let guard = Guard {
-        model: M::model_name(),
         fillable: M::FILLABLE,
         guarded: M::GUARDED,
-        tenant: M::TENANT_COLUMN,
         schema: crate::model::Schema::of::<M>(),
     };
     filter(guard, attributes)
@@ -91,7 +87,7 @@ fn filter(guard: Guard, mut attributes: Attributes) -> Result<Attributes> {
     if guard.totally_guarded() || strict {
         let keys = attributes.keys().filter(|key| guard.refuses(key));
         return Err(OrmError::MassAssignment {
-            model: guard.model,
+            model: guard.schema.model(),
             keys: keys.cloned().collect(),
         });
     }
@@ -105,7 +101,7 @@ fn filter(guard: Guard, mut attributes: Attributes) -> Result<Attributes> {
 pub(crate) fn check_declaration(
     d: &crate::model::config::Declaration,
 ) -> std::result::Result<(), String> {
-    let declared = |name: &str| d.columns.is_empty() || d.column(name).is_some();
+    let declared = |name: &str| d.schema.columns.is_empty() || d.column(name).is_some();
     for (what, names) in [("FILLABLE", d.fillable), ("GUARDED", d.guarded)] {
         for name in names {
             if what == "GUARDED" && *name == "*" {

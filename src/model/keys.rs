@@ -109,12 +109,12 @@ pub(crate) fn check_declaration(
     d: &crate::model::config::Declaration,
 ) -> std::result::Result<(), String> {
     let generated = matches!(d.key_type, KeyType::Uuid | KeyType::Ulid);
-    match d.column(d.primary_key) {
+    match d.column(d.schema.primary_key) {
         Some(column) if generated && column.sql_type != ColumnType::Text => Err(format!(
             "KEY_TYPE {:?} generates text keys, but the primary key {:?} is declared {}; \
              declare it Column::text",
             d.key_type,
-            d.primary_key,
+            d.schema.primary_key,
             column.sql_type.sql()
         )),
         _ => Ok(()),

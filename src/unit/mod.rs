@@ -345,15 +345,15 @@ impl<'a> UnitOfWork<'a> {
         let mut results: Vec<Option<QueryResult>> = results.into_iter().map(Some).collect();
         let mut outcomes = Vec::with_capacity(queued.len());
         for Queued { mut write, own } in queued {
-            let own: Vec<QueryResult> = own
+            // Each index is one statement's, taken once: a missing result is an error,
+            // never an empty one (an empty INSERT result would pass for a stored row).
+            let own = own
                 .iter()
-                .map(|&i| {
-                    results
-                        .get_mut(i)
-                        .and_then(Option::take)
-                        .unwrap_or_default()
-                })
-                .collect();
+                .map(|&i| results.get_mut(i).and_then(Option::take))
+                .collect::<Option<Vec<QueryResult>>>()
+                .ok_or_else(|| {
+                    OrmError::database("a unit of work lost a statement's result", "")
+                })?;
             outcomes.push(write.finish(own).await?);
         }
         Ok(Committed { id, outcomes })

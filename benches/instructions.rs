@@ -39,6 +39,19 @@ fn find_raw(conn: &rusqlite::Connection) {
 }
 
 #[inline(never)]
+fn find_raw_struct(conn: &rusqlite::Connection) {
+    for i in 0..FINDS {
+        let rows = fixtures::query_as(
+            conn,
+            "SELECT * FROM users WHERE id = ?1",
+            [i % fixtures::USERS + 1],
+            fixtures::user_row,
+        );
+        black_box(rows.into_iter().next());
+    }
+}
+
+#[inline(never)]
 fn find_orm() {
     for i in 0..FINDS {
         black_box(block_on(User::find(i % fixtures::USERS + 1)).expect("find"));
@@ -106,6 +119,10 @@ fn main() {
             find_raw(&conn);
             FINDS as usize
         }
+        "find_raw_struct" => {
+            find_raw_struct(&conn);
+            FINDS as usize
+        }
         "find_orm" => {
             orm.scope_sync(find_orm);
             FINDS as usize
@@ -131,7 +148,7 @@ fn main() {
             FETCHES
         }
         _ => {
-            eprintln!("cases: find_raw find_orm fetch_raw fetch_orm fetch_raw_struct fetch_typed find_typed");
+            eprintln!("cases: find_raw find_raw_struct find_orm fetch_raw fetch_orm fetch_raw_struct fetch_typed find_typed");
             return;
         }
     };

@@ -306,3 +306,99 @@ async fn repeated_typed_reads_of_one_statement_and_of_several_stay_right() {
     })
     .await;
 }
+
+/// The decoding plan and the casts are remembered per thread across reads: what a
+/// later read decodes must still be what reading by name gives, for every shape.
+#[tokio::test]
+async fn plans_remembered_across_reads_stay_right_for_every_shape() {
+    let (orm, _db) = orm();
+    orm.scope(async {
+        let records = seed_five().await;
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Exact {
+            id: i64,
+            title: String,
+            published: bool,
+            meta: Option<Value>,
+        }
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Aliased {
+            #[serde(alias = "headline")]
+            title: String,
+            id: i64,
+        }
+        let by_name = |i: usize| -> Exact { serde_json::from_value(records[i].clone()).unwrap() };
+        // Interleaved one-row reads of two shapes over one statement text, many times:
+        // the first shape moves to reading by position, the aliased one never does.
+        for round in 0..4 {
+            for id in 1..=5i64 {
+                let exact: Exact = Post::find_as(id).await.unwrap().unwrap();
+                assert_eq!(exact, by_name(id as usize - 1), "round {round}");
+                let aliased: Aliased = Post::find_as(id).await.unwrap().unwrap();
+                assert_eq!((aliased.id, aliased.title), (id, exact.title));
+            }
+        }
+        // A row that fails to decode decides nothing: later rows still decode right.
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Views {
+            id: i64,
+            views: u8,
+        }
+        Post::where_("id", 1)
+            .update(json!({"views": 1000}))
+            .await
+            .unwrap();
+        for _ in 0..3 {
+            let err = Post::find_as::<Views>(1).await.unwrap_err();
+            assert!(
+                matches!(&err, OrmError::Decode { message, .. } if message.contains("column views")),
+                "{err:?}"
+            );
+            let ok: Views = Post::find_as(2).await.unwrap().unwrap();
+            assert_eq!(ok, Views { id: 2, views: 0 });
+        }
+    })
+    .await;
+}
+
+/// Two models over one table whose statements are the same text, with different
+/// casts: the remembered casts and plans are each model's own.
+#[tokio::test]
+async fn remembered_casts_are_per_model() {
+    struct Flag;
+    impl ModelDef for Flag {
+        const TABLE: Option<&'static str> = Some("flags");
+        const TIMESTAMPS: bool = false;
+        const COLUMNS: &'static [Column] = &[Column::integer("id"), Column::boolean("enabled")];
+    }
+    struct RawFlag;
+    impl ModelDef for RawFlag {
+        const TABLE: Option<&'static str> = Some("flags");
+        const TIMESTAMPS: bool = false;
+        const COLUMNS: &'static [Column] = &[Column::integer("id"), Column::integer("enabled")];
+    }
+    let (orm, db) = orm();
+    db.execute_batch(
+        "CREATE TABLE flags (id INTEGER PRIMARY KEY, enabled INTEGER NOT NULL);
+         INSERT INTO flags (enabled) VALUES (1), (0);",
+    )
+    .unwrap();
+    orm.scope(async {
+        for _ in 0..3 {
+            let cast: Vec<(i64, Value)> = Flag::query().all_as().await.unwrap();
+            assert_eq!(cast, [(1, json!(true)), (2, json!(false))]);
+            let raw: Vec<(i64, Value)> = RawFlag::query().all_as().await.unwrap();
+            assert_eq!(raw, [(1, json!(1)), (2, json!(0))]);
+            #[derive(Debug, Deserialize, PartialEq)]
+            struct Row {
+                id: i64,
+                enabled: Value,
+            }
+            let cast: Option<Row> = Flag::find_as(2).await.unwrap();
+            assert_eq!(cast.unwrap().enabled, json!(false));
+            let raw: Option<Row> = RawFlag::find_as(2).await.unwrap();
+            assert_eq!(raw.unwrap().enabled, json!(0));
+        }
+    })
+    .await;
+}

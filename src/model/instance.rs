@@ -359,70 +359,53 @@ impl<M: ModelDef> crate::executor::RowSink for Hydrator<M> {
     }
 }
 
-/// The casts of a result's columns, looked up once per result rather than per row.
-/// Up to [`INLINE_CASTS`] columns are kept without an allocation.
+/// The casts of a result's columns, looked up once per column list (per thread, see
+/// [`ColumnMemo`](super::column_memo::ColumnMemo)) rather than per result or row.
 pub(crate) struct Casts<M> {
-    casts: CastList,
-    any: bool,
+    /// `None` when no column has a cast.
+    casts: Option<Arc<[Cast]>>,
     _model: PhantomData<fn() -> M>,
 }
 
-// The inline list is the point: built once per result, it saves the allocation a
-// `Vec` would cost every query (a `Cast` is 16 bytes since `Cast::Converted`).
-#[allow(clippy::large_enum_variant)]
-enum CastList {
-    Inline([Cast; INLINE_CASTS], usize),
-    Heap(Vec<Cast>),
-}
-
-/// Columns whose casts fit in a [`Casts`] without allocating.
-const INLINE_CASTS: usize = 32;
-
-impl CastList {
-    fn as_slice(&self) -> &[Cast] {
-        match self {
-            CastList::Inline(casts, len) => &casts[..*len],
-            CastList::Heap(casts) => casts,
-        }
-    }
+thread_local! {
+    /// (model, column list) → the columns' casts.
+    static CASTS: std::cell::RefCell<super::column_memo::ColumnMemo<Option<Arc<[Cast]>>>> =
+        Default::default();
 }
 
 impl<M: ModelDef> Casts<M> {
-    pub(crate) fn for_columns(columns: &[String]) -> Self {
+    pub(crate) fn for_columns(columns: &Arc<[String]>) -> Self {
+        let make = || Self::compute(columns);
+        // While the thread's locals are being torn down the memo is gone: compute.
+        let casts = CASTS
+            .try_with(|memo| memo.borrow_mut().get_or_insert::<M>(columns, make))
+            .unwrap_or_else(|_| make());
+        Casts {
+            casts,
+            _model: PhantomData,
+        }
+    }
+
+    fn compute(columns: &[String]) -> Option<Arc<[Cast]>> {
         // `SELECT *` returns the columns in table order, which is usually the order
         // they are declared in: try the declaration at the same position first.
         let cast = |i: usize, name: &str| match M::COLUMNS.get(i) {
             Some(column) if column.name == name => column.cast,
             _ => cast_of::<M>(name),
         };
-        let casts = if columns.len() <= INLINE_CASTS {
-            let mut inline = [Cast::None; INLINE_CASTS];
-            for (i, (slot, column)) in inline.iter_mut().zip(columns).enumerate() {
-                *slot = cast(i, column);
-            }
-            CastList::Inline(inline, columns.len())
-        } else {
-            CastList::Heap(
-                columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| cast(i, c))
-                    .collect(),
-            )
-        };
-        let any = casts.as_slice().iter().any(|c| *c != Cast::None);
-        Casts {
-            casts,
-            any,
-            _model: PhantomData,
-        }
+        let casts: Arc<[Cast]> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| cast(i, c))
+            .collect();
+        casts.iter().any(|c| *c != Cast::None).then_some(casts)
     }
 
     /// The cast of column `i` (`Cast::None` when the model declares none).
     pub(crate) fn cast(&self, i: usize) -> Cast {
-        match self.any {
-            true => self.casts.as_slice().get(i).copied().unwrap_or(Cast::None),
-            false => Cast::None,
+        match &self.casts {
+            Some(casts) => casts.get(i).copied().unwrap_or(Cast::None),
+            None => Cast::None,
         }
     }
 
@@ -432,12 +415,10 @@ impl<M: ModelDef> Casts<M> {
         &'a self,
         values: impl Iterator<Item = Value> + 'a,
     ) -> impl Iterator<Item = Value> + 'a {
-        let casts = self.casts.as_slice();
+        let casts = self.casts.as_deref().unwrap_or_default();
         values.enumerate().map(move |(i, mut value)| {
-            if self.any {
-                if let Some(cast) = casts.get(i) {
-                    cast.read_in_place(&mut value);
-                }
+            if let Some(cast) = casts.get(i) {
+                cast.read_in_place(&mut value);
             }
             value
         })

@@ -15,6 +15,7 @@
 mod field;
 mod row;
 
+use std::cell::RefCell;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -25,13 +26,15 @@ use crate::error::{OrmError, Result};
 use crate::executor::RowSink;
 #[cfg(feature = "sqlite")]
 use crate::executor::{with_cells, Cells};
-use crate::model::{Casts, ModelDef};
+use crate::model::{Casts, ColumnMemo, ModelDef};
 use field::Field;
 
 /// Builds a `T` from each row; keeps the first decoding error.
 pub(crate) struct TypedRows<M: ModelDef, T> {
     columns: Option<(Arc<[String]>, Casts<M>)>,
     plan: Plan,
+    /// The plan's stage as the memo gave it: a later stage is remembered at the end.
+    start: std::mem::Discriminant<Plan>,
     pub(crate) rows: Vec<T>,
     error: Option<OrmError>,
     _model: PhantomData<fn() -> M>,
@@ -65,12 +68,13 @@ fn decode<'c, T: DeserializeOwned>(
         #[cfg(feature = "sqlite")]
         Plan::Second => {
             let decoded = row::by_name(columns, (0..width).map(&mut field));
-            *plan = Plan::ByName;
+            // A row that fails by name decides nothing: the next one is read both ways.
             if decoded.is_ok() {
+                *plan = Plan::ByName;
                 if let Some(positions) = row::positions::<T>(columns) {
                     let (again, taken) = row::by_position::<T>(columns, &positions, field);
                     if again.is_ok() && taken == positions.len() {
-                        *plan = Plan::ByPosition(positions);
+                        *plan = Plan::ByPosition(positions.into());
                     }
                 }
             }
@@ -79,7 +83,10 @@ fn decode<'c, T: DeserializeOwned>(
     }
 }
 
-/// How a row becomes a `T`, decided on the second row.
+/// How a row becomes a `T`, decided on the second row read with a column list (in
+/// this result or an earlier one: the plan is remembered per thread for the type and
+/// the list, so repeated one-row reads are read by position from the third on).
+#[derive(Clone)]
 enum Plan {
     /// The first row: read by name.
     Unknown,
@@ -90,7 +97,12 @@ enum Plan {
     /// A struct's fields in declaration order, field `k` from column `positions[k]`
     /// (see [`row`] for when this gives what `ByName` gives).
     #[cfg(feature = "sqlite")]
-    ByPosition(Vec<usize>),
+    ByPosition(Arc<[usize]>),
+}
+
+thread_local! {
+    /// ((model, row type), column list) → how its rows are read.
+    static PLANS: RefCell<ColumnMemo<Plan>> = Default::default();
 }
 
 impl<M: ModelDef, T: DeserializeOwned> TypedRows<M, T> {
@@ -98,6 +110,7 @@ impl<M: ModelDef, T: DeserializeOwned> TypedRows<M, T> {
         TypedRows {
             columns: None,
             plan: Plan::Unknown,
+            start: std::mem::discriminant(&Plan::Unknown),
             rows: Vec::new(),
             error: None,
             _model: PhantomData,
@@ -106,6 +119,13 @@ impl<M: ModelDef, T: DeserializeOwned> TypedRows<M, T> {
 
     /// The rows, or the first row's decoding error.
     pub(crate) fn finish(self) -> Result<Vec<T>> {
+        if let Some((columns, _)) = &self.columns {
+            if std::mem::discriminant(&self.plan) != self.start {
+                let plan = self.plan.clone();
+                // Without the memo (threads' locals torn down) the next read decides again.
+                let _ = PLANS.try_with(|memo| memo.borrow_mut().set::<(M, T)>(columns, plan));
+            }
+        }
         match self.error {
             Some(e) => Err(e),
             None => Ok(self.rows),
@@ -130,6 +150,13 @@ impl<M: ModelDef, T: DeserializeOwned + crate::runtime::MaybeSend> RowSink for T
     fn columns(&mut self, columns: &Arc<[String]>) {
         if self.columns.is_none() {
             self.columns = Some((columns.clone(), Casts::for_columns(columns)));
+            let known = PLANS.try_with(|memo| {
+                memo.borrow_mut()
+                    .get_or_insert::<(M, T)>(columns, || Plan::Unknown)
+            });
+            // Without the memo, decide within this result.
+            self.plan = known.unwrap_or(Plan::Unknown);
+            self.start = std::mem::discriminant(&self.plan);
         }
     }
 

@@ -101,6 +101,16 @@ async fn global_scopes_apply_everywhere_and_lift_by_name() {
             Article::find(2).await.unwrap().is_none(),
             "find applies them"
         );
+        #[derive(serde::Deserialize)]
+        struct Id {
+            id: i64,
+        }
+        assert!(
+            Article::find_as::<Id>(2).await.unwrap().is_none(),
+            "find_as applies them"
+        );
+        let visible = Article::find_as::<Id>(1).await.unwrap();
+        assert_eq!(visible.map(|a| a.id), Some(1));
         assert!(Article::query()
             .without_global_scopes()
             .find(2)

@@ -152,6 +152,9 @@ enum Terminal {
     AllAs,
     /// The chain's `find_as::<Owned>(id)`.
     FindAs(i64),
+    /// The model-level key lookups, no chain: `Thing::find` / `find_as` (a global
+    /// scope in force) and `Remark::find` / `find_as` (tenant scope only).
+    KeyLookups(i64),
     /// The chain's `paginate_as::<Owned>(page, per_page)`.
     PaginateAs(u64, u64),
     /// `exists()`, `sum("a")`, `count_column("c")` against the oracle's.
@@ -283,6 +286,7 @@ fn terminal() -> impl Strategy<Value = Terminal> {
         (-3i64..4).prop_map(Terminal::MassIncrement),
         Just(Terminal::AllAs),
         (0i64..250).prop_map(Terminal::FindAs),
+        (0i64..250).prop_map(Terminal::KeyLookups),
         (1u64..6, 1u64..20).prop_map(|(p, n)| Terminal::PaginateAs(p, n)),
         Just(Terminal::Aggregates),
         Just(Terminal::Pluck),
@@ -560,6 +564,20 @@ async fn run_case(
         Terminal::FindAs(id) => {
             if let Ok(Some(row)) = q.find_as::<Owned>(*id).await {
                 check(owned_by(tenant, &[row]), "read by find_as")?;
+            }
+        }
+        Terminal::KeyLookups(id) => {
+            if let Ok(Some(row)) = Thing::find(*id).await {
+                check(own(tenant, &[row]), "read by Thing::find")?;
+            }
+            if let Ok(Some(row)) = Thing::find_as::<Owned>(*id).await {
+                check(owned_by(tenant, &[row]), "read by Thing::find_as")?;
+            }
+            if let Ok(Some(row)) = Remark::find(*id).await {
+                check(own(tenant, &[row]), "read by Remark::find")?;
+            }
+            if let Ok(Some(row)) = Remark::find_as::<Owned>(*id).await {
+                check(owned_by(tenant, &[row]), "read by Remark::find_as")?;
             }
         }
         Terminal::PaginateAs(p, n) => {

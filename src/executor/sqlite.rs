@@ -335,12 +335,13 @@ impl SqliteExecutor {
             let mut rows = stmt
                 .query(rusqlite::params_from_iter(statement.params.iter()))
                 .map_err(fail)?;
+            // The default `row_cells` fills this buffer (its first `extend` sizes it);
+            // the model and typed sinks never touch it, so it is never allocated there.
             let mut values = Vec::new();
             while let Some(row) = rows.next().map_err(fail)? {
                 if !named {
                     // Names are read after the first step, once any re-prepare is done.
                     let columns = names.of(&statement.sql, row.as_ref());
-                    values.reserve(columns.len());
                     sink.columns(&columns);
                     named = true;
                 }

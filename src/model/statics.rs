@@ -47,7 +47,7 @@ pub trait Model: ModelDef {
     fn find(
         id: impl Into<Value>,
     ) -> impl Future<Output = Result<Option<Instance<Self>>>> + MaybeSend {
-        Self::query().find(id)
+        crate::query::find_by_key(id.into())
     }
 
     /// The record with primary key `id`, or `ModelNotFound` (TS `findOrFail`).
@@ -62,7 +62,7 @@ pub trait Model: ModelDef {
     fn find_as<T: serde::de::DeserializeOwned + MaybeSend>(
         id: impl Into<Value>,
     ) -> impl Future<Output = Result<Option<T>>> + MaybeSend {
-        Self::query().find_as(id)
+        crate::query::find_as_by_key::<Self, T>(id.into())
     }
 
     /// Every row decoded into a `T` (see [`QueryBuilder::all_as`]).

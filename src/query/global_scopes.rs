@@ -9,10 +9,12 @@
 //! This module keeps the declarations and turns them into conditions; it writes no SQL.
 
 use std::any::{Any, TypeId};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use once_cell::sync::Lazy;
+use rustc_hash::FxHashMap;
 
 use crate::error::{OrmError, Result};
 use crate::model::ModelDef;
@@ -88,28 +90,56 @@ impl Lifted {
     }
 }
 
-type Registry = RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>;
+/// Every model's declarations, built once per type for the program and never freed
+/// (one per model type), so a lookup hands out a plain reference.
+type Registry = RwLock<HashMap<TypeId, &'static (dyn Any + Send + Sync)>>;
+
 static REGISTRY: Lazy<Registry> = Lazy::new(Default::default);
 
+thread_local! {
+    /// This thread's copy of the registry's entries it has used: no lock, no
+    /// reference count on a query's path.
+    static LOCAL: RefCell<FxHashMap<TypeId, &'static (dyn Any + Send + Sync)>> =
+        RefCell::default();
+}
+
 /// The global scopes of `M`, built by [`ModelDef::global_scopes`] once per type.
-fn scopes_of<M: ModelDef>() -> Arc<GlobalScopes<M>> {
+fn scopes_of<M: ModelDef>() -> &'static GlobalScopes<M> {
     let id = TypeId::of::<M>();
+    let local = LOCAL.try_with(|local| local.borrow().get(&id).copied());
+    let entry = match local {
+        Ok(Some(entry)) => entry,
+        _ => {
+            let entry = shared_entry::<M>(id);
+            // Without the thread's copy (its locals torn down) the shared one serves.
+            let _ = LOCAL.try_with(|local| local.borrow_mut().insert(id, entry));
+            entry
+        }
+    };
+    match entry.downcast_ref::<GlobalScopes<M>>() {
+        Some(scopes) => scopes,
+        None => unreachable!("the registry is keyed by the model's TypeId"),
+    }
+}
+
+/// `M`'s entry of the shared registry, declared on first use.
+fn shared_entry<M: ModelDef>(id: TypeId) -> &'static (dyn Any + Send + Sync) {
     let known = REGISTRY
         .read()
         .unwrap_or_else(|e| e.into_inner())
         .get(&id)
-        .cloned();
-    if let Some(scopes) = known.and_then(|s| s.downcast::<GlobalScopes<M>>().ok()) {
-        return scopes;
+        .copied();
+    if let Some(entry) = known {
+        return entry;
     }
+    // Declared outside the lock: a declaration may itself build queries.
     let mut scopes = GlobalScopes { scopes: Vec::new() };
     M::global_scopes(&mut scopes);
-    let scopes = Arc::new(scopes);
-    REGISTRY
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(id, scopes.clone());
-    scopes
+    let mut registry = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
+    // Another thread may have declared it meanwhile: the first one stays.
+    *registry
+        .entry(id)
+        .or_insert_with(|| Box::leak(Box::new(scopes)))
 }
 
 /// Whether `M` declares any global scope that `lifted` leaves in force.

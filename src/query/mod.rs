@@ -25,6 +25,7 @@ pub use ast::{
     HavingTest, Ident, IntoDirection, IntoOperator, Join, JoinKind, JoinSource, OnConflict,
     Operator, Order, Projection, RawSql, Select, Where,
 };
+pub(crate) use builder::{find_as_by_key, find_by_key};
 pub use builder::{CursorPage, JoinClause, QueryBuilder, SimplePage};
 pub use cursor::{Cursor, MAX_CURSOR_LEN};
 pub use global_scopes::GlobalScopes;

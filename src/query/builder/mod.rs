@@ -8,6 +8,7 @@
 //! [`compiler`](super::compiler).
 
 mod aggregates;
+mod by_key;
 mod chunks;
 mod columns;
 mod conditions;
@@ -21,6 +22,8 @@ mod raw;
 mod terminals;
 mod typed;
 mod with_aggregates;
+
+pub(crate) use by_key::{find as find_by_key, find_as as find_as_by_key};
 
 pub use cursor::CursorPage;
 pub use joins::JoinClause;

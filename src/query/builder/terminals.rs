@@ -14,15 +14,14 @@ use crate::model::persistence::{
     bound_columns, increment_amount, increment_sets, overflow_error, update_stamps,
 };
 use crate::model::{
-    bind_value, check_column, now_timestamp, table_of, Attributes, Instance, IntoAttributes,
-    ModelDef, DELETED_AT, UPDATED_AT,
+    check_column, now_timestamp, Attributes, Instance, IntoAttributes, ModelDef, DELETED_AT,
+    UPDATED_AT,
 };
 use crate::orm::Orm;
 use crate::query::ast::{Ident, Select};
 use crate::query::compiler;
 use crate::query::paginate::Paginated;
-use crate::query::scopes::{model_scopes, model_scopes_shaped};
-use crate::query::text_cache::{self, Shape, TextKey};
+use crate::query::scopes::model_scopes;
 use crate::relations::EagerLoads;
 use crate::value::SqlValue;
 
@@ -103,7 +102,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         Ok((compiler::select(&select), std::mem::take(&mut self.eager)))
     }
 
-    async fn run_first(
+    pub(super) async fn run_first(
         orm: &Orm,
         statement: Statement,
         eager: EagerLoads,
@@ -147,13 +146,7 @@ impl<M: ModelDef> QueryBuilder<M> {
     /// lookup of [`compiler::select_by_key`], whose text is fixed by the model and its
     /// scopes and so comes from the text cache.
     pub(super) fn find_statement(self, orm: &Orm, id: Value) -> Result<(Statement, EagerLoads)> {
-        if id.is_array() || id.is_object() {
-            return Err(OrmError::InvalidKey {
-                model: M::model_name(),
-                key: M::PRIMARY_KEY,
-                value: id.to_string(),
-            });
-        }
+        super::by_key::check_key::<M>(&id)?;
         let unconstrained = self.filter.is_empty()
             && self.orders.is_empty()
             && self.limit.is_none()
@@ -174,25 +167,8 @@ impl<M: ModelDef> QueryBuilder<M> {
         if let Some(e) = self.error {
             return Err(*e);
         }
-        let (scopes, scope_shape) = model_scopes_shaped::<M>(orm, self.trashed)?;
-        let text_key = TextKey::new::<M>(Shape::FindByKey, scope_shape);
-        let known = text_cache::get(text_key);
-        let (table, key) = match known {
-            // The text was compiled for this model before: its names passed the checks.
-            Some(_) => (
-                Ident::trusted_static(table_of::<M>()),
-                Ident::trusted_static(M::PRIMARY_KEY),
-            ),
-            None => (
-                Ident::parse_static(table_of::<M>())?,
-                check_column::<M>(M::PRIMARY_KEY)?,
-            ),
-        };
-        let id = bind_value::<M>(&key, &id)?;
+        let statement = super::by_key::key_lookup::<M>(orm, self.trashed, &id)?;
         self.check_eager()?;
-        let statement = text_cache::statement(text_key, known, |text| {
-            compiler::select_by_key(&table, (&key, id.clone()), &scopes, text)
-        });
         Ok((statement, self.eager))
     }
 

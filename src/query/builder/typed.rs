@@ -30,13 +30,21 @@ fn no_relations(eager: &EagerLoads) -> Result<()> {
     }
 }
 
-async fn read<M: ModelDef, T: DeserializeOwned + MaybeSend>(
+pub(super) async fn read<M: ModelDef, T: DeserializeOwned + MaybeSend>(
     orm: &Orm,
     statement: &Statement,
 ) -> Result<Vec<T>> {
     let mut rows = TypedRows::<M, T>::new();
     orm.run_rows(statement, &mut rows).await?;
     rows.finish()
+}
+
+/// The first of `rows` (a one-row read's), without an iterator to drop.
+pub(super) fn first_of<T>(mut rows: Vec<T>) -> Option<T> {
+    match rows.is_empty() {
+        true => None,
+        false => Some(rows.swap_remove(0)),
+    }
 }
 
 impl<M: ModelDef> QueryBuilder<M> {
@@ -68,7 +76,7 @@ impl<M: ModelDef> QueryBuilder<M> {
         let orm = Orm::current_for::<M>()?;
         no_relations(&self.eager)?;
         let (statement, _) = self.first_statement(&orm)?;
-        Ok(read::<M, T>(&orm, &statement).await?.into_iter().next())
+        Ok(first_of(read::<M, T>(&orm, &statement).await?))
     }
 
     /// The row whose primary key is `id` as a `T`, or `None` — the cached statement of
@@ -82,7 +90,7 @@ impl<M: ModelDef> QueryBuilder<M> {
             let orm = Orm::current_for::<M>()?;
             no_relations(&self.eager)?;
             let (statement, _) = self.find_statement(&orm, id)?;
-            Ok(read::<M, T>(&orm, &statement).await?.into_iter().next())
+            Ok(first_of(read::<M, T>(&orm, &statement).await?))
         }
     }
 

@@ -62,17 +62,27 @@ pub trait Cells {
 pub(crate) const INLINE_CELLS: usize = 32;
 
 /// Run `f` on the row's cells as a slice (on the stack for up to [`INLINE_CELLS`]
-/// columns).
+/// columns, in the smallest of three buffer sizes that holds them: every slot is
+/// initialised per row, so a narrow row never pays for a wide buffer).
 #[cfg(feature = "sqlite")]
 pub(crate) fn with_cells<R>(cells: &dyn Cells, f: impl FnOnce(&[Cell<'_>]) -> R) -> Result<R> {
-    let len = cells.len();
-    if len <= INLINE_CELLS {
-        let mut inline = [Cell::Null; INLINE_CELLS];
-        cells.fill(&mut inline[..len])?;
-        Ok(f(&inline[..len]))
-    } else {
-        let mut heap = vec![Cell::Null; len];
-        cells.fill(&mut heap)?;
-        Ok(f(&heap))
+    match cells.len() {
+        0..=8 => on_stack::<8, R>(cells, f),
+        9..=16 => on_stack::<16, R>(cells, f),
+        17..=INLINE_CELLS => on_stack::<INLINE_CELLS, R>(cells, f),
+        len => {
+            let mut heap = vec![Cell::Null; len];
+            cells.fill(&mut heap)?;
+            Ok(f(&heap))
+        }
     }
+}
+
+/// [`with_cells`] with a buffer of `N` cells on the stack (`cells.len() <= N`).
+#[cfg(feature = "sqlite")]
+fn on_stack<const N: usize, R>(cells: &dyn Cells, f: impl FnOnce(&[Cell<'_>]) -> R) -> Result<R> {
+    let len = cells.len();
+    let mut inline = [Cell::Null; N];
+    cells.fill(&mut inline[..len])?;
+    Ok(f(&inline[..len]))
 }

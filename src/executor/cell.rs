@@ -86,3 +86,41 @@ fn on_stack<const N: usize, R>(cells: &dyn Cells, f: impl FnOnce(&[Cell<'_>]) ->
     cells.fill(&mut inline[..len])?;
     Ok(f(&inline[..len]))
 }
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+
+    /// A row of `n` integer cells numbered from 0.
+    struct Numbered(usize);
+
+    impl Cells for Numbered {
+        fn len(&self) -> usize {
+            self.0
+        }
+        fn fill<'s>(&'s self, out: &mut [Cell<'s>]) -> Result<()> {
+            for (i, slot) in out.iter_mut().enumerate() {
+                *slot = Cell::Integer(i as i64);
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_width_reads_exactly_its_cells() {
+        // Each side of each buffer size, and the heap.
+        for width in [0, 1, 7, 8, 9, 16, 17, 31, 32, 33, 40, 200] {
+            let seen = with_cells(&Numbered(width), |cells| {
+                cells
+                    .iter()
+                    .map(|c| match c {
+                        Cell::Integer(i) => *i,
+                        other => panic!("width {width}: unexpected {other:?}"),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap();
+            assert_eq!(seen, (0..width as i64).collect::<Vec<_>>(), "width {width}");
+        }
+    }
+}

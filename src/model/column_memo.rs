@@ -9,6 +9,7 @@
 //! which costs one recomputation per list, never a wrong answer. This module only
 //! stores values; it computes none.
 
+use std::any::TypeId;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -18,7 +19,7 @@ use rustc_hash::FxHashMap;
 const CAPACITY: usize = 512;
 
 /// (type, column list address): one column list as one type sees it.
-type Key = (std::any::TypeId, usize);
+type Key = (TypeId, usize);
 
 /// Key → (the list, pinned, and what the type derived).
 pub(crate) struct ColumnMemo<V> {
@@ -34,36 +35,34 @@ impl<V> Default for ColumnMemo<V> {
 }
 
 impl<V: Clone> ColumnMemo<V> {
-    /// The value for (`T`, `columns`), made by `make` the first time.
-    pub(crate) fn get_or_insert<T: ?Sized>(
+    /// The value for (type `ty`, `columns`), made by `make` the first time. The type
+    /// is an argument, not a parameter, so one copy serves every type.
+    pub(crate) fn get_or_insert(
         &mut self,
+        ty: TypeId,
         columns: &Arc<[String]>,
         make: impl FnOnce() -> V,
     ) -> V {
-        let key = key::<T>(columns);
-        if let Some((_, value)) = self.entries.get(&key) {
+        if let Some((_, value)) = self.entries.get(&key(ty, columns)) {
             return value.clone();
         }
         let value = make();
-        self.set::<T>(columns, value.clone());
+        self.set(ty, columns, value.clone());
         value
     }
 
-    /// Replace the value for (`T`, `columns`).
-    pub(crate) fn set<T: ?Sized>(&mut self, columns: &Arc<[String]>, value: V) {
+    /// Replace the value for (type `ty`, `columns`).
+    pub(crate) fn set(&mut self, ty: TypeId, columns: &Arc<[String]>, value: V) {
         if self.entries.len() >= CAPACITY {
             self.entries.clear();
         }
         self.entries
-            .insert(key::<T>(columns), (columns.clone(), value));
+            .insert(key(ty, columns), (columns.clone(), value));
     }
 }
 
-fn key<T: ?Sized>(columns: &Arc<[String]>) -> Key {
-    (
-        typeid::of::<T>(),
-        Arc::as_ptr(columns) as *const u8 as usize,
-    )
+fn key(ty: TypeId, columns: &Arc<[String]>) -> Key {
+    (ty, Arc::as_ptr(columns) as *const u8 as usize)
 }
 
 #[cfg(test)]
@@ -78,16 +77,24 @@ mod tests {
     fn keyed_by_type_and_list() {
         let mut memo = ColumnMemo::<u32>::default();
         let (a, b) = (list(&["id"]), list(&["id"]));
-        assert_eq!(memo.get_or_insert::<u8>(&a, || 1), 1);
-        assert_eq!(memo.get_or_insert::<u8>(&a, || 2), 1, "remembered");
-        assert_eq!(memo.get_or_insert::<u16>(&a, || 3), 3, "another type");
+        assert_eq!(memo.get_or_insert(typeid::of::<u8>(), &a, || 1), 1);
         assert_eq!(
-            memo.get_or_insert::<u8>(&b, || 4),
+            memo.get_or_insert(typeid::of::<u8>(), &a, || 2),
+            1,
+            "remembered"
+        );
+        assert_eq!(
+            memo.get_or_insert(typeid::of::<u16>(), &a, || 3),
+            3,
+            "another type"
+        );
+        assert_eq!(
+            memo.get_or_insert(typeid::of::<u8>(), &b, || 4),
             4,
             "an equal but other list"
         );
-        memo.set::<u8>(&a, 5);
-        assert_eq!(memo.get_or_insert::<u8>(&a, || 6), 5);
+        memo.set(typeid::of::<u8>(), &a, 5);
+        assert_eq!(memo.get_or_insert(typeid::of::<u8>(), &a, || 6), 5);
     }
 
     #[test]
@@ -95,11 +102,11 @@ mod tests {
         let mut memo = ColumnMemo::<usize>::default();
         let lists: Vec<_> = (0..CAPACITY + 1).map(|i| list(&[&i.to_string()])).collect();
         for (i, l) in lists.iter().enumerate() {
-            memo.get_or_insert::<u8>(l, || i);
+            memo.get_or_insert(typeid::of::<u8>(), l, || i);
         }
         assert_eq!(memo.entries.len(), 1, "started over at capacity");
         let pinned = list(&["x"]);
-        memo.set::<u8>(&pinned, 7);
+        memo.set(typeid::of::<u8>(), &pinned, 7);
         assert_eq!(Arc::strong_count(&pinned), 2, "the memo holds the list");
     }
 }

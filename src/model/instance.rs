@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::error::{OrmError, Result};
 use crate::executor::QueryResult;
 use crate::model::attributes::{Attributes, IntoAttributes, TrackedAttributes};
-use crate::model::{cast_of, Cast, ModelDef, DELETED_AT};
+use crate::model::{Cast, Column, ModelDef, DELETED_AT};
 
 /// One record of model `M`.
 ///
@@ -373,32 +373,46 @@ thread_local! {
         Default::default();
 }
 
+/// [`casts_of`], remembered per thread for (`model`, `columns`).
+fn remembered_casts(
+    model: std::any::TypeId,
+    declared: &'static [Column],
+    columns: &Arc<[String]>,
+) -> Option<Arc<[Cast]>> {
+    let make = || casts_of(declared, columns);
+    // While the thread's locals are being torn down the memo is gone: compute.
+    CASTS
+        .try_with(|memo| memo.borrow_mut().get_or_insert(model, columns, make))
+        .unwrap_or_else(|_| make())
+}
+
+/// The casts `declared` gives `columns`, or `None` when none has one. Not generic:
+/// one copy serves every model.
+fn casts_of(declared: &'static [Column], columns: &[String]) -> Option<Arc<[Cast]>> {
+    // `SELECT *` returns the columns in table order, which is usually the order they
+    // are declared in: try the declaration at the same position first.
+    let cast = |i: usize, name: &str| match declared.get(i) {
+        Some(column) if column.name == name => column.cast,
+        _ => declared
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.cast)
+            .unwrap_or_default(),
+    };
+    let casts: Arc<[Cast]> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| cast(i, c))
+        .collect();
+    casts.iter().any(|c| *c != Cast::None).then_some(casts)
+}
+
 impl<M: ModelDef> Casts<M> {
     pub(crate) fn for_columns(columns: &Arc<[String]>) -> Self {
-        let make = || Self::compute(columns);
-        // While the thread's locals are being torn down the memo is gone: compute.
-        let casts = CASTS
-            .try_with(|memo| memo.borrow_mut().get_or_insert::<M>(columns, make))
-            .unwrap_or_else(|_| make());
         Casts {
-            casts,
+            casts: remembered_casts(std::any::TypeId::of::<M>(), M::COLUMNS, columns),
             _model: PhantomData,
         }
-    }
-
-    fn compute(columns: &[String]) -> Option<Arc<[Cast]>> {
-        // `SELECT *` returns the columns in table order, which is usually the order
-        // they are declared in: try the declaration at the same position first.
-        let cast = |i: usize, name: &str| match M::COLUMNS.get(i) {
-            Some(column) if column.name == name => column.cast,
-            _ => cast_of::<M>(name),
-        };
-        let casts: Arc<[Cast]> = columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| cast(i, c))
-            .collect();
-        casts.iter().any(|c| *c != Cast::None).then_some(casts)
     }
 
     /// The cast of column `i` (`Cast::None` when the model declares none).

@@ -1,7 +1,8 @@
 //! Key lookups of a whole model — `Post::find(id)`, `Post::find_as::<T>(id)` — without
 //! a builder: the statement is [`compiler::select_by_key`] with the model's scopes, its
-//! text from the text cache, and the future holds only the key. A model with a global
-//! scope in force goes through the builder's `find`, which adds the scope's conditions.
+//! text from the text cache, and the future holds only the statement. A model with a
+//! global scope in force gets the builder's statement, which adds the scope's
+//! conditions.
 //!
 //! This module picks the path and binds the key; the SQL comes from the compiler and
 //! the rows are hydrated or decoded as for every read.
@@ -62,14 +63,22 @@ pub(super) fn key_lookup<M: ModelDef>(
     }))
 }
 
+/// The statement of `M::find(id)`: the key lookup, or — when a global scope of `M`
+/// is in force — the builder's [`find_statement`](QueryBuilder::find_statement),
+/// which adds the scope's conditions. Synchronous, so a find's future holds the
+/// statement and never a builder.
+fn find_statement<M: ModelDef>(orm: &Orm, id: Value) -> Result<Statement> {
+    if any_in_force::<M>(&Lifted::None) {
+        return Ok(QueryBuilder::<M>::new().find_statement(orm, id)?.0);
+    }
+    check_key::<M>(&id)?;
+    key_lookup::<M>(orm, Trashed::Exclude, &id)
+}
+
 /// `M::find(id)`.
 pub(crate) async fn find<M: ModelDef>(id: Value) -> Result<Option<Instance<M>>> {
-    if any_in_force::<M>(&Lifted::None) {
-        return QueryBuilder::<M>::new().find(id).await;
-    }
     let orm = Orm::current_for::<M>()?;
-    check_key::<M>(&id)?;
-    let statement = key_lookup::<M>(&orm, Trashed::Exclude, &id)?;
+    let statement = find_statement::<M>(&orm, id)?;
     QueryBuilder::<M>::run_first(&orm, statement, EagerLoads::default()).await
 }
 
@@ -77,12 +86,8 @@ pub(crate) async fn find<M: ModelDef>(id: Value) -> Result<Option<Instance<M>>> 
 pub(crate) async fn find_as<M: ModelDef, T: DeserializeOwned + MaybeSend>(
     id: Value,
 ) -> Result<Option<T>> {
-    if any_in_force::<M>(&Lifted::None) {
-        return QueryBuilder::<M>::new().find_as(id).await;
-    }
     let orm = Orm::current_for::<M>()?;
-    check_key::<M>(&id)?;
-    let statement = key_lookup::<M>(&orm, Trashed::Exclude, &id)?;
+    let statement = find_statement::<M>(&orm, id)?;
     let rows = super::typed::read::<M, T>(&orm, &statement).await?;
     Ok(super::typed::first_of(rows))
 }

@@ -123,7 +123,8 @@ impl<M: ModelDef, T: DeserializeOwned> TypedRows<M, T> {
             if std::mem::discriminant(&self.plan) != self.start {
                 let plan = self.plan.clone();
                 // Without the memo (threads' locals torn down) the next read decides again.
-                let _ = PLANS.try_with(|memo| memo.borrow_mut().set::<(M, T)>(columns, plan));
+                let _ = PLANS
+                    .try_with(|memo| memo.borrow_mut().set(typeid::of::<(M, T)>(), columns, plan));
             }
         }
         match self.error {
@@ -152,7 +153,7 @@ impl<M: ModelDef, T: DeserializeOwned + crate::runtime::MaybeSend> RowSink for T
             self.columns = Some((columns.clone(), Casts::for_columns(columns)));
             let known = PLANS.try_with(|memo| {
                 memo.borrow_mut()
-                    .get_or_insert::<(M, T)>(columns, || Plan::Unknown)
+                    .get_or_insert(typeid::of::<(M, T)>(), columns, || Plan::Unknown)
             });
             // Without the memo, decide within this result.
             self.plan = known.unwrap_or(Plan::Unknown);

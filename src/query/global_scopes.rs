@@ -105,25 +105,41 @@ thread_local! {
 
 /// The global scopes of `M`, built by [`ModelDef::global_scopes`] once per type.
 fn scopes_of<M: ModelDef>() -> &'static GlobalScopes<M> {
-    let id = TypeId::of::<M>();
-    let local = LOCAL.try_with(|local| local.borrow().get(&id).copied());
-    let entry = match local {
-        Ok(Some(entry)) => entry,
-        _ => {
-            let entry = shared_entry::<M>(id);
-            // Without the thread's copy (its locals torn down) the shared one serves.
-            let _ = LOCAL.try_with(|local| local.borrow_mut().insert(id, entry));
-            entry
-        }
-    };
-    match entry.downcast_ref::<GlobalScopes<M>>() {
+    match entry(TypeId::of::<M>(), declare::<M>).downcast_ref::<GlobalScopes<M>>() {
         Some(scopes) => scopes,
         None => unreachable!("the registry is keyed by the model's TypeId"),
     }
 }
 
-/// `M`'s entry of the shared registry, declared on first use.
-fn shared_entry<M: ModelDef>(id: TypeId) -> &'static (dyn Any + Send + Sync) {
+/// `M`'s declarations, boxed for the registry.
+fn declare<M: ModelDef>() -> Box<dyn Any + Send + Sync> {
+    let mut scopes = GlobalScopes { scopes: Vec::new() };
+    M::global_scopes(&mut scopes);
+    Box::new(scopes)
+}
+
+/// The registry's entry for the model with `TypeId` `id`, made by `declare` on first
+/// use: this thread's copy when it has one, else the shared one. One copy of the
+/// lookup serves every model.
+fn entry(
+    id: TypeId,
+    declare: fn() -> Box<dyn Any + Send + Sync>,
+) -> &'static (dyn Any + Send + Sync) {
+    let local = LOCAL.try_with(|local| local.borrow().get(&id).copied());
+    if let Ok(Some(entry)) = local {
+        return entry;
+    }
+    let entry = shared_entry(id, declare);
+    // Without the thread's copy (its locals torn down) the shared one serves.
+    let _ = LOCAL.try_with(|local| local.borrow_mut().insert(id, entry));
+    entry
+}
+
+/// The shared registry's entry for `id`, declared on first use.
+fn shared_entry(
+    id: TypeId,
+    declare: fn() -> Box<dyn Any + Send + Sync>,
+) -> &'static (dyn Any + Send + Sync) {
     let known = REGISTRY
         .read()
         .unwrap_or_else(|e| e.into_inner())
@@ -133,13 +149,10 @@ fn shared_entry<M: ModelDef>(id: TypeId) -> &'static (dyn Any + Send + Sync) {
         return entry;
     }
     // Declared outside the lock: a declaration may itself build queries.
-    let mut scopes = GlobalScopes { scopes: Vec::new() };
-    M::global_scopes(&mut scopes);
+    let scopes = declare();
     let mut registry = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
     // Another thread may have declared it meanwhile: the first one stays.
-    *registry
-        .entry(id)
-        .or_insert_with(|| Box::leak(Box::new(scopes)))
+    *registry.entry(id).or_insert_with(|| Box::leak(scopes))
 }
 
 /// Whether `M` declares any global scope that `lifted` leaves in force.

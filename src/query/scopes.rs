@@ -45,7 +45,7 @@ pub(crate) fn model_scopes_shaped<M: ModelDef>(
     orm: &Orm,
     trashed: Trashed,
 ) -> Result<(Vec<Condition>, ScopeShape)> {
-    scopes_in(orm, TypeId::of::<M>(), Schema::of::<M>(), trashed)
+    model_scopes_in(orm, TypeId::of::<M>(), Schema::of::<M>(), trashed)
 }
 
 /// [`model_scopes`] of the model with `TypeId` `model` and `schema` (one copy for
@@ -56,11 +56,11 @@ pub(crate) fn model_scopes_of(
     schema: Schema,
     trashed: Trashed,
 ) -> Result<Vec<Condition>> {
-    Ok(scopes_in(orm, model, schema, trashed)?.0)
+    Ok(model_scopes_in(orm, model, schema, trashed)?.0)
 }
 
 /// The body of [`model_scopes_shaped`], shared by every model type.
-fn scopes_in(
+pub(crate) fn model_scopes_in(
     orm: &Orm,
     model: TypeId,
     schema: Schema,
@@ -90,7 +90,7 @@ fn scopes_in(
 /// `R`'s declaration is checked first, as any model's at its first query.
 pub(crate) fn join_scopes<R: ModelDef>(orm: &Orm) -> Result<Vec<Condition>> {
     crate::model::check_model::<R>()?;
-    Ok(scopes_in(orm, TypeId::of::<R>(), Schema::of::<R>(), Trashed::With)?.0)
+    Ok(model_scopes_in(orm, TypeId::of::<R>(), Schema::of::<R>(), Trashed::With)?.0)
 }
 
 /// `(tenant column, org id)` when model `M` is tenant-scoped in `orm`'s request right

@@ -27,7 +27,6 @@ use once_cell::sync::Lazy;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::executor::{SqlText, Statement};
-use crate::model::ModelDef;
 use crate::query::scopes::ScopeShape;
 
 /// The query shapes whose text is fixed by the model type and its scopes.
@@ -46,10 +45,11 @@ pub(crate) struct TextKey {
 }
 
 impl TextKey {
-    /// The key of a `shape` query on model `M` with scopes `scopes`.
-    pub(crate) fn new<M: ModelDef>(shape: Shape, scopes: ScopeShape) -> Self {
+    /// The key of a `shape` query on the model with `TypeId` `model`, with scopes
+    /// `scopes`.
+    pub(crate) fn of(model: TypeId, shape: Shape, scopes: ScopeShape) -> Self {
         TextKey {
-            model: TypeId::of::<M>(),
+            model,
             shape,
             scopes,
         }

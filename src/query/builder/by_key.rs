@@ -7,18 +7,20 @@
 //! This module picks the path and binds the key; the SQL comes from the compiler and
 //! the rows are hydrated or decoded as for every read.
 
+use std::any::TypeId;
+
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::QueryBuilder;
 use crate::error::{OrmError, Result};
 use crate::executor::Statement;
-use crate::model::{bind_value, check_column, table_of, Instance, ModelDef};
+use crate::model::{Instance, ModelDef, Schema};
 use crate::orm::Orm;
-use crate::query::ast::Ident;
+use crate::query::ast::{Condition, Ident};
 use crate::query::compiler;
 use crate::query::global_scopes::{any_in_force, Lifted};
-use crate::query::scopes::{model_scopes_shaped, Trashed};
+use crate::query::scopes::{model_scopes_in, Trashed};
 use crate::query::text_cache::{self, Shape, TextKey};
 use crate::relations::EagerLoads;
 use crate::runtime::MaybeSend;
@@ -43,23 +45,39 @@ pub(super) fn key_lookup<M: ModelDef>(
     trashed: Trashed,
     id: &Value,
 ) -> Result<Statement> {
-    let (scopes, scope_shape) = model_scopes_shaped::<M>(orm, trashed)?;
-    let text_key = TextKey::new::<M>(Shape::FindByKey, scope_shape);
+    let model = TypeId::of::<M>();
+    let schema = Schema::of::<M>();
+    let (scopes, scope_shape) = model_scopes_in(orm, model, schema, trashed)?;
+    key_statement(
+        schema,
+        TextKey::of(model, Shape::FindByKey, scope_shape),
+        &scopes,
+        id,
+    )
+}
+
+/// The body of [`key_lookup`], one copy for every model.
+fn key_statement(
+    schema: Schema,
+    text_key: TextKey,
+    scopes: &[Condition],
+    id: &Value,
+) -> Result<Statement> {
     let known = text_cache::get(text_key);
     let (table, key) = match known {
         // The text was compiled for this model before: its names passed the checks.
         Some(_) => (
-            Ident::trusted_static(table_of::<M>()),
-            Ident::trusted_static(M::PRIMARY_KEY),
+            Ident::trusted_static(schema.table),
+            Ident::trusted_static(schema.primary_key),
         ),
         None => (
-            Ident::parse_static(table_of::<M>())?,
-            check_column::<M>(M::PRIMARY_KEY)?,
+            Ident::parse_static(schema.table)?,
+            schema.check_column(schema.primary_key)?,
         ),
     };
-    let id = bind_value::<M>(&key, id)?;
+    let id = schema.bind_value(&key, id)?;
     Ok(text_cache::statement(text_key, known, |text| {
-        compiler::select_by_key(&table, (&key, id.clone()), &scopes, text)
+        compiler::select_by_key(&table, (&key, id.clone()), scopes, text)
     }))
 }
 

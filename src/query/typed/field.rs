@@ -30,6 +30,7 @@ impl<'a> Field<'a> {
     /// it (no cast, NULL, an integer as integer, a finite real as real, valid UTF-8
     /// text as text), otherwise its attribute value through the cast.
     #[cfg(feature = "sqlite")]
+    #[inline]
     pub(super) fn of(cell: Cell<'a>, cast: Cast) -> Self {
         let unchanged = match (cast, cell) {
             (Cast::None | Cast::Text, Cell::Text(t)) => match std::str::from_utf8(t) {
@@ -56,6 +57,7 @@ impl<'a> Field<'a> {
 impl<'de> de::Deserializer<'de> for Field<'_> {
     type Error = serde_json::Error;
 
+    #[inline]
     fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         match self {
             Field::Json(value) => de::Deserializer::deserialize_any(value, visitor),

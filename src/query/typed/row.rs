@@ -30,10 +30,12 @@ pub(super) fn by_name<'c, T: DeserializeOwned>(
 pub(super) fn by_position<'c, T: DeserializeOwned>(
     columns: &[String],
     positions: &[usize],
-    mut field: impl FnMut(usize) -> Field<'c>,
+    field: impl FnMut(usize) -> Field<'c>,
 ) -> (Result<T, serde_json::Error>, usize) {
-    let mut seq = Fields {
-        values: positions.iter().map(|&i| (columns[i].as_str(), field(i))),
+    let mut seq = Positional {
+        columns,
+        positions: positions.iter(),
+        field,
         taken: 0,
     };
     let decoded = T::deserialize(ByPosition { seq: &mut seq });
@@ -113,14 +115,12 @@ impl<'de, 'c, I: Iterator<Item = Field<'c>>> de::Deserializer<'de> for ByName<'_
 }
 
 #[cfg(feature = "sqlite")]
-struct ByPosition<'s, I> {
-    seq: &'s mut Fields<I>,
+struct ByPosition<'s, 'a, F> {
+    seq: &'s mut Positional<'a, F>,
 }
 
 #[cfg(feature = "sqlite")]
-impl<'de, 'c, 'n, I: Iterator<Item = (&'n str, Field<'c>)>> de::Deserializer<'de>
-    for ByPosition<'_, I>
-{
+impl<'de, 'c, F: FnMut(usize) -> Field<'c>> de::Deserializer<'de> for ByPosition<'_, '_, F> {
     type Error = serde_json::Error;
 
     fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
@@ -131,6 +131,35 @@ impl<'de, 'c, 'n, I: Iterator<Item = (&'n str, Field<'c>)>> de::Deserializer<'de
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map
         struct enum identifier ignored_any
+    }
+}
+
+/// A struct's fields as a sequence: field `k` is `field(positions[k])`. The column's
+/// name is looked up only for an error's message. Counts the values taken.
+#[cfg(feature = "sqlite")]
+struct Positional<'a, F> {
+    columns: &'a [String],
+    positions: std::slice::Iter<'a, usize>,
+    field: F,
+    taken: usize,
+}
+
+#[cfg(feature = "sqlite")]
+impl<'de, 'c, F: FnMut(usize) -> Field<'c>> SeqAccess<'de> for Positional<'_, F> {
+    type Error = serde_json::Error;
+
+    #[inline]
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Self::Error> {
+        let Some(&i) = self.positions.next() else {
+            return Ok(None);
+        };
+        self.taken += 1;
+        seed.deserialize((self.field)(i))
+            .map(Some)
+            .map_err(|e| in_column(self.columns.get(i).map_or("?", String::as_str), e))
     }
 }
 
@@ -177,6 +206,7 @@ struct Fields<I> {
 impl<'de, 'c, 'n, I: Iterator<Item = (&'n str, Field<'c>)>> SeqAccess<'de> for Fields<I> {
     type Error = serde_json::Error;
 
+    #[inline]
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,

@@ -353,6 +353,10 @@ async fn find_with_an_array_or_object_id_is_an_error_naming_the_model_and_key() 
             );
             assert!(err.to_string().contains("[Note]"), "{err}");
             assert!(Note::find_or_fail(id.clone()).await.is_err());
+            assert!(matches!(
+                Note::find_as::<serde_json::Value>(id.clone()).await,
+                Err(OrmError::InvalidKey { .. })
+            ));
             assert!(Note::where_("body", "one").find(id).await.is_err());
         }
         assert_eq!(orm.statements(), sent);

@@ -163,6 +163,27 @@ async fn global_scopes_apply_everywhere_and_lift_by_name() {
             Broken::all().await,
             Err(OrmError::UnknownColumn { .. })
         ));
+        // A key lookup of a model whose global scope is broken is that error, never a
+        // lookup without the scope.
+        assert!(matches!(
+            Broken::find(1).await,
+            Err(OrmError::UnknownColumn { .. })
+        ));
+        assert!(matches!(
+            Broken::find_as::<Id>(1).await,
+            Err(OrmError::UnknownColumn { .. })
+        ));
+        // A key that can't be a primary key value, with global scopes in force.
+        for id in [json!([1]), json!({"id": 1})] {
+            assert!(matches!(
+                Article::find(id.clone()).await,
+                Err(OrmError::InvalidKey { .. })
+            ));
+            assert!(matches!(
+                Article::find_as::<Id>(id).await,
+                Err(OrmError::InvalidKey { .. })
+            ));
+        }
         assert_eq!(orm.statements(), sent);
     })
     .await;

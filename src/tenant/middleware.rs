@@ -52,6 +52,9 @@ impl<B> RequestParts for http::Request<B> {
 
 #[cfg(feature = "d1")]
 impl RequestParts for worker::Request {
+    /// `worker`'s header read fails only for a name that is not a header name, which
+    /// reads as absent here; the built-in `HeaderOrgResolver` refuses such a name
+    /// before any request ([`OrgResolvable::check`]).
     fn header(&self, name: &str) -> Option<String> {
         self.headers().get(name).ok().flatten()
     }
@@ -60,10 +63,15 @@ impl RequestParts for worker::Request {
         worker::Request::path(self)
     }
 
+    /// The URL's host; if the URL can't be parsed (the runtime hands Workers parsed
+    /// URLs, so this is defensive), the `Host` header's, as for `http::Request`.
     fn host(&self) -> Option<String> {
-        self.url()
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
+        match self.url() {
+            Ok(url) => url.host_str().map(str::to_string),
+            Err(_) => self
+                .header("host")
+                .map(|h| h.split(':').next().unwrap_or_default().to_string()),
+        }
     }
 }
 
@@ -72,6 +80,14 @@ impl RequestParts for worker::Request {
 pub trait OrgResolvable<R> {
     /// The org slug named by `request`, or `None` when it names none.
     fn resolve(&self, request: &R) -> Option<String>;
+
+    /// `Ok` when this resolver can name an org at all. A misconfigured resolver (a
+    /// header name that is not one, a path prefix no path starts with) would resolve
+    /// every request to `None` — every request unscoped — so the middleware calls this
+    /// before each request and fails it instead (`InvalidConfig`). Closures pass.
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 impl<R, F: Fn(&R) -> Option<String>> OrgResolvable<R> for F {
@@ -93,6 +109,27 @@ impl<R: RequestParts> OrgResolvable<R> for HeaderOrgResolver {
     fn resolve(&self, request: &R) -> Option<String> {
         request.header(&self.0).and_then(|v| non_empty(&v))
     }
+
+    /// The name must be a header name (RFC 9110 token characters): no request carries
+    /// a header called `x org` or ``.
+    fn check(&self) -> Result<()> {
+        match http::header::HeaderName::from_bytes(self.0.as_bytes()) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(misconfigured(
+                "HeaderOrgResolver",
+                &self.0,
+                "is not a header name",
+            )),
+        }
+    }
+}
+
+/// The `InvalidConfig` error of a resolver that could never name an org.
+fn misconfigured(resolver: &str, value: &str, why: &str) -> OrmError {
+    OrmError::InvalidConfig(format!(
+        "{resolver}({value:?}) {why}: it would resolve no request to an org, so every \
+         request would run unscoped"
+    ))
 }
 
 /// The slug is the subdomain in front of a base domain (`acme.example.com`).
@@ -101,9 +138,31 @@ pub struct SubdomainOrgResolver(pub String);
 
 impl<R: RequestParts> OrgResolvable<R> for SubdomainOrgResolver {
     fn resolve(&self, request: &R) -> Option<String> {
-        let host = request.host()?;
-        let sub = host.strip_suffix(self.0.as_str())?.strip_suffix('.')?;
+        // Host names are case-insensitive: `Acme.Example.com` is org `acme`.
+        let host = request.host()?.to_ascii_lowercase();
+        let base = self.0.to_ascii_lowercase();
+        let sub = host.strip_suffix(base.as_str())?.strip_suffix('.')?;
         (!sub.contains('.')).then(|| non_empty(sub)).flatten()
+    }
+
+    /// The base must be a domain name: not empty, no dot at either end, no port,
+    /// scheme or path.
+    fn check(&self) -> Result<()> {
+        let base = self.0.as_str();
+        let valid = !base.is_empty()
+            && !base.starts_with('.')
+            && !base.ends_with('.')
+            && base
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        match valid {
+            true => Ok(()),
+            false => Err(misconfigured(
+                "SubdomainOrgResolver",
+                base,
+                "is not a domain name (write `example.com`)",
+            )),
+        }
     }
 }
 
@@ -117,6 +176,19 @@ impl<R: RequestParts> OrgResolvable<R> for PathOrgResolver {
         let path = request.path();
         let rest = path.strip_prefix(self.0.as_str())?;
         non_empty(rest.split('/').next().unwrap_or_default())
+    }
+
+    /// The prefix must start with `/` and end with `/`, as every path it can match
+    /// continues after it with the slug (`/orgs/`; `/` for `/{slug}/...`).
+    fn check(&self) -> Result<()> {
+        match self.0.starts_with('/') && self.0.ends_with('/') {
+            true => Ok(()),
+            false => Err(misconfigured(
+                "PathOrgResolver",
+                &self.0,
+                "does not start and end with `/` (write `/orgs/`)",
+            )),
+        }
     }
 }
 
@@ -236,13 +308,15 @@ impl<Res, L: OrgLookup> TenantScopeMiddleware<Res, L> {
 
     /// Resolve the slug, look the org up, set the context, then run `next` (TS
     /// `handle(request, next)`). No slug → `next` runs unscoped; an unknown slug →
-    /// `TenantNotResolved` and `next` does not run.
+    /// `TenantNotResolved` and `next` does not run; a resolver that could never name an
+    /// org ([`OrgResolvable::check`]) → `InvalidConfig` and `next` does not run.
     pub async fn handle<R, Resp, N, Fut>(&self, request: R, next: N) -> Result<Resp>
     where
         Res: OrgResolvable<R>,
         N: FnOnce(R) -> Fut,
         Fut: Future<Output = Resp>,
     {
+        self.resolver.check()?;
         if let Some(slug) = self.resolver.resolve(&request) {
             let org_id = self
                 .org_lookup

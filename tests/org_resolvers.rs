@@ -156,3 +156,14 @@ async fn well_configured_resolvers_set_the_tenant() {
         assert!(result.is_ok(), "{case}: {result:?}");
     }
 }
+
+#[test]
+fn header_names_are_judged_as_the_http_crate_judges_them() {
+    let mut names: Vec<String> = (0u8..128).map(|b| format!("x-{}", b as char)).collect();
+    names.extend(["", "x-org", "X-Org", "x-é", "x org", "-", "x_org.1"].map(String::from));
+    for name in names {
+        let ours = OrgResolvable::<Request>::check(&HeaderOrgResolver(name.clone())).is_ok();
+        let http = http::HeaderName::from_bytes(name.as_bytes()).is_ok();
+        assert_eq!(ours, http, "{name:?}");
+    }
+}

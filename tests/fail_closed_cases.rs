@@ -490,3 +490,25 @@ async fn a_missing_tenant_database_is_an_error_by_default() {
         }
     );
 }
+
+#[tokio::test]
+async fn an_insert_that_returns_no_stored_row_is_an_error_not_a_keyless_record() {
+    use roost_orm::{MockExecutor, QueryResult};
+    let mock = MockExecutor::new();
+    let orm = Orm::new(mock.clone());
+    orm.scope(async {
+        // The database reported a write but handed back no `RETURNING *` row.
+        mock.push(QueryResult::write(1, 0));
+        let err = Note::create(json!({"body": "x"})).await.unwrap_err();
+        assert!(
+            matches!(&err, OrmError::Database { message, .. } if message.contains("fewer stored rows")),
+            "{err:?}"
+        );
+        mock.push(QueryResult::write(1, 0));
+        let mut note = Instance::<Note>::from_attributes(json!({"body": "y"})).unwrap();
+        assert!(note.save().await.is_err());
+        assert!(!note.exists(), "not stored as far as the caller can tell");
+        assert_eq!(mock.statements().len(), 2);
+    })
+    .await;
+}

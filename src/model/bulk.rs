@@ -99,7 +99,7 @@ pub(crate) async fn insert_many<M: ModelDef>(
     apply_inserts(&mut plan, instances, &mut results.into_iter()).await
 }
 
-fn missing_result<M: ModelDef>() -> OrmError {
+pub(crate) fn missing_result<M: ModelDef>() -> OrmError {
     OrmError::database(
         format!(
             "insert of [{}]: the database returned fewer stored rows or results than it was sent",

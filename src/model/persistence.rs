@@ -153,9 +153,13 @@ impl<M: ModelDef> Instance<M> {
     }
 
     /// An INSERT's result (`RETURNING *`) into the instance, then `created`.
+    /// No stored row is an error, as for a bulk insert: the instance would otherwise
+    /// count as stored without its key.
     pub(crate) async fn finish_insert(&mut self, result: QueryResult) -> Result<()> {
         let columns = result.columns.clone();
-        let row = result.into_rows().next().unwrap_or_default();
+        let Some(row) = result.into_rows().next() else {
+            return Err(crate::model::bulk::missing_result::<M>());
+        };
         self.after_insert(&columns, row).await
     }
 

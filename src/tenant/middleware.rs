@@ -45,9 +45,14 @@ impl<B> RequestParts for http::Request<B> {
         self.uri()
             .host()
             .map(str::to_string)
-            .or_else(|| self.header("host"))
-            .map(|h| h.split(':').next().unwrap_or_default().to_string())
+            .or_else(|| host_header(self))
     }
+}
+
+/// The `Host` header's host name, without its port.
+fn host_header(request: &impl RequestParts) -> Option<String> {
+    let host = request.header("host")?;
+    Some(host.split(':').next().unwrap_or_default().to_string())
 }
 
 #[cfg(feature = "d1")]
@@ -68,9 +73,7 @@ impl RequestParts for worker::Request {
     fn host(&self) -> Option<String> {
         match self.url() {
             Ok(url) => url.host_str().map(str::to_string),
-            Err(_) => self
-                .header("host")
-                .map(|h| h.split(':').next().unwrap_or_default().to_string()),
+            Err(_) => host_header(self),
         }
     }
 }
